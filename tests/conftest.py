@@ -1,0 +1,115 @@
+"""Shared fixtures. Every warehouse test runs on SQLite and on the real PostgreSQL.
+
+The PostgreSQL leg creates a fresh database per test session (and drops it afterwards), so
+parallel runs and developers' own databases never collide. Set AISPEND_TEST_PG_URL to point
+at another server; the default is the local one on 127.0.0.1:5432.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from warehouse import migrate
+from warehouse.engine import make_engine
+
+PG_ADMIN_URL = os.environ.get(
+    "AISPEND_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _pg_create_database(prefix: str) -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def _pg_drop_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database_factory() -> Iterator:
+    """Creates throw-away PostgreSQL databases; all are dropped at the end of the session."""
+    created: list[str] = []
+
+    def make(prefix: str = "aispend_test") -> str:
+        url = _pg_create_database(prefix)
+        created.append(url)
+        return url
+
+    yield make
+    for url in created:
+        _pg_drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def _pg_warehouse_url(pg_database_factory) -> str:
+    url = pg_database_factory()
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def _truncate_all(engine: Engine) -> None:
+    from warehouse.models import Base
+
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+        # Mart tables created by the pipeline are dropped so each test starts clean.
+        for name in _mart_tables(engine):
+            conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+
+
+def _mart_tables(engine: Engine) -> list[str]:
+    from sqlalchemy import inspect
+
+    from warehouse.models import Base
+
+    known = set(Base.metadata.tables) | {"alembic_version"}
+    return [t for t in inspect(engine).get_table_names() if t not in known]
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def warehouse_url(request, tmp_path) -> str:
+    """A migrated, empty warehouse URL on each database in turn."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        return url
+    url = request.getfixturevalue("_pg_warehouse_url")
+    engine = make_engine(url)
+    _truncate_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(warehouse_url) -> Iterator[Engine]:
+    eng = make_engine(warehouse_url)
+    yield eng
+    eng.dispose()

@@ -1,0 +1,221 @@
+"""SQLAlchemy 2 typed models of the warehouse. Money is integer micro-dollars (exact on every database).
+
+Facts are keyed by vendor account, never by member: identity_links maps accounts to members and
+marts join it, so linking, unlinking and merging never rewrite a fact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+Timestamp = DateTime(timezone=True)
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("tenant_id", "email"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # admin | viewer
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
+
+
+class Member(Base):
+    """A person on the team. Vendor accounts are linked to members through identity_links."""
+
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    team: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
+
+
+class VendorAccount(Base):
+    """An identity as a vendor knows it: email, GitHub login, API key id, 'unattributed'…"""
+
+    __tablename__ = "vendor_accounts"
+    __table_args__ = (UniqueConstraint("tenant_id", "source", "account_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(64))
+    account_key: Mapped[str] = mapped_column(String(320))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(32), default="user")
+    first_seen_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
+
+
+class IdentityLink(Base):
+    __tablename__ = "identity_links"
+    __table_args__ = (UniqueConstraint("vendor_account_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    vendor_account_id: Mapped[int] = mapped_column(
+        ForeignKey("vendor_accounts.id", ondelete="CASCADE")
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    linked_by: Mapped[str | None] = mapped_column(String(320))
+    linked_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
+
+
+class UsageFact(Base):
+    """One FOCUS-shaped row per (tenant, source, account, day, SKU, charge category, basis)."""
+
+    __tablename__ = "usage_facts"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "record_key"),
+        Index("ix_usage_facts_partition", "tenant_id", "source", "charge_period_start"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(64))
+    record_key: Mapped[str] = mapped_column(String(64))
+    account_key: Mapped[str] = mapped_column(String(320))
+    charge_period_start: Mapped[dt.date] = mapped_column(Date)
+    charge_period_end: Mapped[dt.date] = mapped_column(Date)  # exclusive
+    provider: Mapped[str] = mapped_column(String(64))
+    service: Mapped[str] = mapped_column(String(128))
+    sku: Mapped[str] = mapped_column(String(200))
+    charge_category: Mapped[str] = mapped_column(String(16), default="Usage")
+    billed_cost_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    list_cost_micros: Mapped[int | None] = mapped_column(BigInteger)
+    effective_cost_micros: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    consumed_quantity: Mapped[Decimal | None] = mapped_column(Numeric(24, 6, asdecimal=True))
+    consumed_unit: Mapped[str | None] = mapped_column(String(64))
+    input_tokens: Mapped[int | None] = mapped_column(BigInteger)
+    output_tokens: Mapped[int | None] = mapped_column(BigInteger)
+    cache_read_tokens: Mapped[int | None] = mapped_column(BigInteger)
+    cache_write_tokens: Mapped[int | None] = mapped_column(BigInteger)
+    requests: Mapped[int | None] = mapped_column(BigInteger)
+    sub_account: Mapped[str | None] = mapped_column(String(200))
+    cost_basis: Mapped[str] = mapped_column(String(16), default="billed")
+    confidence: Mapped[str] = mapped_column(String(8), default="high")
+    source_type: Mapped[str] = mapped_column(String(8), default="api")
+    ingestion_run_id: Mapped[str | None] = mapped_column(String(64))
+    ingested_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
+
+
+class ActivityFact(Base):
+    __tablename__ = "activity_facts"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "source", "account_key", "day", "metric"),
+        Index("ix_activity_facts_partition", "tenant_id", "source", "day"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(64))
+    account_key: Mapped[str] = mapped_column(String(320))
+    day: Mapped[dt.date] = mapped_column(Date)
+    metric: Mapped[str] = mapped_column(String(128))
+    value: Mapped[Decimal] = mapped_column(Numeric(24, 6, asdecimal=True))
+    ingestion_run_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class ManualEntry(Base):
+    """Spend typed in by an admin (a seat invoice, a one-off purchase); split into daily facts."""
+
+    __tablename__ = "manual_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    provider: Mapped[str] = mapped_column(String(64))
+    service: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str] = mapped_column(Text, default="")
+    amount_micros: Mapped[int] = mapped_column(BigInteger)
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)  # inclusive
+    charge_category: Mapped[str] = mapped_column(String(16), default="Purchase")
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
+    updated_by: Mapped[str | None] = mapped_column(String(320))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+
+
+class Credential(Base):
+    """One configured field of a source (secret or not), always encrypted at rest."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("tenant_id", "source", "field"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(64))
+    ciphertext: Mapped[str] = mapped_column(Text)
+    is_secret: Mapped[bool] = mapped_column(Boolean, default=True)
+    last4: Mapped[str] = mapped_column(String(8), default="")
+    updated_by: Mapped[str | None] = mapped_column(String(320))
+    updated_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
+
+
+class SyncStatus(Base):
+    __tablename__ = "sync_status"
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    rows: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(320), default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now, server_default=func.now())
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON)
