@@ -101,6 +101,7 @@ class UsageRecord:
     cache_write_tokens: int | None = None
     requests: int | None = None
     sub_account: str | None = None
+    provider: str | None = None  # overrides the connector's provider (manual entries, invoices)
 
     def record_key(self, tenant: str, source: str) -> str:
         """Deterministic key: one row per (tenant, source, account, day, sku, category, basis, sub-account)."""
