@@ -195,7 +195,9 @@ class Connector:
     # -- helpers shared by every connector ---------------------------------------------------
     @classmethod
     def secret_values(cls, config: dict[str, Any]) -> list[str]:
-        return [str(config[f.name]) for f in cls.credential_fields if f.secret and config.get(f.name)]
+        return [
+            str(config[f.name]) for f in cls.credential_fields if f.secret and config.get(f.name)
+        ]
 
     @classmethod
     def base_url(cls, config: dict[str, Any]) -> str:

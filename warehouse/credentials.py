@@ -1,0 +1,113 @@
+"""Vendor credentials and source settings, encrypted at rest; only masked values leave here,
+except through ``connector_config`` which the pipeline hands straight to the connector call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from warehouse import audit, encryption
+from warehouse.actors import Actor, require_admin
+from warehouse.models import Credential, Tenant
+from warehouse.tenants import TenantRef
+
+
+def configure_source(
+    engine: Engine,
+    keys: Sequence[str],
+    tenant: TenantRef,
+    actor: Actor,
+    source: str,
+    values: dict[str, str],
+    secret_fields: set[str],
+) -> None:
+    """Store (or replace) fields of a source's configuration, each encrypted."""
+    require_admin(actor, "configuring a vendor")
+    now = dt.datetime.now(dt.UTC)
+    with Session(engine) as s, s.begin():
+        for name, value in values.items():
+            row = s.scalar(
+                select(Credential).where(
+                    Credential.tenant_id == tenant.id,
+                    Credential.source == source,
+                    Credential.field == name,
+                )
+            )
+            if row is None:
+                row = Credential(tenant_id=tenant.id, source=source, field=name)
+                s.add(row)
+            row.ciphertext = encryption.encrypt(keys, value)
+            row.is_secret = name in secret_fields
+            row.last4 = value[-4:] if len(value) >= 8 else ""
+            row.updated_by = actor.email
+            row.updated_at = now
+        audit.record(s, tenant, actor, "vendor.configure", source, fields=sorted(values))
+
+
+def remove_source(engine: Engine, tenant: TenantRef, actor: Actor, source: str) -> None:
+    require_admin(actor, "removing a vendor")
+    with Session(engine) as s, s.begin():
+        s.execute(
+            delete(Credential).where(Credential.tenant_id == tenant.id, Credential.source == source)
+        )
+        audit.record(s, tenant, actor, "vendor.remove", source)
+
+
+def masked_config(engine: Engine, keys: Sequence[str], tenant: TenantRef, source: str) -> dict:
+    """What the UI and CLI may show: secrets as ••••last4, plain fields as they are."""
+    out: dict[str, str] = {}
+    with Session(engine) as s:
+        for row in s.scalars(
+            select(Credential).where(Credential.tenant_id == tenant.id, Credential.source == source)
+        ):
+            out[row.field] = (
+                encryption.MASK + row.last4
+                if row.is_secret
+                else encryption.decrypt(keys, row.ciphertext)
+            )
+    return out
+
+
+def connector_config(
+    engine: Engine, keys: Sequence[str], tenant: TenantRef, source: str
+) -> dict[str, str]:
+    """Decrypted configuration for one connector call. System use only: never log or show it."""
+    with Session(engine) as s:
+        return {
+            row.field: encryption.decrypt(keys, row.ciphertext)
+            for row in s.scalars(
+                select(Credential).where(
+                    Credential.tenant_id == tenant.id, Credential.source == source
+                )
+            )
+        }
+
+
+def configured_tenants(engine: Engine, source: str) -> list[TenantRef]:
+    with Session(engine) as s:
+        rows = s.scalars(
+            select(Tenant)
+            .where(Tenant.id.in_(select(Credential.tenant_id).where(Credential.source == source)))
+            .order_by(Tenant.slug)
+        )
+        return [TenantRef(t.id, t.slug, t.name) for t in rows]
+
+
+def configured_sources(engine: Engine, tenant: TenantRef) -> list[str]:
+    with Session(engine) as s:
+        return sorted(
+            set(s.scalars(select(Credential.source).where(Credential.tenant_id == tenant.id)))
+        )
+
+
+def rotate_all(engine: Engine, keys: Sequence[str]) -> int:
+    """Re-encrypt every stored credential under the newest key; returns how many."""
+    count = 0
+    with Session(engine) as s, s.begin():
+        for row in s.scalars(select(Credential)):
+            row.ciphertext = encryption.rotate(keys, row.ciphertext)
+            count += 1
+    return count

@@ -1,0 +1,142 @@
+"""Dashboard users: bcrypt-hashed passwords, roles admin and viewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import bcrypt
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from warehouse import audit
+from warehouse.actors import Actor, require_admin
+from warehouse.models import User
+from warehouse.tenants import TenantRef
+
+ROLES = ("admin", "viewer")
+MIN_PASSWORD = 8
+
+
+class UserError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class LoginUser:
+    email: str
+    name: str
+    password_hash: str
+    role: str
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+
+
+def _normalize(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        raise UserError(f"{email!r} is not an email address")
+    return email
+
+
+def _get(s: Session, tenant: TenantRef, email: str) -> User:
+    row = s.scalar(select(User).where(User.tenant_id == tenant.id, User.email == _normalize(email)))
+    if row is None:
+        raise UserError(f"no user {email!r} in tenant {tenant.slug!r}")
+    return row
+
+
+def count_users(engine: Engine, tenant: TenantRef) -> int:
+    with Session(engine) as s:
+        return s.scalar(select(func.count()).select_from(User).where(User.tenant_id == tenant.id))
+
+
+def user_exists(engine: Engine, tenant: TenantRef, email: str) -> bool:
+    with Session(engine) as s:
+        return (
+            s.scalar(
+                select(User.id).where(User.tenant_id == tenant.id, User.email == _normalize(email))
+            )
+            is not None
+        )
+
+
+def create_user(
+    engine: Engine,
+    tenant: TenantRef,
+    actor: Actor,
+    *,
+    email: str,
+    name: str | None = None,
+    password: str,
+    role: str,
+) -> int:
+    require_admin(actor, "creating a user")
+    _check_role(role)
+    email = _normalize(email)
+    with Session(engine) as s, s.begin():
+        if s.scalar(select(User.id).where(User.tenant_id == tenant.id, User.email == email)):
+            raise UserError(f"user {email} already exists in tenant {tenant.slug!r}")
+        row = User(
+            tenant_id=tenant.id,
+            email=email,
+            name=name or email.split("@")[0],
+            password_hash=hash_password(password),
+            role=role,
+        )
+        s.add(row)
+        s.flush()
+        audit.record(s, tenant, actor, "user.create", email, role=role)
+        return row.id
+
+
+def change_role(engine: Engine, tenant: TenantRef, actor: Actor, email: str, role: str) -> None:
+    require_admin(actor, "changing a role")
+    _check_role(role)
+    with Session(engine) as s, s.begin():
+        row = _get(s, tenant, email)
+        if row.role == "admin" and role != "admin":
+            admins = s.scalar(
+                select(func.count())
+                .select_from(User)
+                .where(User.tenant_id == tenant.id, User.role == "admin")
+            )
+            if admins <= 1:
+                raise UserError("the last admin cannot be demoted")
+        old, row.role = row.role, role
+        audit.record(s, tenant, actor, "user.change_role", row.email, old=old, new=role)
+
+
+def reset_password(
+    engine: Engine, tenant: TenantRef, actor: Actor, email: str, new_password: str
+) -> None:
+    require_admin(actor, "resetting a password")
+    with Session(engine) as s, s.begin():
+        row = _get(s, tenant, email)
+        row.password_hash = hash_password(new_password)
+        audit.record(s, tenant, actor, "user.reset_password", row.email)
+
+
+def list_users(engine: Engine, tenant: TenantRef) -> list[dict]:
+    with Session(engine) as s:
+        return [
+            {"email": u.email, "name": u.name, "role": u.role, "created_at": u.created_at}
+            for u in s.scalars(select(User).where(User.tenant_id == tenant.id).order_by(User.email))
+        ]
+
+
+def login_directory(engine: Engine, tenant: TenantRef) -> list[LoginUser]:
+    """What the dashboard's authenticator needs: emails, names, bcrypt hashes and roles."""
+    with Session(engine) as s:
+        return [
+            LoginUser(u.email, u.name, u.password_hash, u.role)
+            for u in s.scalars(select(User).where(User.tenant_id == tenant.id).order_by(User.email))
+        ]
