@@ -1,0 +1,249 @@
+"""Writing facts: one (tenant, source, day range) partition replaced in one transaction.
+
+``replace_partition`` deletes the partition's usage and activity facts, streams the connector's
+batches in (chunked executemany, never the whole range in memory) and upserts the vendor
+accounts it saw. Anything raised while streaming rolls the whole write back, so a failed sync
+leaves the previous rows exactly as they were. Dialect-specific upserts live here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete
+from sqlalchemy.dialects import postgresql, sqlite
+
+from connectors.contract import Account, ActivityRecord, FetchBatch, UsageRecord
+from warehouse.models import ActivityFact, UsageFact, VendorAccount
+
+CHUNK_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    usage_rows: int
+    activity_rows: int
+    accounts: int
+
+    @property
+    def rows(self) -> int:
+        return self.usage_rows + self.activity_rows
+
+
+def _upsert_insert(conn: Connection, table):
+    """The dialect's INSERT that knows ``ON CONFLICT`` (SQLite and PostgreSQL share the syntax)."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"no upsert for dialect {conn.dialect.name!r}")
+
+
+class _PartitionWriter:
+    """Buffers rows of one partition write and flushes them in chunks on one connection."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        tenant_id: int,
+        source: str,
+        start: dt.date,
+        end: dt.date,
+        *,
+        source_type: str,
+        provider: str,
+        run_id: str | None,
+    ):
+        self.conn = conn
+        self.tenant_id = tenant_id
+        self.source = source
+        self.start = start
+        self.end = end
+        self.source_type = source_type
+        self.provider = provider
+        self.run_id = run_id
+        self.usage: list[dict[str, Any]] = []
+        self.activity: list[dict[str, Any]] = []
+        self.usage_rows = 0
+        self.activity_rows = 0
+        # account_key -> Account (full details when the connector described it)
+        self.accounts: dict[str, Account | None] = {}
+
+    def _check_day(self, day: dt.date, what: str) -> None:
+        if not (self.start <= day <= self.end):
+            raise ValueError(
+                f"{self.source}: {what} for {day.isoformat()} is outside the requested range "
+                f"{self.start.isoformat()}..{self.end.isoformat()}"
+            )
+
+    def add_usage(self, rec: UsageRecord) -> None:
+        self._check_day(rec.day, "usage record")
+        self.usage.append(
+            {
+                "tenant_id": self.tenant_id,
+                "source": self.source,
+                "record_key": rec.record_key(str(self.tenant_id), self.source),
+                "account_key": rec.account_key,
+                "charge_period_start": rec.day,
+                "charge_period_end": rec.day + dt.timedelta(days=1),
+                "provider": self.provider,
+                "service": rec.service,
+                "sku": rec.sku,
+                "charge_category": rec.charge_category,
+                "billed_cost_micros": rec.billed_cost_micros,
+                "list_cost_micros": rec.list_cost_micros,
+                "effective_cost_micros": rec.effective_cost_micros,
+                "currency": rec.currency,
+                "consumed_quantity": rec.consumed_quantity,
+                "consumed_unit": rec.consumed_unit,
+                "input_tokens": rec.input_tokens,
+                "output_tokens": rec.output_tokens,
+                "cache_read_tokens": rec.cache_read_tokens,
+                "cache_write_tokens": rec.cache_write_tokens,
+                "requests": rec.requests,
+                "sub_account": rec.sub_account,
+                "cost_basis": rec.cost_basis,
+                "confidence": rec.confidence,
+                "source_type": self.source_type,
+                "ingestion_run_id": self.run_id,
+            }
+        )
+        self.accounts.setdefault(rec.account_key, None)
+        if len(self.usage) >= CHUNK_ROWS:
+            self.flush()
+
+    def add_activity(self, rec: ActivityRecord) -> None:
+        self._check_day(rec.day, "activity record")
+        self.activity.append(
+            {
+                "tenant_id": self.tenant_id,
+                "source": self.source,
+                "account_key": rec.account_key,
+                "day": rec.day,
+                "metric": rec.metric,
+                "value": rec.value,
+                "ingestion_run_id": self.run_id,
+            }
+        )
+        self.accounts.setdefault(rec.account_key, None)
+        if len(self.activity) >= CHUNK_ROWS:
+            self.flush()
+
+    def add_account(self, account: Account) -> None:
+        self.accounts[account.account_key] = account
+
+    def delete_partition(self) -> None:
+        self.conn.execute(
+            delete(UsageFact).where(
+                UsageFact.tenant_id == self.tenant_id,
+                UsageFact.source == self.source,
+                UsageFact.charge_period_start >= self.start,
+                UsageFact.charge_period_start <= self.end,
+            )
+        )
+        self.conn.execute(
+            delete(ActivityFact).where(
+                ActivityFact.tenant_id == self.tenant_id,
+                ActivityFact.source == self.source,
+                ActivityFact.day >= self.start,
+                ActivityFact.day <= self.end,
+            )
+        )
+
+    def flush(self) -> None:
+        if self.usage:
+            self.conn.execute(UsageFact.__table__.insert(), self.usage)
+            self.usage_rows += len(self.usage)
+            self.usage = []
+        if self.activity:
+            self.conn.execute(ActivityFact.__table__.insert(), self.activity)
+            self.activity_rows += len(self.activity)
+            self.activity = []
+
+    def upsert_accounts(self) -> int:
+        """Every account seen gets a vendor_accounts row; described ones refresh their details."""
+        now = dt.datetime.now(dt.UTC)
+        table = VendorAccount.__table__
+        described = []
+        bare = []
+        for key, account in self.accounts.items():
+            row = {
+                "tenant_id": self.tenant_id,
+                "source": self.source,
+                "account_key": key,
+                "first_seen_at": now,
+                "last_seen_at": now,
+            }
+            if account is None:
+                bare.append({**row, "display_name": None, "email": None, "kind": "user"})
+            else:
+                described.append(
+                    {
+                        **row,
+                        "display_name": account.display_name,
+                        "email": account.email,
+                        "kind": account.kind,
+                    }
+                )
+        conflict = ["tenant_id", "source", "account_key"]
+        for rows in (described, bare):
+            for i in range(0, len(rows), CHUNK_ROWS):
+                stmt = _upsert_insert(self.conn, table)
+                if rows is described:
+                    update = {
+                        "display_name": stmt.excluded.display_name,
+                        "email": stmt.excluded.email,
+                        "kind": stmt.excluded.kind,
+                        "last_seen_at": stmt.excluded.last_seen_at,
+                    }
+                else:
+                    update = {"last_seen_at": stmt.excluded.last_seen_at}
+                stmt = stmt.on_conflict_do_update(index_elements=conflict, set_=update)
+                self.conn.execute(stmt, rows[i : i + CHUNK_ROWS])
+        return len(self.accounts)
+
+
+def replace_partition(
+    engine: Engine,
+    tenant_id: int,
+    source: str,
+    start: dt.date,
+    end: dt.date,
+    batches: Iterable[FetchBatch],
+    *,
+    source_type: str,
+    provider: str,
+    run_id: str | None,
+) -> WriteResult:
+    """Replace the (tenant, source) facts for days ``start..end`` (inclusive) in one transaction.
+
+    Raises ``ValueError`` naming the source and day for a record outside the range; any
+    exception (including one raised by the ``batches`` iterator) rolls the write back.
+    """
+    if end < start:
+        raise ValueError(f"{source}: end {end} is before start {start}")
+    with engine.begin() as conn:
+        writer = _PartitionWriter(
+            conn,
+            tenant_id,
+            source,
+            start,
+            end,
+            source_type=source_type,
+            provider=provider,
+            run_id=run_id,
+        )
+        writer.delete_partition()
+        for batch in batches:
+            for rec in batch.usage:
+                writer.add_usage(rec)
+            for act in batch.activity:
+                writer.add_activity(act)
+            for account in batch.accounts:
+                writer.add_account(account)
+        writer.flush()
+        accounts = writer.upsert_accounts()
+        return WriteResult(writer.usage_rows, writer.activity_rows, accounts)

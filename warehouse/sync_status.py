@@ -1,0 +1,99 @@
+"""Sync status per (tenant, source): last attempt, last success, last error and rows written.
+
+The ingest assets record every attempt here so the dashboard can show each vendor's freshness
+even when a sync failed. Error text is stored exactly as given: callers pass redacted text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from warehouse.models import SyncStatus
+
+Freshness = Literal["fresh", "stale", "old", "never"]
+FRESH_HOURS = 6
+STALE_HOURS = 24
+
+
+@dataclass(frozen=True)
+class SyncState:
+    tenant_id: int
+    source: str
+    last_attempt_at: dt.datetime | None
+    last_success_at: dt.datetime | None
+    last_error: str | None
+    rows: int
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _upsert(engine: Engine, tenant_id: int, source: str, values: dict[str, Any]) -> None:
+    table = SyncStatus.__table__
+    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    row = {"tenant_id": tenant_id, "source": source, "rows": 0, **values}
+    stmt = insert(table).values(**row)
+    stmt = stmt.on_conflict_do_update(index_elements=["tenant_id", "source"], set_=values)
+    with engine.begin() as conn:
+        conn.execute(stmt)
+
+
+def record_attempt(engine: Engine, tenant_id: int, source: str) -> None:
+    """A sync of (tenant, source) started now."""
+    _upsert(engine, tenant_id, source, {"last_attempt_at": _now()})
+
+
+def record_success(engine: Engine, tenant_id: int, source: str, rows: int) -> None:
+    """The sync finished: ``rows`` facts written; the last error is cleared."""
+    _upsert(
+        engine, tenant_id, source, {"last_success_at": _now(), "last_error": None, "rows": rows}
+    )
+
+
+def record_failure(engine: Engine, tenant_id: int, source: str, error: str) -> None:
+    """The sync failed with ``error`` (already redacted by the caller); last success is kept."""
+    _upsert(engine, tenant_id, source, {"last_error": error})
+
+
+def get_status(engine: Engine, tenant_id: int, source: str) -> SyncState | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(SyncStatus.__table__).where(
+                SyncStatus.tenant_id == tenant_id, SyncStatus.source == source
+            )
+        ).one_or_none()
+    if row is None:
+        return None
+    return SyncState(
+        tenant_id=row.tenant_id,
+        source=row.source,
+        last_attempt_at=_aware(row.last_attempt_at),
+        last_success_at=_aware(row.last_success_at),
+        last_error=row.last_error,
+        rows=row.rows,
+    )
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands timestamps back naive; they were written in UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def freshness(last_success_at: dt.datetime | None, now: dt.datetime | None = None) -> Freshness:
+    """fresh < 6 h, stale 6–24 h, old > 24 h, never when no sync succeeded yet."""
+    if last_success_at is None:
+        return "never"
+    age = (now or _now()) - _aware(last_success_at)
+    if age < dt.timedelta(hours=FRESH_HOURS):
+        return "fresh"
+    if age <= dt.timedelta(hours=STALE_HOURS):
+        return "stale"
+    return "old"
