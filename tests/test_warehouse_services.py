@@ -230,7 +230,7 @@ def test_merge_keeps_every_fact_and_every_link(engine, tenants):
     members.merge_members(engine, tenant, ADMIN, keep, gone)
     assert _facts(engine) == facts_before
     with Session(engine) as s:
-        links = {(l.vendor_account_id, l.member_id) for l in s.scalars(select(IdentityLink))}
+        links = {(k.vendor_account_id, k.member_id) for k in s.scalars(select(IdentityLink))}
     assert links == {(a, keep) for a in accounts}
     assert [m["id"] for m in members.list_members(engine, tenant)] == [keep]
 
