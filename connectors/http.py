@@ -1,0 +1,394 @@
+"""The HTTP layer every connector uses to talk to its vendor.
+
+``VendorHttp`` wraps an ``httpx.Client`` with what vendor admin APIs need and what a connector
+should not have to re-implement: a hard 30 s timeout cap, retries with exponential backoff and
+full jitter on 429/5xx/connection errors that honour ``Retry-After``, JSON parsed with
+``parse_float=Decimal`` (money stays exact), clear errors (``CredentialError`` on 401/403,
+``SchemaError`` on a body that is not JSON, ``ConnectorError`` otherwise), pagination helpers
+for the styles vendors use (cursor + ``has_more``, page numbers, ``Link`` header, ``after_id``)
+and secret redaction in every exception message and log line.
+
+Nothing here imports Dagster or SQLAlchemy: a connector package depends on this module and
+``connectors.contract`` only.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import json as jsonlib
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote, quote_plus, urlsplit
+
+import httpx
+
+from connectors.contract import ConnectorError, CredentialError, SchemaError
+
+log = logging.getLogger("aispend.http")
+
+REDACTED = "[REDACTED]"
+MAX_TIMEOUT = 30.0
+RETRYABLE_STATUS = frozenset({408, 429}) | frozenset(range(500, 600))
+_EXCERPT_CHARS = 200
+
+
+def _secret_forms(secret: str) -> list[str]:
+    """The ways a secret can show up in text: raw, Basic-auth encoded, URL-encoded."""
+    forms = {
+        secret,
+        base64.b64encode(f"{secret}:".encode()).decode(),
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+    }
+    return [f for f in forms if len(f) >= 4]
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace every secret (at least 4 characters long) in ``text`` with ``[REDACTED]``.
+
+    Also catches the secret's HTTP Basic form ``base64("secret:")`` (Cursor's API key is sent
+    as a Basic-auth username) and its URL-encoded form (a secret in a query string).
+    """
+    forms: set[str] = set()
+    for secret in secrets:
+        if secret and len(str(secret)) >= 4:
+            forms.update(_secret_forms(str(secret)))
+    # Longest first, so a secret that contains another one is replaced whole.
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, REDACTED)
+    return text
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    """``Retry-After`` as seconds (it may be a number of seconds or an HTTP-date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _next_link(link_header: str | None) -> str | None:
+    """The URL of ``rel="next"`` in an RFC 8288 ``Link`` header, if any."""
+    if not link_header:
+        return None
+    for part in link_header.split(","):
+        section = part.split(";")
+        if len(section) < 2:
+            continue
+        url = section[0].strip()
+        if not (url.startswith("<") and url.endswith(">")):
+            continue
+        for param in section[1:]:
+            key, _, val = param.strip().partition("=")
+            if key.strip().lower() == "rel" and "next" in val.strip().strip('"').split():
+                return url[1:-1]
+    return None
+
+
+class VendorHttp:
+    """A JSON HTTP client for one vendor: retries, timeouts, pagination, redaction.
+
+    ``base_url`` may carry a path prefix (``http://127.0.0.1:PORT/anthropic``); request paths
+    are appended to it. ``secrets`` (plus the Authorization header and Basic-auth password)
+    are redacted from every exception and log line. ``sleep`` and ``transport`` exist for
+    tests and the conformance kit (connectors pass ``**ctx.http_options`` through).
+    """
+
+    def __init__(
+        self,
+        vendor: str,
+        base_url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        secrets: Iterable[str] = (),
+        timeout: float = 30.0,
+        max_attempts: int = 6,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 20.0,
+        max_retry_after: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.vendor = vendor
+        self.base_url = base_url.rstrip("/")
+        self.timeout = min(float(timeout), MAX_TIMEOUT)
+        self.max_attempts = max(1, int(max_attempts))
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.max_retry_after = max_retry_after
+        self._sleep = sleep
+        self.requests_made = 0
+        secret_list = [str(s) for s in secrets if s]
+        all_headers = {"User-Agent": "aispend (+https://github.com/aispend/aispend)"}
+        all_headers.update(headers or {})
+        for key, value in all_headers.items():
+            if key.lower() in {"authorization", "x-api-key", "proxy-authorization"}:
+                secret_list.append(value)
+                scheme, _, token = value.partition(" ")
+                if token:
+                    secret_list.append(token)
+        if auth is not None:
+            user, password = auth
+            secret_list.extend([user, password] if password else [user])
+            secret_list.append(base64.b64encode(f"{user}:{password}".encode()).decode())
+        self._secrets = tuple(s for s in secret_list if s)
+        self._client = httpx.Client(
+            headers=all_headers,
+            auth=httpx.BasicAuth(*auth) if auth is not None else None,
+            timeout=httpx.Timeout(self.timeout),
+            transport=transport,
+            follow_redirects=True,
+        )
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> VendorHttp:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- helpers -----------------------------------------------------------------------------
+    def redact(self, text: str) -> str:
+        """Redact this client's secrets from ``text``."""
+        return redact(text, self._secrets)
+
+    def _url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def _error(self, message: str, endpoint: str, cls: type[ConnectorError] = ConnectorError):
+        return cls(self.vendor, self.redact(message), endpoint=self.redact(endpoint))
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_retry_after)
+        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
+        return random.uniform(0, ceiling)
+
+    def _send(
+        self, method: str, path: str, *, params: Any = None, json: Any = None
+    ) -> httpx.Response:
+        """Send one logical request, retrying transient failures; return the final 2xx response."""
+        url = self._url(path)
+        last = ""
+        for attempt in range(1, self.max_attempts + 1):
+            request = self._client.build_request(method, url, params=params, json=json)
+            shown_url = self.redact(str(request.url))
+            self.requests_made += 1
+            try:
+                response = self._client.send(request)
+            except httpx.TransportError as exc:  # connection refused/reset, timeouts, ...
+                last = f"{type(exc).__name__}: {exc}"
+                log.debug(
+                    "%s %s -> %s (attempt %d/%d)",
+                    method,
+                    shown_url,
+                    self.redact(last),
+                    attempt,
+                    self.max_attempts,
+                )
+                if attempt < self.max_attempts:
+                    self._sleep(self._backoff(attempt, None))
+                continue
+            status = response.status_code
+            log.debug(
+                "%s %s -> HTTP %d (attempt %d/%d)",
+                method,
+                shown_url,
+                status,
+                attempt,
+                self.max_attempts,
+            )
+            if status in RETRYABLE_STATUS:
+                last = f"HTTP {status}"
+                retry_after = _parse_retry_after(response.headers.get("retry-after"))
+                response.close()
+                if attempt < self.max_attempts:
+                    self._sleep(self._backoff(attempt, retry_after))
+                continue
+            if status in (401, 403):
+                raise self._error(
+                    f"credentials were rejected (HTTP {status})", path, CredentialError
+                )
+            if status >= 400:
+                excerpt = response.text[:_EXCERPT_CHARS].strip()
+                raise self._error(f"HTTP {status}: {excerpt}", path)
+            return response
+        raise self._error(f"gave up after {self.max_attempts} attempts (last: {last})", path)
+
+    def _parse(self, response: httpx.Response, path: str) -> Any:
+        content = response.content
+        if not content.strip():
+            return None
+        try:
+            return jsonlib.loads(content, parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError):
+            raise SchemaError(
+                self.vendor, self.redact(path), "<body>", "is not valid JSON"
+            ) from None
+
+    def _expect_object(self, body: Any, path: str) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise SchemaError(
+                self.vendor, self.redact(path), "<body>", f"is {type(body).__name__}, not an object"
+            )
+        return body
+
+    # -- single requests ---------------------------------------------------------------------
+    def request_json(self, method: str, path: str, *, params: Any = None, json: Any = None) -> Any:
+        """Send a request and return its parsed JSON body (``None`` for an empty body)."""
+        response = self._send(method, path, params=params, json=json)
+        return self._parse(response, path)
+
+    def get_json(self, path: str, params: Any = None) -> Any:
+        return self.request_json("GET", path, params=params)
+
+    def post_json(self, path: str, json: Any = None) -> Any:
+        return self.request_json("POST", path, json=json)
+
+    # -- pagination --------------------------------------------------------------------------
+    def paginate_cursor(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        method: str = "GET",
+        json: dict[str, Any] | None = None,
+        has_more_key: str = "has_more",
+        next_key: str = "next_page",
+        page_param: str = "page",
+    ) -> Iterator[Any]:
+        """Anthropic/OpenAI style: ``has_more`` + ``next_page`` token sent back as ``page``.
+
+        For GET the token goes in the query string, for POST in the JSON body.
+        """
+        params = dict(params or {})
+        body_json = dict(json) if json is not None else ({} if method.upper() != "GET" else None)
+        seen: set[str] = set()
+        while True:
+            body = self._expect_object(
+                self.request_json(method, path, params=params or None, json=body_json), path
+            )
+            yield body
+            if not body.get(has_more_key):
+                return
+            token = body.get(next_key)
+            if token in (None, ""):
+                raise SchemaError(
+                    self.vendor, path, next_key, f"is missing while {has_more_key} is true"
+                )
+            token = str(token)
+            if token in seen:
+                raise self._error(
+                    f"pagination loops: {next_key} {token!r} was already requested", path
+                )
+            seen.add(token)
+            if method.upper() == "GET":
+                params[page_param] = token
+            else:
+                assert body_json is not None
+                body_json[page_param] = token
+
+    def paginate_pages(
+        self,
+        path: str,
+        json: dict[str, Any] | None = None,
+        *,
+        method: str = "POST",
+        params: dict[str, Any] | None = None,
+        page_param: str = "page",
+        size_param: str = "pageSize",
+        page_size: int,
+        has_next: Callable[[Any], bool],
+        max_pages: int = 100_000,
+    ) -> Iterator[Any]:
+        """Cursor style: 1-based ``page`` + ``pageSize``; stop when ``has_next(body)`` is False.
+
+        For POST the page fields go in the JSON body, for GET in the query string.
+        """
+        page = 1
+        while page <= max_pages:
+            if method.upper() == "GET":
+                query = {**(params or {}), page_param: page, size_param: page_size}
+                body = self.request_json(method, path, params=query, json=json)
+            else:
+                payload = {**(json or {}), page_param: page, size_param: page_size}
+                body = self.request_json(method, path, params=params, json=payload)
+            yield body
+            try:
+                more = bool(has_next(body))
+            except (KeyError, TypeError, AttributeError) as exc:
+                raise SchemaError(
+                    self.vendor, path, "pagination", f"is not as documented ({exc!r})"
+                ) from None
+            if not more:
+                return
+            page += 1
+        raise self._error(f"pagination did not end after {max_pages} pages", path)
+
+    def paginate_link_header(
+        self, path: str, params: dict[str, Any] | None = None
+    ) -> Iterator[Any]:
+        """GitHub style: follow the ``Link: <url>; rel="next"`` header until there is none."""
+        url: str | None = path
+        query: dict[str, Any] | None = params
+        seen: set[str] = set()
+        while url is not None:
+            endpoint = urlsplit(url).path if url.startswith("http") else url
+            response = self._send("GET", url, params=query)
+            yield self._parse(response, endpoint)
+            url = _next_link(response.headers.get("link"))
+            query = None  # the next link carries its own query string
+            if url is not None:
+                if url in seen:
+                    raise self._error("pagination loops: Link rel=next repeats", endpoint)
+                seen.add(url)
+
+    def paginate_after_id(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        has_more_key: str = "has_more",
+        last_id_key: str = "last_id",
+        after_param: str = "after_id",
+    ) -> Iterator[Any]:
+        """List endpoints that page with ``after_id=<last_id>`` (Anthropic) or ``after`` (OpenAI)."""
+        query = dict(params or {})
+        seen: set[str] = set()
+        while True:
+            body = self._expect_object(self.get_json(path, params=query), path)
+            yield body
+            if not body.get(has_more_key):
+                return
+            last_id = body.get(last_id_key)
+            if last_id in (None, ""):
+                raise SchemaError(
+                    self.vendor, path, last_id_key, f"is missing while {has_more_key} is true"
+                )
+            last_id = str(last_id)
+            if last_id in seen:
+                raise self._error(f"pagination loops: {last_id_key} {last_id!r} repeats", path)
+            seen.add(last_id)
+            query[after_param] = last_id
