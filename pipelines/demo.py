@@ -1,0 +1,102 @@
+"""`aispend demo`: a working aispend on simulator data, no vendor key needed.
+
+Initialises $AISPEND_HOME, starts the vendor simulator on 127.0.0.1, points the real Anthropic
+and Cursor connectors at it, adds a manual entry, backfills the history through Dagster and
+serves both UIs (the simulator keeps answering while they run, so schedules work too).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipelines.setup_home import init_home
+from warehouse import credentials, manual_entries, users
+from warehouse.actors import Actor
+from warehouse.engine import make_engine
+from warehouse.settings import Settings
+
+DEMO_ADMIN = "admin@example.com"
+DEMO_VIEWER = "viewer@example.com"
+DEMO_PASSWORD = "aispend-demo"
+DEMO_SOURCES = ("anthropic", "cursor")
+SIMULATOR_PORT = 8765
+ACTOR = Actor("aispend-demo", "admin")
+
+
+def _start_simulator(members: int, start: dt.date, days: int):
+    from connectors.simulator import Simulator
+
+    try:
+        return Simulator(
+            seed=7, members=members, start=start, days=days, port=SIMULATOR_PORT
+        ).start()
+    except OSError:  # the port is taken (another demo?): any free port will do
+        return Simulator(seed=7, members=members, start=start, days=days, port=0).start()
+
+
+def run_demo(
+    settings: Settings, *, serve_after: bool, days: int = 90, members: int = 12, echo=print
+) -> int:
+    from connectors.registry import get_connector
+
+    from pipelines.sync import run_sync
+
+    password = settings.admin_password or DEMO_PASSWORD
+    result = init_home(
+        settings, tenant_slug=settings.tenant, admin_email=DEMO_ADMIN, admin_password=password
+    )
+    settings = result.settings
+    engine = make_engine(settings.database_url)
+    tenant = result.tenant
+    if not users.user_exists(engine, tenant, DEMO_VIEWER):
+        users.create_user(
+            engine,
+            tenant,
+            ACTOR,
+            email=DEMO_VIEWER,
+            name="Demo Viewer",
+            password=password,
+            role="viewer",
+        )
+
+    today = dt.datetime.now(dt.UTC).date()
+    start = today - dt.timedelta(days=days - 1)
+    sim = _start_simulator(members, start, days)
+    try:
+        for source in DEMO_SOURCES:
+            secret = {f.name for f in get_connector(source).credential_fields if f.secret}
+            credentials.configure_source(
+                engine, settings.secret_keys, tenant, ACTOR, source, sim.config(source), secret
+            )
+        if not manual_entries.list_entries(engine, tenant):
+            first = today.replace(day=1)
+            last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+            manual_entries.create_entry(
+                engine,
+                tenant,
+                ACTOR,
+                provider="GitHub",
+                service="Copilot Business seats",
+                amount=str(19 * members),
+                period_start=first,
+                period_end=last,
+                description=f"{members} seats × $19 (demo invoice)",
+            )
+        echo(
+            f"simulator: {sim.base_url('anthropic').rsplit('/', 1)[0]} ({members} members, {days} days)"
+        )
+        echo(f"backfilling {start} … {today} through Dagster …")
+        failed = False
+        for r in run_sync(settings, tenant=tenant.slug, start=start, end=today):
+            echo(f"  {r.source}: {r.rows} rows" if r.ok else f"  {r.source}: FAILED {r.error}")
+            failed |= not r.ok
+        echo(f"log in as {DEMO_ADMIN} (admin) or {DEMO_VIEWER} (viewer), password {password!r}")
+        if failed:
+            return 1
+        if not serve_after:
+            return 0
+        from pipelines.serve import serve
+
+        return serve(settings, echo=echo)
+    finally:
+        sim.stop()

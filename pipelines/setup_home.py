@@ -1,0 +1,98 @@
+"""`aispend init`: migrate, create the tenant and first admin, generate keys into $AISPEND_HOME/.env."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from warehouse import encryption, migrate, users
+from warehouse.actors import Actor
+from warehouse.engine import make_engine
+from warehouse.settings import Settings
+from warehouse.tenants import TenantRef, create_tenant
+
+DAGSTER_YAML = """\
+# Written by `aispend init`: local Dagster instance storage for this aispend home.
+# For PostgreSQL storage see pipelines/dagster_postgres.yaml.
+telemetry:
+  enabled: false
+"""
+
+
+@dataclass(frozen=True)
+class InitResult:
+    tenant: TenantRef
+    admin_email: str
+    admin_created: bool
+    keys_written: list[str]
+    settings: Settings
+
+
+def write_generated_keys(settings: Settings) -> tuple[Settings, list[str]]:
+    """Write AISPEND_SECRET_KEY / AISPEND_COOKIE_KEY to $AISPEND_HOME/.env (mode 600) when absent."""
+    wanted = {}
+    if not settings.secret_keys:
+        wanted["AISPEND_SECRET_KEY"] = encryption.generate_key()
+    if not settings.cookie_key:
+        wanted["AISPEND_COOKIE_KEY"] = secrets.token_urlsafe(32)
+    if wanted:
+        path = settings.dotenv_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existing = path.read_text() if path.exists() else ""
+        if existing and not existing.endswith("\n"):
+            existing += "\n"
+        body = existing + "".join(f"{k}={v}\n" for k, v in wanted.items())
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(body)
+        os.chmod(path, 0o600)
+    settings = replace(
+        settings,
+        secret_keys=settings.secret_keys or (wanted.get("AISPEND_SECRET_KEY"),),
+        cookie_key=settings.cookie_key or wanted.get("AISPEND_COOKIE_KEY"),
+    )
+    return settings, sorted(wanted)
+
+
+def write_dagster_home(settings: Settings) -> Path:
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    path = settings.dagster_home / "dagster.yaml"
+    if not path.exists():
+        path.write_text(DAGSTER_YAML)
+    return path
+
+
+def init_home(
+    settings: Settings,
+    *,
+    tenant_slug: str,
+    admin_email: str,
+    admin_password: str | None,
+    engine: Engine | None = None,
+) -> InitResult:
+    """Idempotent: a second run changes nothing and reports what already exists."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings, written = write_generated_keys(settings)
+    write_dagster_home(settings)
+    engine = engine or make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    tenant = create_tenant(engine, tenant_slug)
+    created = False
+    if not users.user_exists(engine, tenant, admin_email):
+        if not admin_password:
+            raise ValueError("an admin password is needed (set AISPEND_ADMIN_PASSWORD)")
+        users.create_user(
+            engine,
+            tenant,
+            Actor("aispend-init", "admin"),
+            email=admin_email,
+            name="Admin",
+            password=admin_password,
+            role="admin",
+        )
+        created = True
+    return InitResult(tenant, admin_email.lower(), created, written, settings)
