@@ -1,0 +1,83 @@
+"""Overview: the month's billed spend for the team, per provider, with estimates kept apart."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import queries
+from dashboard.app_context import app_context, current_actor, engine_for
+from dashboard.formatting import current_month, month_label, usd
+
+CACHE_TTL_S = 60
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
+def cached_month_total(database_url: str, tenant_id: int, month: str) -> queries.MonthTotal:
+    return queries.month_total(engine_for(database_url), tenant_id, month)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
+def cached_available_months(database_url: str, tenant_id: int) -> list[str]:
+    return queries.available_months(engine_for(database_url), tenant_id)
+
+
+def _empty_state(is_admin: bool) -> None:
+    if is_admin:
+        st.info(
+            "No spend data yet. To add some:\n\n"
+            "- connect a vendor: `aispend vendor configure <source>` "
+            "(`aispend connectors list` shows the sources), then "
+            "`aispend sync --start YYYY-MM-DD --end YYYY-MM-DD`;\n"
+            "- or record a bill by hand as a manual entry (Admin page, coming soon), then sync;\n"
+            "- or try it with generated data: `aispend demo`."
+        )
+    else:
+        st.info("No spend data yet. Ask an admin of your aispend to connect your team's AI tools.")
+
+
+ctx = app_context()
+actor = current_actor()
+url = ctx.settings.database_url
+
+st.title("Overview")
+months = cached_available_months(url, ctx.tenant.id)
+this_month = current_month()
+options = sorted(set(months) | {this_month}, reverse=True)
+col_month, col_refresh = st.columns([3, 1], vertical_alignment="bottom")
+month = col_month.selectbox(
+    "Month", options, index=options.index(this_month), format_func=month_label
+)
+if col_refresh.button("Refresh"):
+    cached_month_total.clear()
+    cached_available_months.clear()
+    st.rerun()
+
+if not months:
+    _empty_state(bool(actor and actor.is_admin))
+    st.stop()
+
+total = cached_month_total(url, ctx.tenant.id, month)
+if total.is_empty:
+    st.info(f"No spend recorded for {month_label(month)} yet. Pick another month above.")
+    st.stop()
+
+billed_col, estimated_col = st.columns(2)
+billed_col.metric(f"Billed spend, {month_label(month)}", usd(total.billed_micros))
+if total.estimated_micros:
+    estimated_col.metric("Estimated usage (not billed)", usd(total.estimated_micros))
+    estimated_col.caption("estimated from usage and list prices; never added to the billed total")
+
+st.subheader("By provider")
+table = total.by_provider.assign(
+    billed=total.by_provider["billed_cost_micros"].map(usd),
+    estimated=total.by_provider["estimated_cost_micros"].map(usd),
+)[["provider", "billed", "estimated"]]
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config={
+        "provider": "Provider",
+        "billed": "Billed",
+        "estimated": st.column_config.TextColumn("Estimated", help="estimated, not billed"),
+    },
+)

@@ -1,0 +1,27 @@
+"""Display formatting for the dashboard. Storage is exact integer micro-dollars; only display rounds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+MICROS_PER_DOLLAR = Decimal(1_000_000)
+CENT = Decimal("0.01")
+
+
+def usd(micros: int) -> str:
+    """Integer micro-dollars as "$1,234.56" (negative: "-$1.50"), rounded half-up to the cent."""
+    dollars = (Decimal(int(micros)) / MICROS_PER_DOLLAR).quantize(CENT, rounding=ROUND_HALF_UP)
+    sign = "-" if dollars < 0 else ""
+    return f"{sign}${abs(dollars):,.2f}"
+
+
+def month_label(month: str) -> str:
+    """'2026-11' as 'November 2026'."""
+    return dt.datetime.strptime(month, "%Y-%m").strftime("%B %Y")
+
+
+def current_month(today: dt.date | None = None) -> str:
+    """The current UTC month as 'YYYY-MM'."""
+    day = today or dt.datetime.now(dt.UTC).date()
+    return f"{day.year:04d}-{day.month:02d}"

@@ -1,0 +1,54 @@
+"""How to start the dashboard server: the command line `aispend serve` (and the tests) use.
+
+    python -m dashboard.run --port 8501
+
+runs `python -m streamlit run <dashboard/streamlit_app.py> --server.port 8501
+--server.address 127.0.0.1 --server.headless true ...`. The app reads its configuration from the
+environment the process is given (AISPEND_DATABASE_URL, AISPEND_COOKIE_KEY, AISPEND_TENANT, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+APP_PATH = Path(__file__).resolve().with_name("streamlit_app.py")
+HEALTH_PATH = "/_stcore/health"
+
+
+def streamlit_command(
+    port: int, address: str = "127.0.0.1", python: str | None = None
+) -> list[str]:
+    """argv that serves the dashboard on address:port, headless, without telemetry."""
+    return [
+        python or sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_PATH),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve the aispend dashboard.")
+    parser.add_argument("--port", type=int, default=8501)
+    parser.add_argument("--address", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    command = streamlit_command(args.port, args.address)
+    os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""aispend dashboard: the router and frame over app_pages/.
+
+Run it with `python -m streamlit run dashboard/streamlit_app.py` (see dashboard/run.py).
+The frame resolves the environment once (app_context), logs the user in against the warehouse's
+users, and registers only the pages the user's role may see: a viewer's session has no admin
+page at all, and the admin page checks the role again before calling any service.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_authenticator.utilities import LoginError
+
+from dashboard import auth
+from dashboard.app_context import AppContext, app_context, set_current_actor
+from warehouse.tenants import TenantNotFound
+from warehouse.users import login_directory
+
+LOGOUT_REQUEST_KEY = "aispend_logout_requested"
+
+st.set_page_config(page_title="aispend", layout="wide")
+
+
+def _request_logout() -> None:
+    st.session_state[LOGOUT_REQUEST_KEY] = True
+
+
+def _load_context() -> AppContext:
+    try:
+        return app_context()
+    except TenantNotFound as exc:
+        st.title("aispend")
+        st.error(f"The dashboard's tenant is not set up: {exc}")
+        st.stop()
+        raise  # unreachable: st.stop() ends the run
+
+
+def _login_view(ctx: AppContext, authenticator) -> None:
+    """Logged-out page: the login form and, after a failed attempt, one generic message."""
+    st.title("aispend")
+    st.caption("What your team spends on AI tools, per person and per tool.")
+    if ctx.cookie_key_is_ephemeral:
+        st.warning(
+            "AISPEND_COOKIE_KEY is not set: this server signs login cookies with a temporary key, "
+            "so everyone is logged out when it restarts. Run `aispend init` or set the variable."
+        )
+    try:
+        authenticator.login(location="main", fields=auth.LOGIN_FIELDS, key="aispend_login")
+    except LoginError:
+        # E.g. a cookie naming a user who no longer exists: forget it, say nothing specific.
+        authenticator.cookie_controller.delete_cookie()
+        st.session_state["authentication_status"] = False
+    status = st.session_state.get("authentication_status")
+    if status:
+        st.rerun()
+    if status is False:
+        st.error(auth.INVALID_LOGIN)
+    st.stop()
+
+
+ctx = _load_context()
+directory = login_directory(ctx.engine, ctx.tenant)
+authenticator = auth.build_authenticator(directory, cookie_key=ctx.cookie_key)
+
+actor = None
+if st.session_state.get("authentication_status"):
+    actor = auth.actor_for(directory, st.session_state.get("username"))
+    if actor is None or st.session_state.pop(LOGOUT_REQUEST_KEY, False):
+        # Logged out on request, or the user was removed from the warehouse since logging in.
+        authenticator.logout(location="unrendered")
+        actor = None
+set_current_actor(actor)
+if actor is None:
+    st.session_state.pop(LOGOUT_REQUEST_KEY, None)
+    _login_view(ctx, authenticator)
+
+pages = [st.Page("app_pages/overview.py", title="Overview", url_path="overview", default=True)]
+if actor.is_admin:
+    pages.append(st.Page("app_pages/admin.py", title="Admin", url_path="admin"))
+navigation = st.navigation(pages)
+
+with st.sidebar:
+    st.markdown(f"**{st.session_state.get('name') or actor.email}**")
+    st.caption(f"{actor.email} · {actor.role} · tenant {ctx.tenant.name}")
+    st.button("Log out", key="aispend_logout", on_click=_request_logout)
+
+navigation.run()

@@ -1,0 +1,158 @@
+"""The Streamlit dashboard driven through AppTest, on SQLite and PostgreSQL.
+
+Users and the tenant are created through the warehouse services; the month's spend sits in the
+`team_monthly_spend` mart (created here the way the pipeline shapes it). AppTest cannot seed
+cookies: cookie re-login is covered by the browser test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+from test_dashboard_queries import seed_mart
+
+from dashboard import auth
+from dashboard.formatting import current_month
+from warehouse.actors import SYSTEM, Actor
+from warehouse.tenants import create_tenant
+from warehouse.users import create_user
+
+DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
+APP = str(DASHBOARD / "streamlit_app.py")
+PAGES = ["app_pages/overview.py", "app_pages/admin.py"]
+ADMIN = ("ada@example.com", "admin-password-1", "admin")
+VIEWER = ("vic@example.com", "viewer-password-1", "viewer")
+
+
+@pytest.fixture
+def dashboard_env(warehouse_url: str, engine: Engine, tmp_path, monkeypatch):
+    """A warehouse with tenant 'default', one admin and one viewer; the app pointed at it."""
+    monkeypatch.setenv("AISPEND_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AISPEND_DATABASE_URL", warehouse_url)
+    monkeypatch.setenv("AISPEND_COOKIE_KEY", "test-cookie-key-not-secret-0123456789")
+    monkeypatch.setenv("AISPEND_TENANT", "default")
+    monkeypatch.setattr(auth, "LOGIN_SLEEP_TIME_S", 0)
+    tenant = create_tenant(engine, "default", "Acme")
+    for email, password, role in (ADMIN, VIEWER):
+        create_user(
+            engine,
+            tenant,
+            SYSTEM,
+            email=email,
+            name=email.split("@")[0].title(),
+            password=password,
+            role=role,
+        )
+    # Caches live in this process across AppTest runs; each test starts from a clean slate.
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield tenant
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _login(at: AppTest, email: str, password: str) -> AppTest:
+    next(t for t in at.text_input if t.label == "Email").input(email)
+    next(t for t in at.text_input if t.label == "Password").input(password)
+    next(b for b in at.button if b.label == "Sign in").click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def test_good_login_shows_the_months_total(dashboard_env, engine: Engine) -> None:
+    month = current_month()
+    seed_mart(
+        engine,
+        [
+            (dashboard_env.id, month, "anthropic", "anthropic", 1_000_000_000, 12_340_000),
+            (dashboard_env.id, month, "anthropic", "manual", 234_560_000, 0),
+            (dashboard_env.id, month, "cursor", "cursor", 20_000_000, 0),
+            (dashboard_env.id, "2001-01", "cursor", "cursor", 5_000_000, 0),
+        ],
+    )
+    at = _login(_app(), *VIEWER[:2])
+    assert _errors(at) == []
+    metrics = {m.label: m.value for m in at.metric}
+    assert any(v == "$1,254.56" for k, v in metrics.items() if k.startswith("Billed spend")), (
+        metrics
+    )
+    assert metrics["Estimated usage (not billed)"] == "$12.34"
+    table = at.dataframe[0].value
+    assert table.to_dict("records") == [
+        {"provider": "anthropic", "billed": "$1,234.56", "estimated": "$12.34"},
+        {"provider": "cursor", "billed": "$20.00", "estimated": "$0.00"},
+    ]
+    # The month picker reaches older months.
+    picker = next(s for s in at.selectbox if s.label == "Month")
+    picker.select("2001-01").run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Billed spend, January 2001": "$5.00"}
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [(VIEWER[0], "wrong-password"), ("nobody@example.com", VIEWER[1])],
+    ids=["wrong-password", "unknown-email"],
+)
+def test_bad_login_says_only_invalid_email_or_password(dashboard_env, email, password) -> None:
+    at = _login(_app(), email, password)
+    assert _errors(at) == ["Invalid email or password"]
+    assert at.session_state["authentication_status"] is False
+    assert not at.metric
+    assert [t.label for t in at.text_input] == ["Email", "Password"]
+
+
+def test_viewer_cannot_reach_the_admin_page(dashboard_env) -> None:
+    at = _login(_app(), *VIEWER[:2])
+    assert at.session_state["authentication_status"] is True
+    with pytest.raises(ValueError):
+        at.switch_page("app_pages/admin.py")
+
+
+def test_admin_page_refuses_a_viewer_even_when_run_directly(dashboard_env) -> None:
+    at = AppTest.from_file(str(DASHBOARD / "app_pages/admin.py"), default_timeout=60)
+    at.session_state["aispend_actor"] = Actor(VIEWER[0], "viewer")
+    at.run()
+    assert _errors(at) == ["This page is for admins only."]
+    assert not at.dataframe
+
+
+def test_empty_warehouse_shows_how_to_add_data(dashboard_env) -> None:
+    at = _login(_app(), *ADMIN[:2])
+    assert not at.exception
+    assert any("No spend data yet" in i.value and "aispend sync" in i.value for i in at.info)
+
+
+def test_logout_returns_to_the_login_form(dashboard_env) -> None:
+    at = _login(_app(), *ADMIN[:2])
+    next(b for b in at.sidebar.button if b.label == "Log out").click()
+    at.run()
+    assert at.session_state["authentication_status"] is None
+    assert [t.label for t in at.text_input] == ["Email", "Password"]
+    assert _errors(at) == []
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_for_an_admin(dashboard_env, engine: Engine, page: str) -> None:
+    seed_mart(engine, [(dashboard_env.id, current_month(), "cursor", "cursor", 1_000_000, 0)])
+    at = _login(_app(), *ADMIN[:2])
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert _errors(at) == []
+    assert at.title, f"{page} rendered no title"
