@@ -89,7 +89,7 @@ class _PartitionWriter:
                 "account_key": rec.account_key,
                 "charge_period_start": rec.day,
                 "charge_period_end": rec.day + dt.timedelta(days=1),
-                "provider": self.provider,
+                "provider": rec.provider or self.provider,
                 "service": rec.service,
                 "sku": rec.sku,
                 "charge_category": rec.charge_category,

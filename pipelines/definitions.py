@@ -1,0 +1,45 @@
+"""The Dagster code location: ingest assets from the connector registry, SQL marts, checks,
+schedules and sensors, merged here from the modules that own them (``workspace.yaml``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import dagster as dg
+
+from connectors.contract import Connector
+from pipelines.checks import build_ingest_checks
+from pipelines.ingest import build_ingest_asset, ingest_key
+from pipelines.marts import build_mart_assets, mart_automation_sensor
+from pipelines.resources import WarehouseResource
+from pipelines.schedules import build_schedules
+from pipelines.sensors import build_manual_entries_sensor
+
+
+def build_definitions(connectors: Mapping[str, type[Connector]]) -> dg.Definitions:
+    ingest = {name: build_ingest_asset(cls) for name, cls in sorted(connectors.items())}
+    marts = build_mart_assets([ingest_key(name) for name in ingest])
+    checks = [c for cls in connectors.values() for c in build_ingest_checks(cls)]
+    schedules = [
+        s
+        for name, cls in sorted(connectors.items())
+        if cls.source_type != "manual"
+        for s in build_schedules(cls, ingest[name])
+    ]
+    sensors = [mart_automation_sensor()]
+    if "manual" in ingest:
+        sensors.append(build_manual_entries_sensor(ingest["manual"]))
+    return dg.Definitions(
+        assets=[*ingest.values(), *marts],
+        asset_checks=checks,
+        schedules=schedules,
+        sensors=sensors,
+        resources={"warehouse": WarehouseResource()},
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    from connectors.registry import load_connectors
+
+    return build_definitions(load_connectors())

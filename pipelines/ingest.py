@@ -1,0 +1,186 @@
+"""Ingest assets: one daily-partitioned asset per registered connector (``ingest_<name>``).
+
+A run covers a partition range in one go (``BackfillPolicy.single_run()``): the connector is
+asked once for the whole range and windows its own requests, so a 90-day backfill is one run.
+Each tenant that configured the connector (every tenant, for manual entries) is fetched and
+written separately: its partition is replaced in one transaction and its sync status recorded.
+One tenant failing never stops the others; the asset fails at the end, naming the vendor and
+the (redacted) reasons. Config values are handed to the connector and never logged.
+"""
+
+import datetime as dt
+import warnings
+from collections.abc import Mapping
+
+import dagster as dg
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
+
+from connectors.contract import Connector, ConnectorError, FetchContext
+from connectors.http import redact
+from pipelines.resources import WarehouseResource
+from warehouse import credentials, manual_entries, sync_status, tenants
+from warehouse.facts import replace_partition
+from warehouse.tenants import TenantRef
+
+PARTITIONS_START = "2025-01-01"
+# end_offset=1: today's (still growing) partition exists, so the hourly refresh can re-read it.
+DAILY = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, end_offset=1)
+# Manual entries may cover days ahead (a monthly seat invoice): their partitions reach a year on.
+DAILY_AHEAD = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, end_offset=400)
+TENANT_TAG = "aispend/tenant"  # restricts a run to one tenant (slug)
+GROUP = "ingest"
+
+
+def range_tags(start: dt.date, end: dt.date) -> dict[str, str]:
+    """Run tags selecting the partition range start..end (one single-run backfill)."""
+    return {
+        ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
+        ASSET_PARTITION_RANGE_END_TAG: end.isoformat(),
+    }
+
+
+def partitions_for(connector: type[Connector]) -> dg.DailyPartitionsDefinition:
+    return DAILY_AHEAD if connector.source_type == "manual" else DAILY
+
+
+def ingest_key(source: str) -> dg.AssetKey:
+    return dg.AssetKey(f"ingest_{source}")
+
+
+def tenants_for(engine, connector: type[Connector], only: str | None = None) -> list[TenantRef]:
+    """The tenants a sync of ``connector`` covers: those that configured it (all, for manual)."""
+    if connector.source_type == "manual":
+        found = tenants.list_tenants(engine)
+    else:
+        found = credentials.configured_tenants(engine, connector.name)
+    return [t for t in found if only is None or t.slug == only]
+
+
+def config_for(engine, keys, connector: type[Connector], tenant: TenantRef) -> dict:
+    """What the connector's fetch() takes for this tenant. System use only: never log it."""
+    if connector.source_type == "manual":
+        return manual_entries.connector_config(engine, tenant)
+    return credentials.connector_config(engine, keys, tenant, connector.name)
+
+
+def _reason(exc: Exception, secrets: list[str]) -> str:
+    text = str(exc) if isinstance(exc, ConnectorError) else f"{type(exc).__name__}: {exc}"
+    return redact(text, secrets)
+
+
+def sync_tenant(
+    engine,
+    keys,
+    connector: type[Connector],
+    tenant: TenantRef,
+    start: dt.date,
+    end: dt.date,
+    *,
+    log=None,
+    run_id: str | None = None,
+) -> int:
+    """Fetch and write one tenant's range; records sync status. Raises ``SyncFailed`` (redacted)."""
+    sync_status.record_attempt(engine, tenant.id, connector.name)
+    config: dict = {}
+    try:
+        config = config_for(engine, keys, connector, tenant)
+        missing = connector.missing_credentials(config)
+        if missing:
+            raise ConnectorError(connector.name, f"not configured: missing {', '.join(missing)}")
+        batches = connector().fetch(config, start, end, FetchContext(log=log))
+        result = replace_partition(
+            engine,
+            tenant.id,
+            connector.name,
+            start,
+            end,
+            batches,
+            source_type=connector.source_type,
+            provider=connector.provider,
+            run_id=run_id,
+        )
+    except Exception as exc:
+        reason = _reason(exc, connector.secret_values(config))
+        sync_status.record_failure(engine, tenant.id, connector.name, reason)
+        raise SyncFailed(reason) from None
+    sync_status.record_success(engine, tenant.id, connector.name, result.rows)
+    return result.rows
+
+
+class SyncFailed(Exception):
+    """One tenant's sync of one source failed; the message is already redacted."""
+
+
+def build_ingest_asset(connector: type[Connector]) -> dg.AssetsDefinition:
+    with warnings.catch_warnings():
+        # BackfillPolicy is marked beta in Dagster 1.13; it is what makes a range one run.
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        return _build_ingest_asset(connector)
+
+
+def _build_ingest_asset(connector: type[Connector]) -> dg.AssetsDefinition:
+    name = connector.name
+
+    @dg.asset(
+        name=f"ingest_{name}",
+        group_name=GROUP,
+        partitions_def=partitions_for(connector),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        description=(connector.__doc__ or f"{connector.provider} usage").strip().splitlines()[0],
+        kinds={"python"},
+        tags={"aispend/source_type": connector.source_type},
+        metadata={"provider": connector.provider, "source_type": connector.source_type},
+    )
+    def _ingest(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        window = context.partition_key_range
+        start = dt.date.fromisoformat(window.start)
+        end = dt.date.fromisoformat(window.end)
+        engine = warehouse.engine
+        keys = warehouse.settings.secret_keys
+        only = context.run.tags.get(TENANT_TAG)
+        rows_by_tenant: dict[str, int] = {}
+        failures: dict[str, str] = {}
+        for tenant in tenants_for(engine, connector, only):
+            try:
+                rows = sync_tenant(
+                    engine,
+                    keys,
+                    connector,
+                    tenant,
+                    start,
+                    end,
+                    log=context.log,
+                    run_id=context.run_id,
+                )
+            except SyncFailed as failed:
+                failures[tenant.slug] = str(failed)
+                context.log.error(f"{name}: tenant {tenant.slug} failed: {failed}")
+                continue
+            rows_by_tenant[tenant.slug] = rows
+            context.log.info(f"{name}: tenant {tenant.slug}: {rows} rows for {start}..{end}")
+        metadata = {
+            "rows": sum(rows_by_tenant.values()),
+            "rows_by_tenant": dg.MetadataValue.json(rows_by_tenant),
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        }
+        if failures:
+            detail = "; ".join(f"{slug}: {reason}" for slug, reason in failures.items())
+            raise dg.Failure(
+                description=(
+                    f"{connector.provider} ({name}) failed for {len(failures)} tenant(s): {detail}"
+                ),
+                metadata={**metadata, "failed_tenants": dg.MetadataValue.json(failures)},
+            )
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _ingest
+
+
+def build_ingest_assets(connectors: Mapping[str, type[Connector]]) -> list[dg.AssetsDefinition]:
+    return [build_ingest_asset(cls) for _, cls in sorted(connectors.items())]
