@@ -92,6 +92,9 @@ def snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
+ACTIVITY_METRICS = {name: snake_case(name) for name in REQUIRED_ACTIVITY + OPTIONAL_ACTIVITY}
+
+
 def day_start_ms(day: dt.date) -> int:
     return (day - EPOCH).days * DAY_MS
 
@@ -372,12 +375,10 @@ def _activity(row: Any, index: int, start: dt.date, end: dt.date) -> list[Activi
         raise SchemaError(VENDOR, DAILY_PATH, f"{where}.isActive", "is not a boolean")
     if active:
         records.append(ActivityRecord(day=day, account_key=email, metric="active_days", value=1))
-    for name in REQUIRED_ACTIVITY + OPTIONAL_ACTIVITY:
+    for name, metric in ACTIVITY_METRICS.items():
         if name not in row and name in OPTIONAL_ACTIVITY:
             continue
         value = _count(_field(row, name, DAILY_PATH, where), DAILY_PATH, f"{where}.{name}")
         if value:
-            records.append(
-                ActivityRecord(day=day, account_key=email, metric=snake_case(name), value=value)
-            )
+            records.append(ActivityRecord(day=day, account_key=email, metric=metric, value=value))
     return records
