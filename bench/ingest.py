@@ -1,0 +1,189 @@
+"""Ingest benchmark: simulated members × days through the Cursor and Anthropic connectors over
+real HTTP into SQLite and PostgreSQL, against the ceiling of bulk-inserting the same
+already-normalised rows into the same database; plus peak memory for 30 and 90 days.
+
+    .venv/bin/python bench/ingest.py                  # 1,000 members × 90 days (several minutes)
+    .venv/bin/python bench/ingest.py --members 50 --days 10 --no-postgres   # a quick look
+
+The simulator runs in this process; each measurement runs in a fresh worker process so its
+peak RSS (ru_maxrss) is its own. Prints a table; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SOURCES = ("cursor", "anthropic")
+PG_ADMIN = os.environ.get(
+    "AISPEND_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def worker(args: argparse.Namespace) -> None:
+    """One measurement: mode 'stream' (fetch over HTTP and write) or 'ceiling' (write only)."""
+    from connectors.contract import FetchBatch, FetchContext
+    from connectors.registry import get_connector
+    from warehouse import migrate
+    from warehouse.engine import make_engine
+    from warehouse.facts import replace_partition
+    from warehouse.tenants import create_tenant
+
+    config = json.loads(args.config)
+    start = dt.date.fromisoformat(args.start)
+    end = start + dt.timedelta(days=args.days - 1)
+    engine = make_engine(args.url)
+    migrate.upgrade(engine)
+    tenant = create_tenant(engine, "bench")
+    cls = get_connector(args.source)
+    conn = cls()
+    batches = conn.fetch(config, start, end, FetchContext())
+    if args.mode == "ceiling":
+        # Normalised rows gathered first (not timed): the ceiling is the database alone.
+        gathered = list(batches)
+        batches = [
+            FetchBatch(usage=b.usage, activity=b.activity, accounts=b.accounts) for b in gathered
+        ]
+    t0 = time.perf_counter()
+    result = replace_partition(
+        engine,
+        tenant.id,
+        args.source,
+        start,
+        end,
+        batches,
+        source_type=cls.source_type,
+        provider=cls.provider,
+        run_id="bench",
+    )
+    seconds = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"rows": result.rows, "seconds": seconds, "peak_mb": peak_mb}))
+
+
+def _measure(source: str, mode: str, url: str, config: dict, start: dt.date, days: int) -> dict:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        "--source",
+        source,
+        "--mode",
+        mode,
+        "--url",
+        url,
+        "--config",
+        json.dumps(config),
+        "--start",
+        start.isoformat(),
+        "--days",
+        str(days),
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"worker failed ({source} {mode}): {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _fresh_db(kind: str, tmp: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+    from sqlalchemy import create_engine, text
+
+    name = f"aispend_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop_db(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--members", type=int, default=1000)
+    p.add_argument("--days", type=int, default=90)
+    p.add_argument("--memory-days", default="30,90", help="day counts for the peak-memory rows")
+    p.add_argument("--no-postgres", action="store_true")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--source"), p.add_argument("--mode"), p.add_argument("--url")
+    p.add_argument("--config"), p.add_argument("--start")
+    args = p.parse_args()
+    if args.worker:
+        return worker(args)
+
+    from connectors.simulator import Simulator
+
+    memory_days = [int(d) for d in args.memory_days.split(",") if d]
+    span = max([args.days, *memory_days])
+    start = dt.date(2026, 6, 1)
+    dbs = ["sqlite"] + ([] if args.no_postgres else ["postgres"])
+    print(
+        f"aispend ingest benchmark: {args.members} members × {args.days} days, python {sys.version.split()[0]}, {os.cpu_count()} cores"
+    )
+    with (
+        Simulator(members=args.members, start=start, days=span, vendors=list(SOURCES)) as sim,
+        tempfile.TemporaryDirectory() as tmpdir,
+    ):
+        tmp = Path(tmpdir)
+        rows = []
+        for source in SOURCES:
+            config = sim.config(source)
+            for db in dbs:
+                measured = {}
+                for mode in ("stream", "ceiling"):
+                    url = _fresh_db(db, tmp)
+                    try:
+                        measured[mode] = _measure(source, mode, url, config, start, args.days)
+                    finally:
+                        _drop_db(url)
+                    sim.requests_log.clear()
+                s, c = measured["stream"], measured["ceiling"]
+                s_rate, c_rate = s["rows"] / s["seconds"], c["rows"] / c["seconds"]
+                rows.append((source, db, s["rows"], s["seconds"], s_rate, c_rate, s_rate / c_rate))
+        print()
+        print(
+            f"{'source':<10} {'database':<9} {'rows':>9} {'seconds':>8} {'rows/s':>9} {'ceiling/s':>10} {'ratio':>6}"
+        )
+        for source, db, n, secs, s_rate, c_rate, ratio in rows:
+            print(
+                f"{source:<10} {db:<9} {n:>9,} {secs:>8.1f} {s_rate:>9,.0f} {c_rate:>10,.0f} {ratio:>6.2f}"
+            )
+        print("\ntarget: ratio >= 0.50 (fetch over HTTP + write, against write alone)")
+
+        print(f"\n{'source':<10} {'days':>5} {'rows':>9} {'peak RSS MB':>12}   (SQLite, streaming)")
+        for source in SOURCES:
+            for days in memory_days:
+                url = _fresh_db("sqlite", tmp)
+                m = _measure(source, "stream", url, sim.config(source), start, days)
+                sim.requests_log.clear()
+                print(f"{source:<10} {days:>5} {m['rows']:>9,} {m['peak_mb']:>12.0f}")
+        print("target: peak memory does not grow with the number of days")
+
+
+if __name__ == "__main__":
+    main()
