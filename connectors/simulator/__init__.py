@@ -14,6 +14,7 @@ from connectors.simulator.server import (
     error_response,
     register_vendor,
     registered_vendors,
+    unregister_vendor,
 )
 from connectors.simulator.team import SimMember, generate_team, rng_for
 
@@ -30,4 +31,5 @@ __all__ = [
     "register_vendor",
     "registered_vendors",
     "rng_for",
+    "unregister_vendor",
 ]

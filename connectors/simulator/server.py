@@ -53,6 +53,11 @@ def register_vendor(cls: type[SimulatedVendor]) -> type[SimulatedVendor]:
     return cls
 
 
+def unregister_vendor(name: str) -> None:
+    """Forget a registered simulated vendor (tests that import a plugin clean up with it)."""
+    _REGISTRY.pop(name, None)
+
+
 def registered_vendors() -> dict[str, type[SimulatedVendor]]:
     """Every simulated vendor known so far, after importing the built-in and plugin ones."""
     for module in BUILTIN_VENDOR_MODULES:
