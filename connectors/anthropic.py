@@ -1,28 +1,7 @@
-"""Anthropic (Claude API and Claude Code) through the Admin API.
+"""Anthropic (Claude API and Claude Code) through the Admin API: ``AnthropicConnector``.
 
-What Anthropic reports (vendor-apis.md §1):
-
-- ``usage_report/messages``: tokens per day bucket, grouped here by ``api_key_id`` and
-  ``model``. Tokens only, no money. ``api_key_id`` is null for Console/Workbench usage.
-- ``cost_report``: the billed truth in USD, but only per organisation/workspace; grouped by
-  ``description`` it also names the model and token type of each line. ``amount`` is a
-  decimal *string of cents* (``"123.45"`` is $1.23). Web search and code execution costs
-  belong to no model and no key.
-- ``usage_report/claude_code``: one record per actor per day (one day per request) with
-  tokens, an ``estimated_cost`` (a *number* of cents, an estimate, never billed) and activity
-  (sessions, lines, commits, PRs, tool accept/reject counts). ``date`` comes either as
-  ``YYYY-MM-DD`` or as an RFC 3339 timestamp; ``tool_actions`` keys may be absent; the actor
-  is a ``user_actor`` (email) or an ``api_actor`` (API key *name*, not id).
-- ``users`` and ``api_keys``: the directory; a key maps to the person who created it.
-
-Billed cost per API key is therefore derived: each day's cost report total is allocated to
-the (API key, model) usage rows in proportion to their usage of the same model and token
-type (priced usage from ``MODEL_PRICES`` when a line has no token type, token counts when the
-model is unknown), with largest-remainder rounding in micro-dollars. What no key can carry
-(Workbench usage, web search, code execution, models without usage) goes to the explicit
-``"unattributed"`` account, so each day's billed records sum to the cost report to the cent.
-Claude Code's ``estimated_cost`` is kept as ``list_cost_micros`` on ``cost_basis="estimated"``
-records and never added to billed cost (API-key Claude Code is already in the usage report).
+The parsers and the allocation are module-level functions so they can be tested on their own;
+what Anthropic reports and how it becomes records is the connector class's docstring.
 """
 
 from __future__ import annotations
@@ -372,21 +351,19 @@ def allocate_day(
         for row_key, part in zip(rows, allocate(micros, weights), strict=True):
             billed[row_key] += part
 
-    records: list[UsageRecord] = []
-    merged: dict[tuple[str, str], tuple[Tokens | None, int]] = {}
+    # One record per (account, sku): Workbench rows and leftovers merge on "unattributed".
+    merged_tokens: dict[tuple[str, str], Tokens] = {}
+    merged_micros: dict[tuple[str, str], int] = defaultdict(int)
     for (key_id, model), tokens in usage.items():
-        account = key_id or UNATTRIBUTED
-        prev_tokens, prev_micros = merged.get((account, model), (None, 0))
-        total_tokens = Tokens()
-        if prev_tokens:
-            total_tokens.add(prev_tokens)
-        total_tokens.add(tokens)
-        merged[(account, model)] = (total_tokens, prev_micros + billed[(key_id, model)])
+        slot = (key_id or UNATTRIBUTED, model)
+        merged_tokens.setdefault(slot, Tokens()).add(tokens)
+        merged_micros[slot] += billed[(key_id, model)]
     for sku, micros in leftover.items():
-        prev_tokens, prev_micros = merged.get((UNATTRIBUTED, sku), (None, 0))
-        merged[(UNATTRIBUTED, sku)] = (prev_tokens, prev_micros + micros)
+        merged_micros[(UNATTRIBUTED, sku)] += micros
 
-    for (account, sku), (tokens, micros) in sorted(merged.items()):
+    records: list[UsageRecord] = []
+    for (account, sku), micros in sorted(merged_micros.items()):
+        tokens = merged_tokens.get((account, sku))
         price = price_for(sku)
         records.append(
             UsageRecord(
@@ -397,7 +374,7 @@ def allocate_day(
                 billed_cost_micros=micros,
                 list_cost_micros=tokens.list_cost_micros(price) if tokens and price else None,
                 cost_basis="billed",
-                confidence="high" if account != UNATTRIBUTED else "medium",
+                confidence="high",
                 input_tokens=tokens.uncached_input if tokens else None,
                 output_tokens=tokens.output if tokens else None,
                 cache_read_tokens=tokens.cache_read if tokens else None,
@@ -549,7 +526,29 @@ class Directory:
 class AnthropicConnector(Connector):
     """Anthropic Admin API: Claude API spend per API key (billed) and Claude Code per person.
 
-    See the module docstring for what each endpoint reports and the quirks handled.
+    What Anthropic reports (vendor-apis.md §1):
+
+    - ``usage_report/messages``: tokens per day bucket, grouped here by ``api_key_id`` and
+      ``model``. Tokens only, no money. ``api_key_id`` is null for Console/Workbench usage.
+    - ``cost_report``: the billed truth in USD, but only per organisation/workspace; grouped by
+      ``description`` it also names the model and token type of each line. ``amount`` is a
+      decimal *string of cents* (``"123.45"`` is $1.23). Web search and code execution costs
+      belong to no model and no key.
+    - ``usage_report/claude_code``: one record per actor per day (one day per request) with
+      tokens, an ``estimated_cost`` (a *number* of cents, an estimate, never billed) and activity
+      (sessions, lines, commits, PRs, tool accept/reject counts). ``date`` comes either as
+      ``YYYY-MM-DD`` or as an RFC 3339 timestamp; ``tool_actions`` keys may be absent; the actor
+      is a ``user_actor`` (email) or an ``api_actor`` (API key *name*, not id).
+    - ``users`` and ``api_keys``: the directory; a key maps to the person who created it.
+
+    Billed cost per API key is therefore derived: each day's cost report total is allocated to
+    the (API key, model) usage rows in proportion to their usage of the same model and token
+    type (priced usage from ``MODEL_PRICES`` when a line has no token type, token counts when the
+    model is unknown), with largest-remainder rounding in micro-dollars. What no key can carry
+    (Workbench usage, web search, code execution, models without usage) goes to the explicit
+    ``"unattributed"`` account, so each day's billed records sum to the cost report to the cent.
+    Claude Code's ``estimated_cost`` is kept as ``list_cost_micros`` on ``cost_basis="estimated"``
+    records and never added to billed cost (API-key Claude Code is already in the usage report).
     """
 
     name = "anthropic"

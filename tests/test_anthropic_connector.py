@@ -21,7 +21,10 @@ from connectors.anthropic import (
     PATH_USAGE,
     UNATTRIBUTED,
     AnthropicConnector,
+    CostLine,
+    Tokens,
     allocate,
+    allocate_day,
     parse_day,
 )
 from connectors.contract import (
@@ -191,6 +194,44 @@ def test_allocation_is_exact_and_proportional():
             assert abs(part - total * w / sum(weights)) < 1 + 1e-6 * total
     assert allocate(10, [1, 1, 1]) == [4, 3, 3]
     assert allocate(-10, [1, 1, 1]) == [-4, -3, -3]
+
+
+def test_allocate_day_uses_token_types_prices_and_falls_back_to_tokens():
+    day = dt.date(2026, 9, 1)
+    sonnet, mystery = "claude-sonnet-4-5-20250929", "claude-mystery-9"
+    usage = {
+        ("apikey_a", sonnet): Tokens(uncached_input=300, output=100),
+        ("apikey_b", sonnet): Tokens(uncached_input=100, output=300),
+        (None, sonnet): Tokens(uncached_input=100),  # Workbench
+        ("apikey_a", mystery): Tokens(uncached_input=1, output=2),
+        ("apikey_b", mystery): Tokens(uncached_input=3, output=4),
+    }
+
+    def line(micros, model=None, token_type=None, cost_type="tokens"):
+        return CostLine(day, micros, model, token_type, cost_type, None)
+
+    costs = [
+        line(500_001, sonnet, "uncached_input_tokens"),  # shared 3:1:1 by input tokens
+        line(400_000, sonnet, "output_tokens"),  # 1:3, Workbench has no output
+        line(90_000, sonnet),  # no token type: by priced usage
+        line(1_000, mystery),  # unknown model, no token type: by total tokens (3:7)
+        line(7_777, "claude-opus-4-1-20250805", "output_tokens"),  # no usage: unattributed
+        line(20_000, cost_type="web_search"),
+    ]
+    records = {(r.account_key, r.sku): r for r in allocate_day(day, usage, costs)}
+    assert sum(r.billed_cost_micros for r in records.values()) == sum(c.micros for c in costs)
+    a, b = records[("apikey_a", sonnet)], records[("apikey_b", sonnet)]
+    # priced usage: a = 300*3 + 100*15 = 2400, b = 100*3 + 300*15 = 4800, workbench = 300
+    assert a.billed_cost_micros == 300_001 + 100_000 + 28_800
+    assert b.billed_cost_micros == 100_000 + 300_000 + 57_600
+    assert records[(UNATTRIBUTED, sonnet)].billed_cost_micros == 100_000 + 3_600
+    assert records[(UNATTRIBUTED, sonnet)].input_tokens == 100
+    assert records[("apikey_a", mystery)].billed_cost_micros == 300
+    assert records[("apikey_b", mystery)].billed_cost_micros == 700
+    assert records[("apikey_a", mystery)].list_cost_micros is None  # no price known
+    assert a.list_cost_micros == 2400
+    assert records[(UNATTRIBUTED, "claude-opus-4-1-20250805")].billed_cost_micros == 7_777
+    assert records[(UNATTRIBUTED, "web_search")].billed_cost_micros == 20_000
 
 
 def test_a_malformed_page_raises_an_error_naming_anthropic(sim):
