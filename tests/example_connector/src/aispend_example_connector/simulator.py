@@ -1,6 +1,6 @@
 """The simulated Example AI admin API, served by aispend's vendor simulator.
 
-Every (member, day) gets zero to three usage items drawn from ``rng_for`` so any day can be
+Every (member, day) gets zero to two usage items (one per model) drawn from ``rng_for`` so any day can be
 generated on demand; ``expected_billed_micros`` is the exact sum the API bills for a day.
 """
 

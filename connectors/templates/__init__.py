@@ -1,0 +1,1 @@
+"""Templates of ``aispend connectors new`` (``connectors.scaffold``), as ``string.Template`` files."""
