@@ -258,7 +258,8 @@ def drop_field(body: Any, key: str) -> Any:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes: avoid 40 ms delayed ACKs
+    # Headers and body go out in two writes: avoid waiting 40 ms for a delayed ACK each time.
+    disable_nagle_algorithm = True
     timeout = 10  # idle keep-alive connections close after this many seconds
     server: _SimHTTPServer
 
@@ -368,7 +369,6 @@ class Simulator:
         self.stop()
 
     # -- what tests and connectors need ------------------------------------------------------
-    @property
     def vendor_names(self) -> list[str]:
         return list(self._vendors)
 
@@ -377,7 +377,7 @@ class Simulator:
             return self._vendors[name]
         except KeyError:
             raise KeyError(
-                f"simulator serves no vendor {name!r}; it serves {self.vendor_names}"
+                f"simulator serves no vendor {name!r}; it serves {self.vendor_names()}"
             ) from None
 
     def base_url(self, vendor: str) -> str:
@@ -394,7 +394,7 @@ class Simulator:
 
     def set_faults(self, vendor: str | None = None, **knobs: Any) -> None:
         """Set fault knobs (see ``FaultKnobs``) for one vendor or all; restarts their counters."""
-        names = [vendor] if vendor is not None else self.vendor_names
+        names = [vendor] if vendor is not None else self.vendor_names()
         with self._lock:
             for name in names:
                 self.vendor(name)
@@ -509,7 +509,7 @@ def serve(
     with sim:
         echo(f"aispend vendor simulator on http://{sim.host}:{sim.port} ({members} members, "
              f"{start}..{sim.end_day}, seed {seed})")  # fmt: skip
-        for name in sim.vendor_names:
+        for name in sim.vendor_names():
             echo(f"  {name}: {json.dumps(sim.config(name))}")
         stop_event = stop_event or threading.Event()
         with contextlib.suppress(KeyboardInterrupt):
