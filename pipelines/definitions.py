@@ -35,6 +35,8 @@ def build_definitions(connectors: Mapping[str, type[Connector]]) -> dg.Definitio
         schedules=schedules,
         sensors=sensors,
         resources={"warehouse": WarehouseResource()},
+        # Steps in the run's own process: no re-import per step (STACK-NOTES §Dagster).
+        executor=dg.in_process_executor,
     )
 
 

@@ -50,6 +50,10 @@ class WarehouseResource(dg.ConfigurableResource):
         _PINNED[handle] = settings
         return cls(pinned=handle)
 
+    def release(self) -> None:
+        """Forget the pinned Settings (run_sync calls this when it is done)."""
+        _PINNED.pop(self.pinned, None)
+
     @property
     def settings(self) -> Settings:
         if self.pinned and self.pinned in _PINNED:

@@ -12,7 +12,7 @@ import hashlib
 import dagster as dg
 from sqlalchemy import func, select
 
-from pipelines.ingest import PARTITIONS_START, ingest_key, range_tags
+from pipelines.ingest import DAILY_AHEAD, PARTITIONS_START, ingest_key, range_tags
 from pipelines.resources import WarehouseResource
 from warehouse.manual_entries import SOURCE as MANUAL_SOURCE
 from warehouse.models import ManualEntry, UsageFact
@@ -54,7 +54,9 @@ def manual_span(conn) -> tuple[dt.date, dt.date] | None:
     ends = [d for d in (_as_date(entries[1]), _as_date(facts[1])) if d is not None]
     if not starts:
         return None
-    return max(min(starts), dt.date.fromisoformat(PARTITIONS_START)), max(ends)
+    first = dt.date.fromisoformat(PARTITIONS_START)
+    last = dt.date.fromisoformat(DAILY_AHEAD.get_last_partition_key())
+    return max(min(starts), first), min(max(ends), last)
 
 
 def build_manual_entries_sensor(asset: dg.AssetsDefinition) -> dg.SensorDefinition:

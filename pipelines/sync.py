@@ -16,7 +16,7 @@ import dagster as dg
 
 from connectors.contract import Connector
 from pipelines.definitions import build_definitions
-from pipelines.ingest import TENANT_TAG, ingest_key, range_tags
+from pipelines.ingest import TENANT_TAG, ingest_key, partitions_for, range_tags
 from pipelines.marts import GROUP as MARTS_GROUP
 from pipelines.resources import WarehouseResource, engine_for
 from warehouse import tenants
@@ -97,28 +97,43 @@ def run_sync(
         raise ValueError(
             f"unknown source(s): {', '.join(unknown)}; registered: {', '.join(sorted(connectors))}"
         )
+    for name in names:
+        _check_range(connectors[name], start, end)
     if tenant is not None:
         tenants.get_tenant(engine_for(settings), tenant)  # raises TenantNotFound (a ValueError)
     defs = build_definitions(connectors)
     instance = instance or dagster_instance(settings)
-    resources = {"warehouse": WarehouseResource.for_settings(settings)}
+    warehouse = WarehouseResource.for_settings(settings)
     tags = range_tags(start, end)
     if tenant is not None:
         tags[TENANT_TAG] = tenant
     results = []
-    for name in names:
-        result = dg.materialize(
-            _assets(defs),
-            selection=dg.AssetSelection.assets(ingest_key(name)).without_checks()
-            | dg.AssetSelection.checks_for_assets(ingest_key(name)),
-            instance=instance,
-            resources=resources,
-            tags=tags,
-            raise_on_error=False,
-        )
-        results.append(_outcome(name, result))
+    try:
+        for name in names:
+            result = dg.materialize(
+                _assets(defs),
+                selection=[ingest_key(name)],
+                instance=instance,
+                resources={"warehouse": warehouse},
+                tags=tags,
+                raise_on_error=False,
+            )
+            results.append(_outcome(name, result))
+    finally:
+        warehouse.release()
     refresh_marts(settings, instance=instance, connectors=connectors)
     return results
+
+
+def _check_range(connector: type[Connector], start: dt.date, end: dt.date) -> None:
+    """The range must lie within the source's partitions (2025-01-01 up to today, UTC)."""
+    partitions = partitions_for(connector)
+    first = dt.date.fromisoformat(partitions.get_first_partition_key())
+    last = dt.date.fromisoformat(partitions.get_last_partition_key())
+    if start < first:
+        raise ValueError(f"{connector.name}: start {start} is before {first}, the first day kept")
+    if end > last:
+        raise ValueError(f"{connector.name}: end {end} is after {last}, the last day to sync")
 
 
 def refresh_marts(
@@ -129,12 +144,16 @@ def refresh_marts(
     """Rebuild every mart now; returns rows per mart. Raises if a mart's SQL fails."""
     connectors = connectors if connectors is not None else _load_connectors()
     defs = build_definitions(connectors)
-    result = dg.materialize(
-        _assets(defs),
-        selection=dg.AssetSelection.groups(MARTS_GROUP),
-        instance=instance or dagster_instance(settings),
-        resources={"warehouse": WarehouseResource.for_settings(settings)},
-    )
+    warehouse = WarehouseResource.for_settings(settings)
+    try:
+        result = dg.materialize(
+            _assets(defs),
+            selection=dg.AssetSelection.groups(MARTS_GROUP),
+            instance=instance or dagster_instance(settings),
+            resources={"warehouse": warehouse},
+        )
+    finally:
+        warehouse.release()
     return {
         ev.asset_key.to_user_string(): _rows(ev.materialization.metadata)
         for ev in result.get_asset_materialization_events()

@@ -13,6 +13,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, select, text
 
 from connectors.contract import (
+    ActivityRecord,
     CheckResult,
     Connector,
     ConnectorError,
@@ -22,6 +23,7 @@ from connectors.contract import (
     UsageRecord,
 )
 from connectors.manual import ManualConnector
+from pipelines.checks import BILLED_TOTAL_ACCOUNT, BILLED_TOTAL_METRIC, build_ingest_checks
 from pipelines.ingest import build_ingest_asset
 from pipelines.resources import WarehouseResource, dispose_engines
 from pipelines.schedules import build_schedules
@@ -245,3 +247,69 @@ def test_schedules_refresh_recent_days_and_sweep_revision_window():
         "refresh_flakyvendor": ("2025-08-14", "2025-08-15"),
         "sweep_flakyvendor": ("2025-08-10", "2025-08-15"),
     }
+
+
+class BilledTotalConnector(Connector):
+    """A vendor that reports its billed total per day; the per-key rows miss one micro-dollar."""
+
+    name = "billedtotal"
+    provider = "Billed Total Inc"
+    services = ("API",)
+    credential_fields = (CredentialField("api_key"),)
+
+    def check(self, config):
+        return CheckResult(True)
+
+    def fetch(self, config, start, end, ctx):
+        yield FetchBatch(
+            usage=[
+                UsageRecord(
+                    day=start, account_key="k1", service="API", sku="m", billed_cost_micros=99
+                ),
+                UsageRecord(
+                    day=start,
+                    account_key="k1",
+                    service="API",
+                    sku="m",
+                    cost_basis="estimated",
+                    list_cost_micros=50,
+                ),
+            ],
+            activity=[
+                ActivityRecord(
+                    day=start,
+                    account_key=BILLED_TOTAL_ACCOUNT,
+                    metric=BILLED_TOTAL_METRIC,
+                    value=100,
+                )
+            ],
+        )
+
+
+def test_checks_flag_a_broken_accuracy_invariant(engine, settings):
+    acme = tenants.create_tenant(engine, "acme")
+    credentials.configure_source(
+        engine, settings.secret_keys, acme, SYSTEM, "billedtotal", {"api_key": SECRET}, {"api_key"}
+    )
+    asset = build_ingest_asset(BilledTotalConnector)
+    result = dg.materialize(
+        [asset, *build_ingest_checks(BilledTotalConnector)],
+        partition_key="2025-02-02",
+        resources={"warehouse": WarehouseResource.for_settings(settings)},
+    )
+    outcome = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert outcome == {
+        "unique_record_keys": True,
+        "no_negative_usage_cost": True,
+        "accuracy_invariant": False,
+    }
+
+
+def test_range_outside_partitions_is_refused(settings):
+    with pytest.raises(ValueError, match="before 2025-01-01"):
+        run_sync(
+            settings, start=dt.date(2024, 12, 31), end=dt.date(2025, 1, 2), connectors=CONNECTORS
+        )
+    future = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=3)
+    with pytest.raises(ValueError, match="flakyvendor: end"):
+        run_sync(settings, start=dt.date(2025, 1, 1), end=future, connectors=CONNECTORS)
