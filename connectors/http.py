@@ -180,6 +180,11 @@ class VendorHttp:
     def _error(self, message: str, endpoint: str, cls: type[ConnectorError] = ConnectorError):
         return cls(self.vendor, self.redact(message), endpoint=self.redact(endpoint))
 
+    def _schema_error(self, endpoint: str, field_name: str, problem: str) -> SchemaError:
+        return SchemaError(
+            self.vendor, self.redact(endpoint), self.redact(field_name), self.redact(problem)
+        )
+
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self.max_retry_after)
@@ -244,15 +249,11 @@ class VendorHttp:
         try:
             return jsonlib.loads(content, parse_float=Decimal)
         except (ValueError, UnicodeDecodeError):
-            raise SchemaError(
-                self.vendor, self.redact(path), "<body>", "is not valid JSON"
-            ) from None
+            raise self._schema_error(path, "<body>", "is not valid JSON") from None
 
     def _expect_object(self, body: Any, path: str) -> dict[str, Any]:
         if not isinstance(body, dict):
-            raise SchemaError(
-                self.vendor, self.redact(path), "<body>", f"is {type(body).__name__}, not an object"
-            )
+            raise self._schema_error(path, "<body>", f"is {type(body).__name__}, not an object")
         return body
 
     # -- single requests ---------------------------------------------------------------------
@@ -295,9 +296,7 @@ class VendorHttp:
                 return
             token = body.get(next_key)
             if token in (None, ""):
-                raise SchemaError(
-                    self.vendor, path, next_key, f"is missing while {has_more_key} is true"
-                )
+                raise self._schema_error(path, next_key, f"is missing while {has_more_key} is true")
             token = str(token)
             if token in seen:
                 raise self._error(
@@ -339,8 +338,8 @@ class VendorHttp:
             try:
                 more = bool(has_next(body))
             except (KeyError, TypeError, AttributeError) as exc:
-                raise SchemaError(
-                    self.vendor, path, "pagination", f"is not as documented ({exc!r})"
+                raise self._schema_error(
+                    path, "pagination", f"is not as documented ({exc!r})"
                 ) from None
             if not more:
                 return
@@ -384,8 +383,8 @@ class VendorHttp:
                 return
             last_id = body.get(last_id_key)
             if last_id in (None, ""):
-                raise SchemaError(
-                    self.vendor, path, last_id_key, f"is missing while {has_more_key} is true"
+                raise self._schema_error(
+                    path, last_id_key, f"is missing while {has_more_key} is true"
                 )
             last_id = str(last_id)
             if last_id in seen:

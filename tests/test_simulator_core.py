@@ -215,3 +215,11 @@ def test_built_in_vendors_are_registered_lazily():
     vendors = registered_vendors()
     assert "cursor" in vendors  # present once connectors/simulator/cursor.py exists
     assert "tiny" not in vendors  # passing a class does not register it
+
+
+def test_plugin_fixture_serves_the_built_in_vendors(vendor_simulator: Simulator):
+    """``vendor_simulator`` comes from the conformance kit's pytest plugin (pytest11 entry point)."""
+    assert {"anthropic", "cursor"} <= set(vendor_simulator.vendor_names())
+    for name in vendor_simulator.vendor_names():
+        url = vendor_simulator.base_url(name) + "/nowhere"
+        assert httpx.get(url).status_code in (401, 404)  # a real server answered
