@@ -209,7 +209,7 @@ def connectors_new(name: str, dest: Path) -> None:
 
     path = scaffold_connector(name, dest)
     click.echo(f"created {path}")
-    click.echo(f"next: pip install -e {path} && pytest {path}")
+    click.echo(f"next: cd {path} && uv pip install -e . && pytest")
 
 
 @main.group()

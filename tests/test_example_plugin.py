@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from plugin_install import install_distribution as install_into
 
 from connectors.registry import load_connectors
 from connectors.simulator import Simulator, registered_vendors, unregister_vendor
@@ -33,28 +34,7 @@ def install_distribution(source: Path, workdir: Path) -> Path:
         copy,
         ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", ".pytest_cache"),
     )
-    site = workdir / "site"
-    uv = shutil.which("uv")
-    if uv is None:
-        pytest.fail("uv is needed to build and install the example connector distribution")
-    result = subprocess.run(
-        [
-            uv,
-            "pip",
-            "install",
-            "--python",
-            sys.executable,
-            "--target",
-            str(site),
-            "--no-deps",
-            str(copy),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    return site
+    return install_into(copy, workdir / "site")
 
 
 def run_pytest(project: Path, site: Path) -> subprocess.CompletedProcess[str]:

@@ -5,39 +5,18 @@ project venv is never modified."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from plugin_install import install_distribution
 
 from connectors.registry import load_connectors
 from connectors.scaffold import scaffold_connector
 from connectors.simulator import unregister_vendor
 
-
-def install(project: Path, site: Path) -> None:
-    uv = shutil.which("uv")
-    if uv is None:
-        pytest.fail("uv is needed to build and install the scaffolded distribution")
-    result = subprocess.run(
-        [
-            uv,
-            "pip",
-            "install",
-            "--python",
-            sys.executable,
-            "--target",
-            str(site),
-            "--no-deps",
-            str(project),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
+install = install_distribution
 
 
 @pytest.fixture(scope="module")
