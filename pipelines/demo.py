@@ -38,7 +38,6 @@ def run_demo(
     settings: Settings, *, serve_after: bool, days: int = 90, members: int = 12, echo=print
 ) -> int:
     from connectors.registry import get_connector
-
     from pipelines.sync import run_sync
 
     password = settings.admin_password or DEMO_PASSWORD
@@ -87,7 +86,17 @@ def run_demo(
         )
         echo(f"backfilling {start} … {today} through Dagster …")
         failed = False
-        for r in run_sync(settings, tenant=tenant.slug, start=start, end=today):
+        month_end = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(
+            days=1
+        )
+        results = run_sync(
+            settings, tenant=tenant.slug, sources=list(DEMO_SOURCES), start=start, end=today
+        )
+        # Manual entries cover whole months, including the days still ahead.
+        results += run_sync(
+            settings, tenant=tenant.slug, sources=["manual"], start=start, end=month_end
+        )
+        for r in results:
             echo(f"  {r.source}: {r.rows} rows" if r.ok else f"  {r.source}: FAILED {r.error}")
             failed |= not r.ok
         echo(f"log in as {DEMO_ADMIN} (admin) or {DEMO_VIEWER} (viewer), password {password!r}")

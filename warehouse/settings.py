@@ -15,6 +15,7 @@ ENV_VARS = {
     "AISPEND_TENANT": "Tenant slug the dashboard and CLI use when none is given. Default 'default'",
     "AISPEND_DAGSTER_PORT": "Port of the Dagster UI started by `aispend serve`. Default 3000",
     "AISPEND_DASHBOARD_PORT": "Port of the Streamlit dashboard started by `aispend serve`. Default 8501",
+    "AISPEND_DAGSTER_PG_URL": "postgresql+psycopg2:// URL of Dagster's own storage, read by pipelines/dagster_postgres.yaml",
     "ANTHROPIC_API_KEY": "Optional: enables LLM suggestions",
     "DAGSTER_HOME": "Dagster instance folder (with dagster.yaml). Default $AISPEND_HOME/dagster",
 }
