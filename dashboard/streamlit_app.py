@@ -44,16 +44,27 @@ def _login_view(ctx: AppContext, authenticator) -> None:
             "AISPEND_COOKIE_KEY is not set: this server signs login cookies with a temporary key, "
             "so everyone is logged out when it restarts. Run `aispend init` or set the variable."
         )
+    form_logins: list[dict] = []  # the callback runs for form logins only, not cookie logins
     try:
-        authenticator.login(location="main", fields=auth.LOGIN_FIELDS, key="aispend_login")
+        authenticator.login(
+            location="main",
+            fields=auth.LOGIN_FIELDS,
+            key="aispend_login",
+            callback=form_logins.append,
+        )
     except LoginError:
         # E.g. a cookie naming a user who no longer exists: forget it, say nothing specific.
         authenticator.cookie_controller.delete_cookie()
         st.session_state["authentication_status"] = False
     status = st.session_state.get("authentication_status")
-    if status:
-        st.rerun()
-    if status is False:
+    if status and form_logins:
+        # No st.rerun() here: it would unmount the cookie component before the browser stored
+        # the cookie. That component reruns the app itself once the cookie is set.
+        st.success("Signed in. Opening your dashboard…")
+        st.button("Continue")
+    elif status:
+        st.rerun()  # logged in from the cookie
+    elif status is False:
         st.error(auth.INVALID_LOGIN)
     st.stop()
 

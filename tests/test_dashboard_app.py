@@ -68,6 +68,12 @@ def _login(at: AppTest, email: str, password: str) -> AppTest:
     next(b for b in at.button if b.label == "Sign in").click()
     at.run()
     assert not at.exception, at.exception
+    if at.session_state["authentication_status"]:
+        # In a browser the cookie component reruns the app once the cookie is stored; AppTest
+        # runs no components, so rerun by hand.
+        assert [s.value for s in at.success] == ["Signed in. Opening your dashboard…"]
+        at.run()
+        assert not at.exception, at.exception
     return at
 
 
@@ -156,3 +162,55 @@ def test_every_page_renders_for_an_admin(dashboard_env, engine: Engine, page: st
     assert not at.exception, at.exception
     assert _errors(at) == []
     assert at.title, f"{page} rendered no title"
+
+
+def test_manual_entry_synced_by_the_pipeline_shows_on_the_overview(
+    dashboard_env, engine: Engine
+) -> None:
+    """The whole slice: admin input → pipeline → mart → dashboard, to the cent."""
+    import datetime as dt
+
+    from pipelines.sync import run_sync
+    from warehouse.manual_entries import create_entry
+    from warehouse.settings import Settings
+
+    month = current_month()
+    first = dt.date.fromisoformat(f"{month}-01")
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    create_entry(
+        engine,
+        dashboard_env,
+        Actor(ADMIN[0], "admin"),
+        provider="GitHub",
+        service="Copilot Business",
+        amount="1234.57",
+        period_start=first,
+        period_end=last,
+    )
+    results = run_sync(Settings.from_env(), sources=["manual"], start=first, end=last)
+    assert [(r.source, r.ok) for r in results] == [("manual", True)], results
+
+    at = _login(_app(), *ADMIN[:2])
+    assert _errors(at) == []
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {f"Billed spend, {first:%B %Y}": "$1,234.57"}
+    assert at.dataframe[0].value.to_dict("records") == [
+        {"provider": "GitHub", "billed": "$1,234.57", "estimated": "$0.00"}
+    ]
+
+
+def test_missing_cookie_key_warns_and_still_logs_in(dashboard_env, monkeypatch) -> None:
+    monkeypatch.delenv("AISPEND_COOKIE_KEY")
+    at = _app()
+    assert any("AISPEND_COOKIE_KEY is not set" in w.value for w in at.warning)
+    at = _login(at, *VIEWER[:2])
+    assert at.session_state["authentication_status"] is True
+    assert _errors(at) == []
+
+
+def test_unknown_tenant_is_explained_not_a_traceback(dashboard_env, monkeypatch) -> None:
+    monkeypatch.setenv("AISPEND_TENANT", "no-such-team")
+    at = _app()
+    assert len(at.error) == 1
+    assert "no-such-team" in at.error[0].value
+    assert not at.text_input
