@@ -28,6 +28,7 @@ from connectors.contract import (
     UsageRecord,
     day_windows,
     to_micros,
+    vendor_billed_total,
 )
 from connectors.http import VendorHttp
 
@@ -630,7 +631,12 @@ class AnthropicConnector(Connector):
                 records: list[UsageRecord] = []
                 for day in sorted(set(usage_by_day) | set(costs_by_day)):
                     records.extend(allocate_day(day, usage_by_day[day], costs_by_day[day]))
-                yield FetchBatch(usage=records)
+                # The cost report's own daily totals, so the accuracy check can hold us to them.
+                totals = [
+                    vendor_billed_total(day, sum(line.micros for line in lines))
+                    for day, lines in sorted(costs_by_day.items())
+                ]
+                yield FetchBatch(usage=records, activity=totals)
                 for day in _days(w_start, w_end):
                     cc = self._claude_code(http, day)
                     accounts = []

@@ -129,6 +129,19 @@ class ActivityRecord:
     value: Decimal | int
 
 
+VENDOR_TOTAL_ACCOUNT = "x_vendor_total"
+BILLED_TOTAL_METRIC = "x_billed_total_micros"
+
+
+def vendor_billed_total(day: dt.date, micros: int) -> ActivityRecord:
+    """The vendor's authoritative billed total for a day, reported alongside the records.
+
+    The pipeline's accuracy check requires that day's billed records to sum to it exactly
+    (per-person costs plus the unattributed remainder equal the bill, to the cent).
+    """
+    return ActivityRecord(day, VENDOR_TOTAL_ACCOUNT, BILLED_TOTAL_METRIC, micros)
+
+
 @dataclass(frozen=True)
 class Account:
     """A vendor account discovered while fetching: who the account_key belongs to."""

@@ -13,13 +13,12 @@ from decimal import Decimal
 import dagster as dg
 from sqlalchemy import func, select
 
-from connectors.contract import Connector
+from connectors.contract import BILLED_TOTAL_METRIC, VENDOR_TOTAL_ACCOUNT, Connector
 from pipelines.ingest import ingest_key
 from pipelines.resources import WarehouseResource
 from warehouse.models import ActivityFact, UsageFact
 
-BILLED_TOTAL_METRIC = "x_billed_total_micros"
-BILLED_TOTAL_ACCOUNT = "x_vendor_total"
+BILLED_TOTAL_ACCOUNT = VENDOR_TOTAL_ACCOUNT
 SAMPLE = 5
 
 

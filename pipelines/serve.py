@@ -13,11 +13,9 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
+from dashboard.run import streamlit_command
 from warehouse.settings import Settings
-
-DASHBOARD_APP = Path(__file__).resolve().parent.parent / "dashboard" / "streamlit_app.py"
 
 
 def _reset_signals() -> None:
@@ -49,21 +47,7 @@ def commands(settings: Settings) -> dict[str, list[str]]:
             "-p",
             str(settings.dagster_port),
         ],
-        "dashboard": [
-            py,
-            "-m",
-            "streamlit",
-            "run",
-            str(DASHBOARD_APP),
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(settings.dashboard_port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        "dashboard": streamlit_command(settings.dashboard_port),
     }
 
 

@@ -149,3 +149,36 @@ def test_wrong_credentials_are_reported_without_the_key(synced_env):
     failed = sync(START, START, "--source", "cursor")
     assert failed.exit_code == 1 and "error: cursor:" in failed.output
     assert "key_wrong_000000000" not in failed.output
+
+
+def test_the_vendor_total_reported_with_the_facts_matches_them(synced_env, engine):
+    """Anthropic reports its cost report's daily totals beside the facts; the accuracy check
+    (and this test) hold the per-key allocation plus the remainder to them exactly."""
+    from sqlalchemy import func
+
+    from connectors.contract import BILLED_TOTAL_METRIC, VENDOR_TOTAL_ACCOUNT
+    from warehouse.models import ActivityFact
+
+    assert sync().exit_code == 0
+    with Session(engine) as s:
+        totals = dict(
+            s.execute(
+                select(ActivityFact.day, ActivityFact.value).where(
+                    ActivityFact.source == "anthropic",
+                    ActivityFact.account_key == VENDOR_TOTAL_ACCOUNT,
+                    ActivityFact.metric == BILLED_TOTAL_METRIC,
+                )
+            ).all()
+        )
+        billed = dict(
+            s.execute(
+                select(UsageFact.charge_period_start, func.sum(UsageFact.billed_cost_micros))
+                .where(UsageFact.source == "anthropic", UsageFact.cost_basis == "billed")
+                .group_by(UsageFact.charge_period_start)
+            ).all()
+        )
+    assert len(totals) == (END - START).days + 1
+    assert {d: int(v) for d, v in totals.items()} == {d: int(v) for d, v in billed.items()}
+    assert all(
+        int(v) == synced_env.expected_billed_micros("anthropic", d) for d, v in totals.items()
+    )
