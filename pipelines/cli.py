@@ -231,7 +231,6 @@ def vendor_configure(
 ) -> None:
     """Store a source's credentials, encrypted."""
     from connectors.registry import get_connector
-
     from warehouse import credentials
 
     cls = get_connector(source)
@@ -273,7 +272,6 @@ def vendor_configure(
 def vendor_test(source: str, tenant_slug: str | None) -> None:
     """Check the stored credentials against the vendor."""
     from connectors.registry import get_connector
-
     from warehouse import credentials
 
     settings = _settings()
