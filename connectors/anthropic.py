@@ -637,6 +637,8 @@ class AnthropicConnector(Connector):
                     for day, lines in sorted(costs_by_day.items())
                 ]
                 yield FetchBatch(usage=records, activity=totals)
+                # Release this window before the next one is fetched: memory stays flat.
+                del usage, costs, usage_by_day, costs_by_day, records, totals
                 for day in _days(w_start, w_end):
                     cc = self._claude_code(http, day)
                     accounts = []

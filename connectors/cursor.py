@@ -340,6 +340,8 @@ class CursorConnector(Connector):
                             Account(account_key=account, display_name=account, kind=kind)
                         )
                 yield batch
+                # Release this window before fetching the next: one window in memory at a time.
+                del batch, usage, activity
 
 
 def _members(body: Any) -> list[Account]:

@@ -244,6 +244,9 @@ def replace_partition(
                 writer.add_activity(act)
             for account in batch.accounts:
                 writer.add_account(account)
+            # Drop our reference before asking for the next batch, so at most one batch is
+            # alive at a time (memory stays flat however many days a backfill covers).
+            del batch
         writer.flush()
         accounts = writer.upsert_accounts()
         return WriteResult(writer.usage_rows, writer.activity_rows, accounts)
