@@ -570,9 +570,7 @@ class AnthropicConnector(Connector):
 
     # -- plumbing ------------------------------------------------------------------------------
     def _http(self, config: dict[str, Any], ctx: FetchContext | None) -> VendorHttp:
-        missing = self.missing_credentials(config)
-        if missing:
-            raise CredentialError(VENDOR, f"{', '.join(missing)} is not configured")
+        self.require_credentials(config)
         key = str(config["admin_api_key"])
         return VendorHttp(
             VENDOR,

@@ -223,6 +223,13 @@ class Connector:
     def missing_credentials(cls, config: dict[str, Any]) -> list[str]:
         return [f.name for f in cls.credential_fields if f.required and not config.get(f.name)]
 
+    @classmethod
+    def require_credentials(cls, config: dict[str, Any]) -> None:
+        """Raise a CredentialError naming every required field the config lacks."""
+        missing = cls.missing_credentials(config)
+        if missing:
+            raise CredentialError(cls.name, f"missing credential field(s): {', '.join(missing)}")
+
 
 def day_windows(start: dt.date, end: dt.date, max_days: int) -> Iterator[tuple[dt.date, dt.date]]:
     """Split the inclusive range start..end into inclusive windows of at most max_days."""

@@ -92,9 +92,7 @@ class ExampleConnector(Connector):
     default_base_url: ClassVar[str | None] = "https://api.example.invalid"
 
     def _http(self, config: dict[str, Any], ctx: FetchContext | None = None) -> VendorHttp:
-        missing = self.missing_credentials(config)
-        if missing:
-            raise ConnectorError(VENDOR, f"missing credential field(s): {', '.join(missing)}")
+        self.require_credentials(config)
         key = str(config["api_key"])
         options = dict(ctx.http_options) if ctx is not None else {}
         return VendorHttp(
