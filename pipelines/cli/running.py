@@ -1,0 +1,68 @@
+"""`aispend serve`, `demo` and `simulator serve`: running things."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import click
+
+from pipelines.cli.base import _date, _settings, main
+
+
+@main.command()
+def serve() -> None:
+    """Start the Dagster UI (with its daemon) and the dashboard on 127.0.0.1."""
+    from pipelines.serve import serve as run
+
+    sys.exit(run(_settings(), echo=click.echo))
+
+
+@main.command()
+@click.option("--no-serve", is_flag=True, help="Prepare the demo data and exit.")
+@click.option("--days", default=90, show_default=True, help="How many days of history to generate.")
+@click.option("--members", default=12, show_default=True, help="Size of the generated team.")
+def demo(no_serve: bool, days: int, members: int) -> None:
+    """A working aispend on simulator data: no vendor key needed."""
+    from pipelines.demo import run_demo
+
+    sys.exit(
+        run_demo(_settings(), serve_after=not no_serve, days=days, members=members, echo=click.echo)
+    )
+
+
+@main.group()
+def simulator() -> None:
+    """The vendor simulator (real HTTP on 127.0.0.1)."""
+
+
+@simulator.command("serve")
+@click.option("--port", default=8765, show_default=True)
+@click.option("--seed", default=7, show_default=True)
+@click.option("--members", default=12, show_default=True)
+@click.option("--days", default=90, show_default=True)
+@click.option(
+    "--start", callback=_date, default=None, help="First simulated day (default: --days ago)."
+)
+def simulator_serve(port: int, seed: int, members: int, days: int, start: dt.date | None) -> None:
+    """Serve simulated vendor APIs until Ctrl-C."""
+    import time
+
+    from connectors.simulator import Simulator
+
+    start = start or (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days - 1))
+    sim = Simulator(seed=seed, members=members, start=start, days=days, port=port).start()
+    try:
+        for name in sim.vendor_names():
+            config = sim.config(name)
+            flags = " ".join(f"--set {k}={v}" for k, v in config.items() if k != "base_url")
+            click.echo(
+                f"{name}: {sim.base_url(name)}   aispend vendor configure {name} {flags} --base-url {sim.base_url(name)}"
+            )
+        click.echo("Press Ctrl-C to stop.")
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
