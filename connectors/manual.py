@@ -44,8 +44,24 @@ def split_evenly(amount_micros: int, start: dt.date, end: dt.date) -> list[tuple
     return parts
 
 
+def split_count(total: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
+    """Split a whole count (tokens) over the inclusive days start..end; the parts sum to it.
+
+    The remainder goes one each to the first days.
+    """
+    if end < start:
+        raise ValueError(f"period ends ({end}) before it starts ({start})")
+    days = (end - start).days + 1
+    per_day, extra = divmod(total, days)
+    return [(start + dt.timedelta(days=i), per_day + (1 if i < extra else 0)) for i in range(days)]
+
+
 class ManualConnector(Connector):
-    """Spend entered by hand. Source type ``manual``; no credentials."""
+    """Spend entered by hand. Source type ``manual``; no credentials.
+
+    An entry's optional token count is split over its days like its amount and booked as
+    input tokens (a hand-typed total does not say which kind); NULL when not given.
+    """
 
     name = "manual"
     provider = "Manual entry"
@@ -78,6 +94,10 @@ class ManualConnector(Connector):
                     kind="member" if account_key != "unattributed" else "unattributed",
                 ),
             )
+            tokens = entry.get("tokens")
+            token_parts = (
+                dict(split_count(int(tokens), e_start, e_end)) if tokens is not None else {}
+            )
             for day, micros in split_evenly(int(entry["amount_micros"]), e_start, e_end):
                 if start <= day <= end:
                     batch.usage.append(
@@ -88,6 +108,7 @@ class ManualConnector(Connector):
                             service=entry["service"],
                             sku=f"manual-entry-{entry['id']}",
                             billed_cost_micros=micros,
+                            input_tokens=token_parts.get(day),
                             charge_category=entry.get("charge_category", "Purchase"),
                             confidence="medium",
                         )

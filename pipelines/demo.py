@@ -67,7 +67,7 @@ def run_demo(
             credentials.configure_source(
                 engine, settings.secret_keys, tenant, ACTOR, source, sim.config(source), secret
             )
-        if not manual_entries.list_entries(engine, tenant):
+        if not manual_entries.list_entries(engine, tenant, ACTOR):
             first = today.replace(day=1)
             last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
             manual_entries.create_entry(

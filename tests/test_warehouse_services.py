@@ -10,8 +10,19 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from connectors.contract import FetchContext
+from connectors.cursor import CursorConnector
 from connectors.manual import ManualConnector, split_evenly
-from warehouse import audit, credentials, encryption, manual_entries, members, users
+from warehouse import (
+    audit,
+    credentials,
+    dashboard_settings,
+    encryption,
+    identities,
+    manual_entries,
+    members,
+    sync_status,
+    users,
+)
 from warehouse.actors import Actor, PermissionDenied
 from warehouse.models import AuditEvent, Credential, IdentityLink, UsageFact, VendorAccount
 from warehouse.tenants import create_tenant
@@ -53,7 +64,15 @@ def test_migrations_from_empty_create_every_table(engine):
     }
     assert expected <= names
     with engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == _head()
+
+
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from warehouse.migrate import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
 
 
 def test_create_tenant_is_idempotent(engine):
@@ -85,22 +104,22 @@ def test_tenant_isolation(engine, tenants):
     _account(engine, a, "ada@a.example")
 
     assert users.login_directory(engine, b) == []
-    assert members.list_members(engine, b) == []
-    assert members.list_accounts(engine, b) == []
-    assert manual_entries.list_entries(engine, b) == []
+    assert members.list_members(engine, b, ADMIN) == []
+    assert identities.list_accounts(engine, b, ADMIN) == []
+    assert manual_entries.list_entries(engine, b, ADMIN) == []
     assert manual_entries.connector_config(engine, b) == {"entries": []}
     assert credentials.connector_config(engine, [KEY_NEW], b, "cursor") == {}
     assert credentials.configured_tenants(engine, "cursor") == [a]
-    assert audit.list_events(engine, b) == []
+    assert audit.list_events(engine, b, ADMIN) == []
     # B cannot reach A's rows by id either.
     with pytest.raises(members.MemberError):
         members.edit_member(engine, b, ADMIN, m, display_name="Mallory")
     with pytest.raises(ValueError):
-        members.link_account(engine, b, ADMIN, _account(engine, a, "bob@a.example"), m)
-    entry_id = manual_entries.list_entries(engine, a)[0]["id"]
+        identities.link_account(engine, b, ADMIN, _account(engine, a, "bob@a.example"), m)
+    entry_id = manual_entries.list_entries(engine, a, ADMIN)[0]["id"]
     with pytest.raises(manual_entries.ManualEntryError):
         manual_entries.delete_entry(engine, b, ADMIN, entry_id)
-    assert len(manual_entries.list_entries(engine, a)) == 1
+    assert len(manual_entries.list_entries(engine, a, ADMIN)) == 1
 
 
 ADMIN_CALLS = {
@@ -113,8 +132,8 @@ ADMIN_CALLS = {
     ),
     "create_member": lambda e, t, actor: members.create_member(e, t, actor, display_name="Z"),
     "edit_member": lambda e, t, actor: members.edit_member(e, t, actor, 1, display_name="Z"),
-    "link_account": lambda e, t, actor: members.link_account(e, t, actor, 1, 1),
-    "unlink_account": lambda e, t, actor: members.unlink_account(e, t, actor, 1),
+    "link_account": lambda e, t, actor: identities.link_account(e, t, actor, 1, 1),
+    "unlink_account": lambda e, t, actor: identities.unlink_account(e, t, actor, 1),
     "merge_members": lambda e, t, actor: members.merge_members(e, t, actor, 1, 2),
     "create_entry": lambda e, t, actor: manual_entries.create_entry(
         e,
@@ -132,6 +151,38 @@ ADMIN_CALLS = {
         e, [KEY_NEW], t, actor, "cursor", {"api_key": "k" * 12}, {"api_key"}
     ),
     "remove_source": lambda e, t, actor: credentials.remove_source(e, t, actor, "cursor"),
+    "create_member_from_account": lambda e, t, actor: identities.create_member_from_account(
+        e, t, actor, 1
+    ),
+    "update_dashboard_settings": lambda e, t, actor: dashboard_settings.update_dashboard_settings(
+        e, t, actor, display_mode="anonymous"
+    ),
+    "check_connection": lambda e, t, actor: credentials.check_connection(
+        e, [KEY_NEW], t, actor, CursorConnector
+    ),
+    "record_action": lambda e, t, actor: audit.record_action(e, t, actor, "vendor.sync", "cursor"),
+}
+
+# Reads of admin data: a viewer is refused these too, server-side.
+ADMIN_READS = {
+    "list_users": lambda e, t, actor: users.list_users(e, t, actor),
+    "list_members": lambda e, t, actor: members.list_members(e, t, actor),
+    "list_accounts": lambda e, t, actor: identities.list_accounts(e, t, actor),
+    "unlinked_accounts": lambda e, t, actor: identities.unlinked_accounts(e, t, actor),
+    "merge_preview": lambda e, t, actor: members.merge_preview(e, t, actor, 1, 2),
+    "list_entries": lambda e, t, actor: manual_entries.list_entries(e, t, actor),
+    "list_events": lambda e, t, actor: audit.list_events(e, t, actor),
+    "event_facets": lambda e, t, actor: audit.event_facets(e, t, actor),
+    "masked_config": lambda e, t, actor: credentials.masked_config(
+        e, [KEY_NEW], t, actor, "cursor"
+    ),
+}
+# Reads every signed-in user may make; an unknown role is refused.
+SIGNED_IN_READS = {
+    "get_dashboard_settings": lambda e, t, actor: dashboard_settings.get_dashboard_settings(
+        e, t, actor
+    ),
+    "tenant_statuses": lambda e, t, actor: sync_status.tenant_statuses(e, t, actor),
 }
 
 
@@ -145,6 +196,19 @@ def test_every_admin_service_refuses_a_viewer(engine, tenants, name):
     with pytest.raises(PermissionDenied, match="admin role"):
         ADMIN_CALLS[name](engine, tenant, VIEWER)
     assert _table_counts(engine) == before  # nothing written, not even an audit event
+
+
+@pytest.mark.parametrize("name", sorted(ADMIN_READS))
+def test_every_admin_read_refuses_a_viewer(engine, tenants, name):
+    with pytest.raises(PermissionDenied, match="admin role"):
+        ADMIN_READS[name](engine, tenants[0], VIEWER)
+
+
+@pytest.mark.parametrize("name", sorted(SIGNED_IN_READS))
+def test_signed_in_reads_serve_viewers_and_refuse_unknown_roles(engine, tenants, name):
+    SIGNED_IN_READS[name](engine, tenants[0], VIEWER)
+    with pytest.raises(PermissionDenied, match="signed-in"):
+        SIGNED_IN_READS[name](engine, tenants[0], Actor("mallory@a.example", "superuser"))
 
 
 def _table_counts(engine):
@@ -164,9 +228,9 @@ def test_every_admin_mutation_is_audited(engine, tenants):
     )
     m1 = members.create_member(engine, tenant, ADMIN, display_name="Ada")
     members.edit_member(engine, tenant, ADMIN, m1, team="Platform")
-    actions = [e["action"] for e in audit.list_events(engine, tenant)]
+    actions = [e["action"] for e in audit.list_events(engine, tenant, ADMIN)]
     assert actions == ["member.edit", "member.create", "user.create"]
-    assert all(e["actor"] == ADMIN.email for e in audit.list_events(engine, tenant))
+    assert all(e["actor"] == ADMIN.email for e in audit.list_events(engine, tenant, ADMIN))
 
 
 def test_encryption_round_trip_mask_and_rotation(engine, tenants):
@@ -189,7 +253,7 @@ def test_encryption_round_trip_mask_and_rotation(engine, tenants):
         credentials.connector_config(engine, [KEY_OLD], tenant, "anthropic")["admin_api_key"]
         == secret
     )
-    masked = credentials.masked_config(engine, [KEY_OLD], tenant, "anthropic")
+    masked = credentials.masked_config(engine, [KEY_OLD], tenant, ADMIN, "anthropic")
     assert masked == {"admin_api_key": "••••9876", "base_url": "http://127.0.0.1:9/anthropic"}
 
     # Rotation: the new key first, the old one still accepted; afterwards the old key alone fails.
@@ -207,9 +271,9 @@ def test_merge_keeps_every_fact_and_every_link(engine, tenants):
     keep = members.create_member(engine, tenant, ADMIN, display_name="Ada Lovelace")
     gone = members.create_member(engine, tenant, ADMIN, display_name="ada (cursor)")
     accounts = [_account(engine, tenant, f"acct-{i}") for i in range(3)]
-    members.link_account(engine, tenant, ADMIN, accounts[0], keep)
-    members.link_account(engine, tenant, ADMIN, accounts[1], gone)
-    members.link_account(engine, tenant, ADMIN, accounts[2], gone)
+    identities.link_account(engine, tenant, ADMIN, accounts[0], keep)
+    identities.link_account(engine, tenant, ADMIN, accounts[1], gone)
+    identities.link_account(engine, tenant, ADMIN, accounts[2], gone)
     with Session(engine) as s, s.begin():
         for i in range(3):
             s.add(
@@ -232,7 +296,7 @@ def test_merge_keeps_every_fact_and_every_link(engine, tenants):
     with Session(engine) as s:
         links = {(k.vendor_account_id, k.member_id) for k in s.scalars(select(IdentityLink))}
     assert links == {(a, keep) for a in accounts}
-    assert [m["id"] for m in members.list_members(engine, tenant)] == [keep]
+    assert [m["id"] for m in members.list_members(engine, tenant, ADMIN)] == [keep]
 
 
 def _facts(engine):
@@ -247,10 +311,10 @@ def test_unlink_removes_only_the_link(engine, tenants):
     tenant = tenants[0]
     m = members.create_member(engine, tenant, ADMIN, display_name="Ada")
     a = _account(engine, tenant, "ada@x")
-    members.link_account(engine, tenant, ADMIN, a, m)
-    assert members.list_accounts(engine, tenant)[0]["member_id"] == m
-    members.unlink_account(engine, tenant, ADMIN, a)
-    assert members.list_accounts(engine, tenant)[0]["member_id"] is None
+    identities.link_account(engine, tenant, ADMIN, a, m)
+    assert identities.list_accounts(engine, tenant, ADMIN)[0]["member_id"] == m
+    identities.unlink_account(engine, tenant, ADMIN, a)
+    assert identities.list_accounts(engine, tenant, ADMIN)[0]["member_id"] is None
 
 
 @pytest.mark.parametrize(
@@ -333,7 +397,7 @@ def test_bad_manual_entries_get_clear_errors(engine, tenants, kwargs, message):
     )
     with pytest.raises(manual_entries.ManualEntryError, match=message):
         manual_entries.create_entry(engine, tenants[0], ADMIN, **{**base, **kwargs})
-    assert manual_entries.list_entries(engine, tenants[0]) == []
+    assert manual_entries.list_entries(engine, tenants[0], ADMIN) == []
 
 
 def test_manual_entry_edit_is_attributed(engine, tenants):
@@ -350,7 +414,7 @@ def test_manual_entry_edit_is_attributed(engine, tenants):
     )
     other = Actor("other-admin@a.example", "admin")
     manual_entries.edit_entry(engine, tenant, other, entry, amount="12.50")
-    row = manual_entries.list_entries(engine, tenant)[0]
+    row = manual_entries.list_entries(engine, tenant, ADMIN)[0]
     assert row["amount_micros"] == 12_500_000
     assert row["created_by"] == ADMIN.email and row["updated_by"] == other.email
     assert row["updated_at"] is not None
@@ -370,7 +434,7 @@ def test_member_entry_is_booked_on_a_linked_account(engine, tenants):
         period_end=dt.date(2026, 1, 1),
         member_id=m,
     )
-    [acct] = members.list_accounts(engine, tenant)
+    [acct] = identities.list_accounts(engine, tenant, ADMIN)
     assert (acct["source"], acct["account_key"], acct["member_id"]) == ("manual", f"member:{m}", m)
     assert (
         manual_entries.connector_config(engine, tenant)["entries"][0]["account_key"]

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from connectors.contract import CheckResult, Connector
+from connectors.http import redact
 from warehouse import audit, encryption
 from warehouse.actors import Actor, require_admin
 from warehouse.models import Credential, Tenant
@@ -56,8 +58,11 @@ def remove_source(engine: Engine, tenant: TenantRef, actor: Actor, source: str) 
         audit.record(s, tenant, actor, "vendor.remove", source)
 
 
-def masked_config(engine: Engine, keys: Sequence[str], tenant: TenantRef, source: str) -> dict:
-    """What the UI and CLI may show: secrets as ••••last4, plain fields as they are."""
+def masked_config(
+    engine: Engine, keys: Sequence[str], tenant: TenantRef, actor: Actor, source: str
+) -> dict:
+    """What the UI and CLI may show: secrets as ••••last4, plain fields as they are. Admins only."""
+    require_admin(actor, "reading a vendor's configuration")
     out: dict[str, str] = {}
     with Session(engine) as s:
         for row in s.scalars(
@@ -69,6 +74,31 @@ def masked_config(engine: Engine, keys: Sequence[str], tenant: TenantRef, source
                 else encryption.decrypt(keys, row.ciphertext)
             )
     return out
+
+
+def check_connection(
+    engine: Engine, keys: Sequence[str], tenant: TenantRef, actor: Actor, connector: type[Connector]
+) -> CheckResult:
+    """Ask the vendor whether the stored credentials work (the connector's ``check``); audited.
+
+    The reason the connector gives is already redacted; it is redacted again against the stored
+    secrets before it is kept or returned.
+    """
+    require_admin(actor, "testing a vendor connection")
+    config = connector_config(engine, keys, tenant, connector.name)
+    missing = connector.missing_credentials(config)
+    if missing:
+        result = CheckResult(False, f"not configured: missing {', '.join(missing)}")
+    else:
+        try:
+            result = connector().check(config)
+        except Exception as exc:  # a connector bug must not leak a traceback or a secret
+            result = CheckResult(False, f"{type(exc).__name__}: {exc}")
+    result = CheckResult(result.ok, redact(result.reason, connector.secret_values(config)))
+    audit.record_action(
+        engine, tenant, actor, "vendor.test", connector.name, ok=result.ok, reason=result.reason
+    )
+    return result
 
 
 def connector_config(

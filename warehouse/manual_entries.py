@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from connectors.contract import to_micros
 from warehouse import audit
 from warehouse.actors import Actor, require_admin
+from warehouse.members import MEMBER_KIND
 from warehouse.models import IdentityLink, ManualEntry, Member, VendorAccount
 from warehouse.tenants import TenantRef
 
@@ -42,6 +43,19 @@ def _amount_micros(amount: Decimal | str | int, category: str) -> int:
     return to_micros(value)
 
 
+def _tokens(tokens: int | str | None) -> int | None:
+    """Optional token count: empty means unknown; otherwise a whole number ≥ 0."""
+    if tokens is None or str(tokens).strip() == "":
+        return None
+    try:
+        value = int(str(tokens).strip().replace(",", "").replace("_", ""))
+    except ValueError:
+        raise ManualEntryError(f"tokens {tokens!r} is not a whole number") from None
+    if value < 0:
+        raise ManualEntryError("tokens cannot be negative")
+    return value
+
+
 def _validate(period_start: dt.date, period_end: dt.date, category: str) -> None:
     if category not in CATEGORIES:
         raise ManualEntryError(f"category must be one of {', '.join(CATEGORIES)}")
@@ -68,7 +82,7 @@ def _ensure_member_account(s: Session, tenant: TenantRef, actor: Actor, member: 
             account_key=key,
             display_name=member.display_name,
             email=member.email,
-            kind="member",
+            kind=MEMBER_KIND,
         )
         s.add(account)
         s.flush()
@@ -105,10 +119,12 @@ def create_entry(
     description: str = "",
     member_id: int | None = None,
     charge_category: str = "Purchase",
+    tokens: int | str | None = None,
 ) -> int:
     require_admin(actor, "adding a manual entry")
     _validate(period_start, period_end, charge_category)
     micros = _amount_micros(amount, charge_category)
+    token_count = _tokens(tokens)
     if not provider.strip() or not service.strip():
         raise ManualEntryError("a manual entry needs a provider and a service")
     with Session(engine) as s, s.begin():
@@ -120,6 +136,7 @@ def create_entry(
             service=service.strip(),
             description=description,
             amount_micros=micros,
+            tokens=token_count,
             period_start=period_start,
             period_end=period_end,
             charge_category=charge_category,
@@ -136,6 +153,7 @@ def create_entry(
             "manual_entry.create",
             str(row.id),
             amount_micros=micros,
+            tokens=token_count,
             provider=row.provider,
         )
         return row.id
@@ -148,13 +166,14 @@ def edit_entry(
     entry_id: int,
     **changes,
 ) -> None:
-    """Change any of provider, service, amount, period_start, period_end, description,
+    """Change any of provider, service, amount, tokens, period_start, period_end, description,
     member_id, charge_category. Records who changed it and when."""
     require_admin(actor, "editing a manual entry")
     allowed = {
         "provider",
         "service",
         "amount",
+        "tokens",
         "period_start",
         "period_end",
         "description",
@@ -175,6 +194,11 @@ def edit_entry(
         row.period_start, row.period_end, row.charge_category = start, end, category
         if "amount" in changes:
             row.amount_micros = _amount_micros(changes["amount"], category)
+        if "tokens" in changes:
+            row.tokens = _tokens(changes["tokens"])
+        for name in ("provider", "service"):
+            if name in changes and not str(changes[name]).strip():
+                raise ManualEntryError(f"a manual entry needs a {name}")
         for name in ("provider", "service", "description"):
             if name in changes:
                 setattr(row, name, changes[name])
@@ -213,7 +237,13 @@ def delete_entry(engine: Engine, tenant: TenantRef, actor: Actor, entry_id: int)
         s.delete(row)
 
 
-def list_entries(engine: Engine, tenant: TenantRef) -> list[dict]:
+def list_entries(engine: Engine, tenant: TenantRef, actor: Actor) -> list[dict]:
+    """The tenant's manual entries, oldest period first. Admins only."""
+    require_admin(actor, "listing manual entries")
+    return _entries(engine, tenant)
+
+
+def _entries(engine: Engine, tenant: TenantRef) -> list[dict]:
     with Session(engine) as s:
         rows = s.execute(
             select(ManualEntry, Member.display_name)
@@ -228,6 +258,7 @@ def list_entries(engine: Engine, tenant: TenantRef) -> list[dict]:
                 "service": e.service,
                 "description": e.description,
                 "amount_micros": e.amount_micros,
+                "tokens": e.tokens,
                 "period_start": e.period_start,
                 "period_end": e.period_end,
                 "charge_category": e.charge_category,
@@ -243,7 +274,8 @@ def list_entries(engine: Engine, tenant: TenantRef) -> list[dict]:
 
 
 def connector_config(engine: Engine, tenant: TenantRef) -> dict:
-    """The config the ``manual`` connector's fetch() takes: every entry of the tenant."""
+    """The config the ``manual`` connector's fetch() takes: every entry of the tenant.
+    System use (the pipeline); people read entries through ``list_entries``."""
     return {
         "entries": [
             {
@@ -251,12 +283,13 @@ def connector_config(engine: Engine, tenant: TenantRef) -> dict:
                 "provider": e["provider"],
                 "service": e["service"],
                 "amount_micros": e["amount_micros"],
+                "tokens": e["tokens"],
                 "period_start": e["period_start"].isoformat(),
                 "period_end": e["period_end"].isoformat(),
                 "charge_category": e["charge_category"],
                 "account_key": member_account_key(e["member_id"]) if e["member_id"] else None,
                 "account_name": e["member_name"],
             }
-            for e in list_entries(engine, tenant)
+            for e in _entries(engine, tenant)
         ]
     }

@@ -164,6 +164,7 @@ class ManualEntry(Base):
     service: Mapped[str] = mapped_column(String(128))
     description: Mapped[str] = mapped_column(Text, default="")
     amount_micros: Mapped[int] = mapped_column(BigInteger)
+    tokens: Mapped[int | None] = mapped_column(BigInteger)  # optional; NULL means unknown
     period_start: Mapped[dt.date] = mapped_column(Date)
     period_end: Mapped[dt.date] = mapped_column(Date)  # inclusive
     charge_category: Mapped[str] = mapped_column(String(16), default="Purchase")

@@ -13,7 +13,9 @@ from typing import Any, Literal
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from warehouse.actors import Actor, require_signed_in
 from warehouse.models import SyncStatus
+from warehouse.tenants import TenantRef
 
 Freshness = Literal["fresh", "stale", "old", "never"]
 FRESH_HOURS = 6
@@ -68,8 +70,20 @@ def get_status(engine: Engine, tenant_id: int, source: str) -> SyncState | None:
                 SyncStatus.tenant_id == tenant_id, SyncStatus.source == source
             )
         ).one_or_none()
-    if row is None:
-        return None
+    return None if row is None else _state(row)
+
+
+def tenant_statuses(engine: Engine, tenant: TenantRef, actor: Actor) -> dict[str, SyncState]:
+    """Every source's sync state for the tenant (freshness is shown to everyone signed in)."""
+    require_signed_in(actor, "reading sync status")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(SyncStatus.__table__).where(SyncStatus.tenant_id == tenant.id)
+        ).all()
+    return {row.source: _state(row) for row in rows}
+
+
+def _state(row) -> SyncState:
     return SyncState(
         tenant_id=row.tenant_id,
         source=row.source,
@@ -87,13 +101,20 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
-def freshness(last_success_at: dt.datetime | None, now: dt.datetime | None = None) -> Freshness:
-    """fresh < 6 h, stale 6–24 h, old > 24 h, never when no sync succeeded yet."""
+def freshness(
+    last_success_at: dt.datetime | None,
+    now: dt.datetime | None = None,
+    *,
+    fresh_hours: int = FRESH_HOURS,
+    stale_hours: int = STALE_HOURS,
+) -> Freshness:
+    """fresh < 6 h, stale 6–24 h, old > 24 h (thresholds adjustable per tenant), never when no
+    sync succeeded yet."""
     if last_success_at is None:
         return "never"
     age = (now or _now()) - _aware(last_success_at)
-    if age < dt.timedelta(hours=FRESH_HOURS):
+    if age < dt.timedelta(hours=fresh_hours):
         return "fresh"
-    if age <= dt.timedelta(hours=STALE_HOURS):
+    if age <= dt.timedelta(hours=stale_hours):
         return "stale"
     return "old"

@@ -9,11 +9,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from warehouse import audit
-from warehouse.actors import Actor, require_admin
+from warehouse.actors import ROLES, Actor, require_admin
 from warehouse.models import User
 from warehouse.tenants import TenantRef
 
-ROLES = ("admin", "viewer")
 MIN_PASSWORD = 8
 
 
@@ -125,7 +124,9 @@ def reset_password(
         audit.record(s, tenant, actor, "user.reset_password", row.email)
 
 
-def list_users(engine: Engine, tenant: TenantRef) -> list[dict]:
+def list_users(engine: Engine, tenant: TenantRef, actor: Actor) -> list[dict]:
+    """The tenant's dashboard users (no password hashes). Admins only."""
+    require_admin(actor, "listing users")
     with Session(engine) as s:
         return [
             {"email": u.email, "name": u.name, "role": u.role, "created_at": u.created_at}

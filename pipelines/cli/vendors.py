@@ -83,15 +83,16 @@ def vendor_configure(
     settings = _settings()
     engine = _engine(settings)
     tenant = _tenant(settings, engine, tenant_slug)
-    stored = credentials.masked_config(engine, settings.secret_keys, tenant, source)
+    actor = cli_actor()
+    stored = credentials.masked_config(engine, settings.secret_keys, tenant, actor, source)
     missing = [n for n, f in known.items() if f.required and n not in values and n not in stored]
     if missing:
         raise click.UsageError(f"{source} needs --set {'=… --set '.join(missing)}=…")
     secret = {n for n, f in known.items() if f.secret}
     credentials.configure_source(
-        engine, settings.secret_keys, tenant, cli_actor(), source, values, secret
+        engine, settings.secret_keys, tenant, actor, source, values, secret
     )
-    shown = credentials.masked_config(engine, settings.secret_keys, tenant, source)
+    shown = credentials.masked_config(engine, settings.secret_keys, tenant, actor, source)
     click.echo(
         f"configured {source} for {tenant.slug}: "
         + ", ".join(f"{k}={v}" for k, v in sorted(shown.items()))
@@ -109,12 +110,13 @@ def vendor_test(source: str, tenant_slug: str | None) -> None:
     settings = _settings()
     engine = _engine(settings)
     tenant = _tenant(settings, engine, tenant_slug)
+    cls = get_connector(source)
     config = credentials.connector_config(engine, settings.secret_keys, tenant, source)
-    if not config and get_connector(source).credential_fields:
+    if not config and cls.credential_fields:
         raise click.UsageError(
             f"{source} is not configured for {tenant.slug}; run `aispend vendor configure {source}`"
         )
-    result = get_connector(source)().check(config)
+    result = credentials.check_connection(engine, settings.secret_keys, tenant, cli_actor(), cls)
     if not result.ok:
         click.echo(f"error: {source}: {result.reason}", err=True)
         sys.exit(1)

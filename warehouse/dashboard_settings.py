@@ -1,0 +1,107 @@
+"""Per-tenant dashboard settings an admin changes on the Settings page.
+
+- ``display_mode``: how the leaderboard names people to viewers — ``named``, ``initialed``
+  ("A. L.") or ``anonymous`` (admins always see names);
+- ``fresh_hours`` / ``stale_hours``: a vendor's data is fresh below the first, stale up to the
+  second, old beyond it;
+- ``viewers_see_only_own_detail``: viewers keep team totals but other members' detail is
+  withheld by the query layer.
+
+Any signed-in user reads them (the viewer pages need them); only an admin changes them, audited.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from warehouse import audit, sync_status
+from warehouse.actors import Actor, require_admin, require_signed_in
+from warehouse.models import Setting
+from warehouse.tenants import TenantRef
+
+DISPLAY_MODES = ("named", "initialed", "anonymous")
+KEY_PREFIX = "dashboard."
+MAX_HOURS = 24 * 90
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class DashboardSettings:
+    display_mode: str = "named"
+    fresh_hours: int = sync_status.FRESH_HOURS
+    stale_hours: int = sync_status.STALE_HOURS
+    viewers_see_only_own_detail: bool = False
+
+    def validate(self) -> None:
+        if self.display_mode not in DISPLAY_MODES:
+            raise SettingsError(
+                f"display mode must be one of {', '.join(DISPLAY_MODES)}, not {self.display_mode!r}"
+            )
+        for name in ("fresh_hours", "stale_hours"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_HOURS:
+                raise SettingsError(f"{name} must be a whole number of hours, 1 to {MAX_HOURS}")
+        if self.stale_hours <= self.fresh_hours:
+            raise SettingsError(
+                f"the stale threshold ({self.stale_hours} h) must be above the fresh one "
+                f"({self.fresh_hours} h)"
+            )
+        if not isinstance(self.viewers_see_only_own_detail, bool):
+            raise SettingsError("viewers_see_only_own_detail must be true or false")
+
+
+FIELDS = tuple(f.name for f in dataclasses.fields(DashboardSettings))
+
+
+def _stored(s: Session, tenant: TenantRef) -> dict[str, Any]:
+    rows = s.scalars(
+        select(Setting).where(Setting.tenant_id == tenant.id, Setting.key.startswith(KEY_PREFIX))
+    )
+    values = {r.key.removeprefix(KEY_PREFIX): r.value.get("value") for r in rows}
+    return {k: v for k, v in values.items() if k in FIELDS}
+
+
+def get_dashboard_settings(engine: Engine, tenant: TenantRef, actor: Actor) -> DashboardSettings:
+    """The tenant's settings (defaults where none was saved). Any signed-in user."""
+    require_signed_in(actor, "reading the dashboard settings")
+    with Session(engine) as s:
+        return DashboardSettings(**_stored(s, tenant))
+
+
+def update_dashboard_settings(
+    engine: Engine, tenant: TenantRef, actor: Actor, **changes: Any
+) -> DashboardSettings:
+    """Change some settings; refuses the whole change if any value is invalid. Audited."""
+    require_admin(actor, "changing the dashboard settings")
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise SettingsError(f"unknown settings: {', '.join(sorted(unknown))}")
+    with Session(engine) as s, s.begin():
+        current = DashboardSettings(**_stored(s, tenant))
+        updated = dataclasses.replace(current, **changes)
+        updated.validate()
+        changed = {k: v for k, v in changes.items() if getattr(current, k) != v}
+        for name, value in changed.items():
+            row = s.get(Setting, (tenant.id, KEY_PREFIX + name))
+            if row is None:
+                s.add(Setting(tenant_id=tenant.id, key=KEY_PREFIX + name, value={"value": value}))
+            else:
+                row.value = {"value": value}
+        if changed:
+            audit.record(
+                s,
+                tenant,
+                actor,
+                "settings.update",
+                "dashboard",
+                **{k: {"old": getattr(current, k), "new": v} for k, v in changed.items()},
+            )
+        return updated
