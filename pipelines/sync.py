@@ -82,11 +82,13 @@ def run_sync(
     end: dt.date,
     instance: dg.DagsterInstance | None = None,
     connectors: Mapping[str, type[Connector]] | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> list[SourceResult]:
     """Sync ``sources`` (default: all registered) for days ``start..end``, then rebuild marts.
 
     ``tenant`` (a slug) restricts the sync to that tenant; ``connectors`` overrides the
-    registry (tests). Raises ``ValueError`` for an unknown source, tenant or an empty range.
+    registry (tests); ``tags`` are added to every Dagster run (the launcher finds its runs by
+    them). Raises ``ValueError`` for an unknown source, tenant or an empty range.
     """
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
@@ -98,15 +100,16 @@ def run_sync(
             f"unknown source(s): {', '.join(unknown)}; registered: {', '.join(sorted(connectors))}"
         )
     for name in names:
-        _check_range(connectors[name], start, end)
+        check_range(connectors[name], start, end)
     if tenant is not None:
         tenants.get_tenant(engine_for(settings), tenant)  # raises TenantNotFound (a ValueError)
     defs = build_definitions(connectors)
     instance = instance or dagster_instance(settings)
     warehouse = WarehouseResource.for_settings(settings)
-    tags = range_tags(start, end)
+    extra = dict(tags or {})
+    run_tags = {**extra, **range_tags(start, end)}
     if tenant is not None:
-        tags[TENANT_TAG] = tenant
+        run_tags[TENANT_TAG] = tenant
     results = []
     try:
         for name in names:
@@ -115,17 +118,17 @@ def run_sync(
                 selection=[ingest_key(name)],
                 instance=instance,
                 resources={"warehouse": warehouse},
-                tags=tags,
+                tags=run_tags,
                 raise_on_error=False,
             )
             results.append(_outcome(name, result))
     finally:
         warehouse.release()
-    refresh_marts(settings, instance=instance, connectors=connectors)
+    refresh_marts(settings, instance=instance, connectors=connectors, tags=extra)
     return results
 
 
-def _check_range(connector: type[Connector], start: dt.date, end: dt.date) -> None:
+def check_range(connector: type[Connector], start: dt.date, end: dt.date) -> None:
     """The range must lie within the source's partitions (2025-01-01 up to today, UTC)."""
     partitions = partitions_for(connector)
     first = dt.date.fromisoformat(partitions.get_first_partition_key())
@@ -140,6 +143,7 @@ def refresh_marts(
     settings: Settings,
     instance: dg.DagsterInstance | None = None,
     connectors: Mapping[str, type[Connector]] | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
     """Rebuild every mart now; returns rows per mart. Raises if a mart's SQL fails."""
     connectors = connectors if connectors is not None else _load_connectors()
@@ -151,6 +155,7 @@ def refresh_marts(
             selection=dg.AssetSelection.groups(MARTS_GROUP),
             instance=instance or dagster_instance(settings),
             resources={"warehouse": warehouse},
+            tags=dict(tags or {}),
         )
     finally:
         warehouse.release()

@@ -51,6 +51,23 @@ class Settings:
     def dotenv_path(self) -> Path:
         return self.home / ".env"
 
+    def to_env(self) -> dict[str, str]:
+        """The environment that makes ``from_env`` rebuild these settings in a child process
+        (the sync launcher). Holds secrets: pass it to a child, never log it."""
+        env = {
+            "AISPEND_HOME": str(self.home),
+            "AISPEND_DATABASE_URL": self.database_url,
+            "AISPEND_TENANT": self.tenant,
+            "DAGSTER_HOME": str(self.dagster_home),
+        }
+        if self.secret_keys:
+            env["AISPEND_SECRET_KEY"] = ",".join(self.secret_keys)
+        if self.cookie_key:
+            env["AISPEND_COOKIE_KEY"] = self.cookie_key
+        if self.anthropic_api_key:
+            env["ANTHROPIC_API_KEY"] = self.anthropic_api_key
+        return env
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if environ is None else environ)

@@ -1,0 +1,232 @@
+"""Launch a sync or backfill of one source through Dagster without waiting for it.
+
+The dashboard's "Sync now", "Backfill" and "Refresh now" buttons call ``launch_sync``: it
+checks the actor (admin only) and audits the launch, then starts a child process that runs
+``pipelines.sync.run_sync`` for the range — one single-run backfill of ``ingest_<source>``
+followed by the marts — on the Dagster instance at ``settings.dagster_home``, so the runs are
+recorded there and show in the Dagster UI (tagged ``aispend/launch=<id>``). The page never
+blocks; ``launch_state`` reports the child and its Dagster runs.
+
+    python -m pipelines.launch --launch-id ID --tenant SLUG --source NAME --start D --end D
+
+is the child's command line (what ``launch_sync`` runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from connectors.contract import Connector
+from warehouse import audit
+from warehouse.actors import Actor, require_admin
+from warehouse.settings import Settings
+from warehouse.tenants import TenantRef
+
+LAUNCH_TAG = "aispend/launch"
+SOURCE_TAG = "aispend/source"
+FINISHED = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
+
+
+class AlreadyRunning(ValueError):
+    """A launched sync of the same tenant and source has not finished yet."""
+
+
+@dataclass(frozen=True)
+class LaunchedSync:
+    launch_id: str
+    tenant: str
+    source: str
+    start: dt.date
+    end: dt.date
+    log_path: Path
+
+
+@dataclass(frozen=True)
+class LaunchState:
+    """``running`` while the child lives; then ``succeeded`` or ``failed`` (with its exit code)."""
+
+    status: str
+    exit_code: int | None
+    runs: tuple[tuple[str, str], ...]  # (Dagster run id, status), oldest first
+    log_tail: str
+
+
+_CHILDREN: dict[tuple[str, str], tuple[LaunchedSync, subprocess.Popen]] = {}
+_LOCK = threading.Lock()
+
+
+def _connectors() -> Mapping[str, type[Connector]]:
+    from connectors.registry import load_connectors
+
+    return load_connectors()
+
+
+def sync_now_range(
+    settings: Settings, connector: type[Connector], today: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
+    """What "Sync now" covers: the vendor's revision window up to today; for manual entries,
+    every day an entry covers or a manual fact sits on."""
+    from pipelines.resources import engine_for
+    from pipelines.sensors import manual_span
+
+    today = today or dt.datetime.now(dt.UTC).date()
+    if connector.source_type == "manual":
+        with engine_for(settings).connect() as conn:
+            span = manual_span(conn)
+        if span is None:
+            raise ValueError("there are no manual entries to sync yet")
+        return span
+    return today - dt.timedelta(days=max(connector.revision_window_days, 1)), today
+
+
+def launch_sync(
+    settings: Settings,
+    actor: Actor,
+    tenant: TenantRef,
+    *,
+    source: str,
+    start: dt.date,
+    end: dt.date,
+    connectors: Mapping[str, type[Connector]] | None = None,
+) -> LaunchedSync:
+    """Start syncing ``source`` for ``tenant`` over ``start..end`` through Dagster; returns at once.
+
+    Raises PermissionDenied for a viewer, ValueError for an unknown source or a range outside
+    the source's partitions, AlreadyRunning when the same sync is still going.
+    """
+    from pipelines.resources import engine_for
+    from pipelines.setup_home import write_dagster_home
+    from pipelines.sync import check_range
+
+    require_admin(actor, "launching a sync")
+    connectors = connectors if connectors is not None else _connectors()
+    if source not in connectors:
+        raise ValueError(f"unknown source {source!r}; registered: {', '.join(sorted(connectors))}")
+    if end < start:
+        raise ValueError(f"the range ends ({end}) before it starts ({start})")
+    check_range(connectors[source], start, end)
+    with _LOCK:
+        key = (tenant.slug, source)
+        running = _CHILDREN.get(key)
+        if running is not None and running[1].poll() is None:
+            launched = running[0]
+            raise AlreadyRunning(
+                f"a sync of {source} ({launched.start}…{launched.end}) is still running"
+            )
+        launch_id = uuid.uuid4().hex[:12]
+        audit.record_action(
+            engine_for(settings),
+            tenant,
+            actor,
+            "vendor.sync",
+            source,
+            start=start.isoformat(),
+            end=end.isoformat(),
+            launch_id=launch_id,
+        )
+        write_dagster_home(settings)
+        logs = settings.dagster_home / "launches"
+        logs.mkdir(parents=True, exist_ok=True)
+        launched = LaunchedSync(
+            launch_id, tenant.slug, source, start, end, logs / f"{launch_id}.log"
+        )
+        with launched.log_path.open("wb") as log:
+            child = subprocess.Popen(
+                _child_command(launched),
+                env={**os.environ, **settings.to_env()},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _CHILDREN[key] = (launched, child)
+        return launched
+
+
+def _child_command(launched: LaunchedSync) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pipelines.launch",
+        "--launch-id",
+        launched.launch_id,
+        "--tenant",
+        launched.tenant,
+        "--source",
+        launched.source,
+        "--start",
+        launched.start.isoformat(),
+        "--end",
+        launched.end.isoformat(),
+    ]
+
+
+def launch_state(settings: Settings, launched: LaunchedSync) -> LaunchState:
+    """How a launch is doing: its child process and the Dagster runs tagged with its id."""
+    with _LOCK:
+        entry = _CHILDREN.get((launched.tenant, launched.source))
+    child = entry[1] if entry is not None and entry[0] == launched else None
+    runs = tuple(launched_runs(settings, launched.launch_id))
+    code = child.poll() if child is not None else None
+    if child is not None:
+        status = "running" if code is None else ("succeeded" if code == 0 else "failed")
+    elif any(state not in FINISHED for _, state in runs):
+        status = "running"  # launched by another server process: judge by its runs
+    else:
+        status = "succeeded" if runs and all(state == "SUCCESS" for _, state in runs) else "failed"
+    return LaunchState(status, code, runs, _tail(launched.log_path))
+
+
+def launched_runs(settings: Settings, launch_id: str) -> list[tuple[str, str]]:
+    """(run id, status) of the Dagster runs a launch started, oldest first."""
+    import dagster as dg
+
+    if not (settings.dagster_home / "dagster.yaml").exists():
+        return []
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        runs = instance.get_runs(filters=dg.RunsFilter(tags={LAUNCH_TAG: launch_id}))
+        return [(r.run_id, r.status.value) for r in reversed(runs)]
+
+
+def _tail(path: Path, lines: int = 12) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The child: run the sync in this process on the persistent instance; 1 if a source failed."""
+    from pipelines.sync import run_sync
+
+    parser = argparse.ArgumentParser(description="Run one launched aispend sync.")
+    parser.add_argument("--launch-id", required=True)
+    parser.add_argument("--tenant", required=True)
+    parser.add_argument("--source", required=True)
+    parser.add_argument("--start", required=True, type=dt.date.fromisoformat)
+    parser.add_argument("--end", required=True, type=dt.date.fromisoformat)
+    args = parser.parse_args(argv)
+    results = run_sync(
+        Settings.from_env(),
+        tenant=args.tenant,
+        sources=[args.source],
+        start=args.start,
+        end=args.end,
+        tags={LAUNCH_TAG: args.launch_id, SOURCE_TAG: args.source},
+    )
+    for r in results:
+        print(f"{r.source}: {r.rows} rows" if r.ok else f"{r.source}: FAILED {r.error}", flush=True)
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
