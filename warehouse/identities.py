@@ -161,3 +161,26 @@ def create_member_from_account(
         member = add_member(s, tenant, actor, name, email, team, from_account=_label(account))
         _link(s, tenant, actor, account, member.id)
         return member.id
+
+
+def link_possible_matches(engine: Engine, tenant: TenantRef, actor: Actor) -> list[tuple[str, int]]:
+    """Link every unlinked account whose email names exactly one member; returns what was linked
+    as ("source:key", member id). One transaction, one audit event per link."""
+    require_admin(actor, "linking identities")
+    wanted = [
+        (a["id"], a["possible_match"])
+        for group in unlinked_accounts(engine, tenant, actor).values()
+        for a in group
+        if a["possible_match"] is not None
+    ]
+    linked = []
+    with Session(engine) as s, s.begin():
+        for account_id, member_id in wanted:
+            account = _account(s, tenant, account_id)
+            if s.scalar(
+                select(IdentityLink.id).where(IdentityLink.vendor_account_id == account_id)
+            ):
+                continue  # linked meanwhile by someone else: theirs stands
+            _link(s, tenant, actor, account, member_id)
+            linked.append((_label(account), member_id))
+    return linked
