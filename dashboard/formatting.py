@@ -16,6 +16,13 @@ def usd(micros: int) -> str:
     return f"{sign}${abs(dollars):,.2f}"
 
 
+def dollars_text(micros: int) -> str:
+    """Integer micro-dollars as a plain exact number for an input field: "228", "19.99"."""
+    dollars = Decimal(int(micros)) / MICROS_PER_DOLLAR
+    text = f"{dollars:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def month_label(month: str) -> str:
     """'2026-11' as 'November 2026'."""
     return dt.datetime.strptime(month, "%Y-%m").strftime("%B %Y")

@@ -2,8 +2,9 @@
 
 Run it with `python -m streamlit run dashboard/streamlit_app.py` (see dashboard/run.py).
 The frame resolves the environment once (app_context), logs the user in against the warehouse's
-users, and registers only the pages the user's role may see: a viewer's session has no admin
-page at all, and the admin page checks the role again before calling any service.
+users and registers every page on every run (dashboard/navigation.py explains why); only the
+pages the user's role may use are listed. Admin pages refuse a viewer themselves, and every
+service they call checks the role again on the server.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from streamlit_authenticator.utilities import LoginError
 
 from dashboard import auth
 from dashboard.app_context import AppContext, app_context, set_current_actor
+from dashboard.navigation import build_navigation
 from warehouse.tenants import TenantNotFound
 from warehouse.users import login_directory
 
@@ -38,7 +40,7 @@ def _load_context() -> AppContext:
 def _login_view(ctx: AppContext, authenticator) -> None:
     """Logged-out page: the login form and, after a failed attempt, one generic message."""
     st.title("aispend")
-    st.caption("What your team spends on AI tools, per person and per tool.")
+    st.caption("Your team's monthly spend on AI tools, from the vendors' own numbers.")
     if ctx.cookie_key_is_ephemeral:
         st.warning(
             "AISPEND_COOKIE_KEY is not set: this server signs login cookies with a temporary key, "
@@ -58,10 +60,9 @@ def _login_view(ctx: AppContext, authenticator) -> None:
         st.session_state["authentication_status"] = False
     status = st.session_state.get("authentication_status")
     if status and form_logins:
-        # No st.rerun() here: it would unmount the cookie component before the browser stored
-        # the cookie. That component reruns the app itself once the cookie is set.
+        # No st.rerun() and no button here: a rerun now would unmount the cookie component
+        # before the browser stored the cookie; the component reruns the app itself once it is.
         st.success("Signed in. Opening your dashboard…")
-        st.button("Continue")
     elif status:
         st.rerun()  # logged in from the cookie
     elif status is False:
@@ -80,15 +81,15 @@ if st.session_state.get("authentication_status"):
         # Logged out on request, or the user was removed from the warehouse since logging in.
         authenticator.logout(location="unrendered")
         actor = None
+# The role comes from the warehouse on every run, whatever the session held before.
 set_current_actor(actor)
+
+# Registered before the login form so a deep link survives logging in (see navigation.py);
+# nothing is listed until someone is logged in.
+navigation = st.navigation(build_navigation(actor), position="sidebar" if actor else "hidden")
 if actor is None:
     st.session_state.pop(LOGOUT_REQUEST_KEY, None)
     _login_view(ctx, authenticator)
-
-pages = [st.Page("app_pages/overview.py", title="Overview", url_path="overview", default=True)]
-if actor.is_admin:
-    pages.append(st.Page("app_pages/admin.py", title="Admin", url_path="admin"))
-navigation = st.navigation(pages)
 
 with st.sidebar:
     st.markdown(f"**{st.session_state.get('name') or actor.email}**")

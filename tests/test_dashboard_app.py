@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 from test_dashboard_queries import seed_mart
 
-from dashboard import auth
+from dashboard import auth, navigation
 from dashboard.formatting import current_month
 from warehouse.actors import SYSTEM, Actor
 from warehouse.tenants import create_tenant
@@ -23,7 +23,8 @@ from warehouse.users import create_user
 
 DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
 APP = str(DASHBOARD / "streamlit_app.py")
-PAGES = ["app_pages/overview.py", "app_pages/admin.py"]
+PAGES = [f"app_pages/{spec.script}" for spec in navigation.PAGES]
+ADMIN_PAGES = [f"app_pages/{spec.script}" for spec in navigation.PAGES if spec.admin_only]
 ADMIN = ("ada@example.com", "admin-password-1", "admin")
 VIEWER = ("vic@example.com", "viewer-password-1", "viewer")
 
@@ -124,17 +125,32 @@ def test_bad_login_says_only_invalid_email_or_password(dashboard_env, email, pas
     assert [t.label for t in at.text_input] == ["Email", "Password"]
 
 
-def test_viewer_cannot_reach_the_admin_page(dashboard_env) -> None:
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_a_viewer_opening_an_admin_page_gets_admins_only(dashboard_env, page) -> None:
     at = _login(_app(), *VIEWER[:2])
     assert at.session_state["authentication_status"] is True
-    with pytest.raises(ValueError):
-        at.switch_page("app_pages/admin.py")
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert _errors(at) == ["This page is for admins only."]
+    assert not at.dataframe
+    assert [b.label for b in at.button if b.key != "aispend_logout"] == []
 
 
-def test_admin_page_refuses_a_viewer_even_when_run_directly(dashboard_env) -> None:
-    at = AppTest.from_file(str(DASHBOARD / "app_pages/admin.py"), default_timeout=60)
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_admin_pages_refuse_a_viewer_even_when_run_directly(dashboard_env, page) -> None:
+    at = AppTest.from_file(str(DASHBOARD / page), default_timeout=60)
     at.session_state["aispend_actor"] = Actor(VIEWER[0], "viewer")
     at.run()
+    assert not at.exception, at.exception
+    assert _errors(at) == ["This page is for admins only."]
+    assert not at.dataframe
+
+
+def test_a_session_claiming_admin_for_a_viewer_gets_nothing(dashboard_env) -> None:
+    """Whatever the session holds, the role is read from the warehouse on every run."""
+    at = _login(_app(), *VIEWER[:2])
+    at.session_state["aispend_actor"] = Actor(VIEWER[0], "admin")
+    at.switch_page("app_pages/admin_users.py").run()
     assert _errors(at) == ["This page is for admins only."]
     assert not at.dataframe
 

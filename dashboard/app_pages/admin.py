@@ -1,62 +1,29 @@
-"""Admin: users and manual entries of the tenant (read-only for now; editing comes later).
-
-The frame registers this page for admins only; it checks the role again here, on the server,
-before reading anything, so a viewer never gets admin data even if the page were reached.
-"""
+"""Admin: what needs attention, and the way to each admin page."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from dashboard.app_context import app_context, current_actor
-from dashboard.formatting import usd
-from warehouse.actors import PermissionDenied, require_admin
-from warehouse.manual_entries import list_entries
-from warehouse.users import list_users
+from dashboard.admin_page import admin_page
+from dashboard.navigation import PAGES, page_path
+from warehouse import identities, sync_status, users
 
-ctx = app_context()
-actor = current_actor()
+ctx, actor = admin_page("Admin")
 
-st.title("Admin")
-try:
-    if actor is None:
-        raise PermissionDenied("not logged in")
-    require_admin(actor, "viewing the admin page")
-except PermissionDenied:
-    st.error("This page is for admins only.")
-    st.stop()
+unlinked = identities.unlinked_accounts(ctx.engine, ctx.tenant, actor)
+waiting = sum(len(group) for group in unlinked.values())
+matches = sum(1 for group in unlinked.values() for a in group if a["possible_match"] is not None)
+statuses = sync_status.tenant_statuses(ctx.engine, ctx.tenant, actor)
+failing = sorted(source for source, state in statuses.items() if state.last_error)
 
-st.subheader("Users")
-users = list_users(ctx.engine, ctx.tenant)
-st.dataframe(
-    pd.DataFrame(users, columns=["email", "name", "role", "created_at"]),
-    hide_index=True,
-    column_config={"email": "Email", "name": "Name", "role": "Role", "created_at": "Created"},
-)
-st.caption("Adding users and changing roles here is coming soon; use `aispend user add` for now.")
+left, middle, right = st.columns(3)
+left.metric("Accounts waiting to be linked", waiting, help="discovered in vendor data")
+middle.metric("Possible matches", matches, help="account email equals a member's email")
+right.metric("Users", len(users.list_users(ctx.engine, ctx.tenant, actor)))
+if failing:
+    st.error(f"Last sync failed for: {', '.join(failing)}. See Vendors.")
 
-st.subheader("Manual entries")
-entries = list_entries(ctx.engine, ctx.tenant)
-if not entries:
-    st.info("No manual entries yet. Adding them from this page is coming soon.")
-else:
-    frame = pd.DataFrame(entries)
-    frame["amount"] = frame["amount_micros"].map(usd)
-    st.dataframe(
-        frame[
-            [
-                "period_start",
-                "period_end",
-                "provider",
-                "service",
-                "amount",
-                "charge_category",
-                "member_name",
-                "description",
-                "created_by",
-            ]
-        ],
-        hide_index=True,
-    )
-    st.caption("Editing manual entries here is coming soon.")
+st.subheader("Admin pages")
+for spec in PAGES:
+    if spec.admin_only and spec.url_path != "admin":
+        st.page_link(page_path(spec.url_path), label=spec.title)

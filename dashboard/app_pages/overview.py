@@ -25,10 +25,10 @@ def _empty_state(is_admin: bool) -> None:
     if is_admin:
         st.info(
             "No spend data yet. To add some:\n\n"
-            "- connect a vendor: `aispend vendor configure <source>` "
-            "(`aispend connectors list` shows the sources), then "
-            "`aispend sync --start YYYY-MM-DD --end YYYY-MM-DD`;\n"
-            "- or record a bill by hand as a manual entry (Admin page, coming soon), then sync;\n"
+            "- connect a vendor on Admin → Vendors and backfill it there (or from the shell: "
+            "`aispend vendor configure <source>`, then "
+            "`aispend sync --start YYYY-MM-DD --end YYYY-MM-DD`);\n"
+            "- or record a bill by hand on Admin → Manual entries, then press Refresh now there;\n"
             "- or try it with generated data: `aispend demo`."
         )
     else:

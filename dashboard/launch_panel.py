@@ -1,0 +1,67 @@
+"""Starting a sync through Dagster from a page, and following it without blocking the page.
+
+The launch itself (admin check, audit, the Dagster run) is ``pipelines.launch``; this module
+keeps the session's launches and shows each one's progress, polling every few seconds while it
+runs, then reruns the whole page once so its tables and statuses show the new data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard.admin_page import attempt, done
+from dashboard.app_context import AppContext
+from pipelines.launch import LaunchedSync, launch_state, launch_sync
+from warehouse.actors import Actor
+
+LAUNCHES_KEY = "aispend_launches"
+FINISHED_KEY = "aispend_launches_finished"
+POLL_SECONDS = 2
+
+
+def start(
+    ctx: AppContext, actor: Actor, source: str, start: dt.date, end: dt.date, what: str
+) -> None:
+    """Launch ``source`` for start..end; on success note it in the session and rerun."""
+    ok, launched = attempt(
+        launch_sync, ctx.settings, actor, ctx.tenant, source=source, start=start, end=end
+    )
+    if ok and launched is not None:
+        st.session_state.setdefault(LAUNCHES_KEY, {})[source] = launched
+        done(f"{what} started through Dagster: {source}, {start} … {end}.", kind="info")
+
+
+def status(ctx: AppContext, source: str) -> None:
+    """The session's latest launch of ``source``, live while it runs."""
+    launched: LaunchedSync | None = st.session_state.get(LAUNCHES_KEY, {}).get(source)
+    if launched is None:
+        return
+    finished: set[str] = st.session_state.setdefault(FINISHED_KEY, set())
+    running = launched.launch_id not in finished
+    st.fragment(_show, run_every=POLL_SECONDS if running else None)(ctx, launched)
+
+
+def _show(ctx: AppContext, launched: LaunchedSync) -> None:
+    state = launch_state(ctx.settings, launched)
+    span = f"{launched.source}, {launched.start} … {launched.end}"
+    runs = ", ".join(f"{run_id[:8]} {run_status.lower()}" for run_id, run_status in state.runs)
+    where = (
+        f"Dagster runs: {runs} (Dagster UI: http://127.0.0.1:{ctx.settings.dagster_port}/runs)"
+        if runs
+        else "starting the Dagster run…"
+    )
+    if state.status == "running":
+        st.info(f"Syncing {span} through Dagster. {where}")
+        return
+    finished: set[str] = st.session_state.setdefault(FINISHED_KEY, set())
+    if state.status == "succeeded":
+        st.success(f"Sync of {span} finished. {where}")
+    else:
+        last = state.log_tail.strip().splitlines()[-1:] or ["no output"]
+        st.error(f"Sync of {span} failed: {last[0]}. {where}")
+    if launched.launch_id not in finished:
+        finished.add(launched.launch_id)
+        st.cache_data.clear()  # the marts changed: every page reads fresh numbers
+        st.rerun(scope="app")
