@@ -113,3 +113,13 @@ def engine(warehouse_url) -> Iterator[Engine]:
     eng = make_engine(warehouse_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def dashboard_env(warehouse_url: str, engine: Engine, tmp_path, monkeypatch):
+    """The dashboard's environment over a warehouse with tenant 'default', one admin and one
+    viewer (tests/dashboard_apptest.py); yields the tenant."""
+    import dashboard_apptest
+
+    yield dashboard_apptest.prepare(warehouse_url, engine, tmp_path, monkeypatch)
+    dashboard_apptest.clear_caches()

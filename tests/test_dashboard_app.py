@@ -7,79 +7,17 @@ cookies: cookie re-login is covered by the browser test.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import streamlit as st
+from dashboard_apptest import ADMIN, ADMIN_PAGES, DASHBOARD, PAGES, VIEWER
+from dashboard_apptest import app as _app
+from dashboard_apptest import errors as _errors
+from dashboard_apptest import login as _login
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 from test_dashboard_queries import seed_mart
 
-from dashboard import auth, navigation
 from dashboard.formatting import current_month
-from warehouse.actors import SYSTEM, Actor
-from warehouse.tenants import create_tenant
-from warehouse.users import create_user
-
-DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
-APP = str(DASHBOARD / "streamlit_app.py")
-PAGES = [f"app_pages/{spec.script}" for spec in navigation.PAGES]
-ADMIN_PAGES = [f"app_pages/{spec.script}" for spec in navigation.PAGES if spec.admin_only]
-ADMIN = ("ada@example.com", "admin-password-1", "admin")
-VIEWER = ("vic@example.com", "viewer-password-1", "viewer")
-
-
-@pytest.fixture
-def dashboard_env(warehouse_url: str, engine: Engine, tmp_path, monkeypatch):
-    """A warehouse with tenant 'default', one admin and one viewer; the app pointed at it."""
-    monkeypatch.setenv("AISPEND_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("AISPEND_DATABASE_URL", warehouse_url)
-    monkeypatch.setenv("AISPEND_COOKIE_KEY", "test-cookie-key-not-secret-0123456789")
-    monkeypatch.setenv("AISPEND_TENANT", "default")
-    monkeypatch.setattr(auth, "LOGIN_SLEEP_TIME_S", 0)
-    tenant = create_tenant(engine, "default", "Acme")
-    for email, password, role in (ADMIN, VIEWER):
-        create_user(
-            engine,
-            tenant,
-            SYSTEM,
-            email=email,
-            name=email.split("@")[0].title(),
-            password=password,
-            role=role,
-        )
-    # Caches live in this process across AppTest runs; each test starts from a clean slate.
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield tenant
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def _app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def _login(at: AppTest, email: str, password: str) -> AppTest:
-    next(t for t in at.text_input if t.label == "Email").input(email)
-    next(t for t in at.text_input if t.label == "Password").input(password)
-    next(b for b in at.button if b.label == "Sign in").click()
-    at.run()
-    assert not at.exception, at.exception
-    if at.session_state["authentication_status"]:
-        # In a browser the cookie component reruns the app once the cookie is stored; AppTest
-        # runs no components, so rerun by hand.
-        assert [s.value for s in at.success] == ["Signed in. Opening your dashboard…"]
-        at.run()
-        assert not at.exception, at.exception
-    return at
-
-
-def _errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+from warehouse.actors import Actor
 
 
 def test_good_login_shows_the_months_total(dashboard_env, engine: Engine) -> None:

@@ -101,6 +101,8 @@ def credentials_form(name: str, cls: type[Connector], stored: dict[str, str]) ->
                     secret,
                 )
                 if ok:
+                    for field_name in values:  # no secret lingers in the session
+                        st.session_state.pop(f"vendor_{name}_{field_name}", None)
                     done(f"Saved {cls.provider} credentials ({', '.join(sorted(given))}).")
 
 

@@ -1,0 +1,80 @@
+"""Helpers for driving the dashboard through AppTest (the `dashboard_env` fixture is in
+conftest.py): the two users, the page lists, logging in, reading errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from dashboard import auth, navigation
+from warehouse.actors import SYSTEM
+from warehouse.tenants import TenantRef, create_tenant
+from warehouse.users import create_user
+
+DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
+APP = str(DASHBOARD / "streamlit_app.py")
+PAGES = [f"app_pages/{spec.script}" for spec in navigation.PAGES]
+ADMIN_PAGES = [f"app_pages/{spec.script}" for spec in navigation.PAGES if spec.admin_only]
+ADMIN = ("ada@example.com", "admin-password-1", "admin")
+VIEWER = ("vic@example.com", "viewer-password-1", "viewer")
+
+
+def prepare(warehouse_url: str, engine: Engine, tmp_path: Path, monkeypatch) -> TenantRef:
+    """Tenant 'default' with one admin and one viewer; the app's environment pointed at it."""
+    monkeypatch.setenv("AISPEND_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AISPEND_DATABASE_URL", warehouse_url)
+    monkeypatch.setenv("AISPEND_COOKIE_KEY", "test-cookie-key-not-secret-0123456789")
+    monkeypatch.setenv("AISPEND_TENANT", "default")
+    monkeypatch.delenv("AISPEND_SECRET_KEY", raising=False)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setattr(auth, "LOGIN_SLEEP_TIME_S", 0)
+    tenant = create_tenant(engine, "default", "Acme")
+    for email, password, role in (ADMIN, VIEWER):
+        create_user(
+            engine,
+            tenant,
+            SYSTEM,
+            email=email,
+            name=email.split("@")[0].title(),
+            password=password,
+            role=role,
+        )
+    # Caches live in this process across AppTest runs; each test starts from a clean slate.
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return tenant
+
+
+def clear_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def login(at: AppTest, email: str, password: str) -> AppTest:
+    next(t for t in at.text_input if t.label == "Email").input(email)
+    next(t for t in at.text_input if t.label == "Password").input(password)
+    next(b for b in at.button if b.label == "Sign in").click()
+    at.run()
+    assert not at.exception, at.exception
+    if at.session_state["authentication_status"]:
+        # In a browser the cookie component reruns the app once the cookie is stored; AppTest
+        # runs no components, so rerun by hand.
+        assert [s.value for s in at.success] == ["Signed in. Opening your dashboard…"]
+        assert not [b for b in at.button if b.label != "Sign in"]  # no "Continue" to click
+        at.run()
+        assert not at.exception, at.exception
+    return at
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
