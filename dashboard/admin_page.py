@@ -6,12 +6,16 @@ The gate is a courtesy: the services the pages call check the role again on the 
 
 from __future__ import annotations
 
+import contextlib
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from dashboard.app_context import AppContext, app_context, current_actor
+from dashboard.navigation import page_path
 from warehouse.actors import Actor, PermissionDenied
 
 ADMINS_ONLY = "This page is for admins only."
@@ -26,6 +30,8 @@ def admin_page(title: str, intro: str | None = None) -> tuple[AppContext, Actor]
     st.title(title)
     if actor is None or not actor.is_admin:
         st.error(ADMINS_ONLY)
+        with contextlib.suppress(StreamlitAPIException):  # run outside the router: no pages
+            st.page_link(page_path("overview"), label="Go to the overview")
         st.stop()
     if intro:
         st.caption(intro)
@@ -35,9 +41,17 @@ def admin_page(title: str, intro: str | None = None) -> tuple[AppContext, Actor]
     return ctx, actor
 
 
+MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~@:])")
+
+
+def plain(text: str) -> str:
+    """Text shown as typed: names, emails and errors are not markdown (no stray links or bold)."""
+    return MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
 def done(message: str, kind: str = "success") -> None:
     """Keep a message for the next run, and rerun so every table shows the change."""
-    st.session_state[FLASH_KEY] = (kind, message)
+    st.session_state[FLASH_KEY] = (kind, plain(message))
     st.rerun()
 
 
@@ -46,7 +60,7 @@ def attempt(call: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[bool, T 
     try:
         return True, call(*args, **kwargs)
     except PermissionDenied as exc:
-        st.error(f"Not allowed: {exc}")
+        st.error(plain(f"Not allowed: {exc}"))
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
     return False, None

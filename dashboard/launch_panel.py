@@ -11,7 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard.admin_page import attempt, done
+from dashboard.admin_page import attempt, done, plain
 from dashboard.app_context import AppContext
 from pipelines.launch import LaunchedSync, launch_state, launch_sync
 from warehouse.actors import Actor
@@ -60,7 +60,7 @@ def _show(ctx: AppContext, launched: LaunchedSync) -> None:
         st.success(f"Sync of {span} finished. {where}")
     else:
         last = state.log_tail.strip().splitlines()[-1:] or ["no output"]
-        st.error(f"Sync of {span} failed: {last[0]}. {where}")
+        st.error(f"Sync of {span} failed: {plain(last[0])}. {where}")
     if launched.launch_id not in finished:
         finished.add(launched.launch_id)
         st.cache_data.clear()  # the marts changed: every page reads fresh numbers

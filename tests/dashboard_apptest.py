@@ -3,6 +3,7 @@ conftest.py): the two users, the page lists, logging in, reading errors."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -76,5 +77,10 @@ def login(at: AppTest, email: str, password: str) -> AppTest:
     return at
 
 
+def shown(text: str) -> str:
+    """A message as the browser shows it (the pages escape markdown in what they echo)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
 def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    return [shown(e.value) for e in at.error]

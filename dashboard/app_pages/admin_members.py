@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.admin_page import admin_page, attempt, done
+from dashboard.admin_page import admin_page, attempt, done, plain
 from dashboard.admin_tables import (
     account_label,
     linked_frame,
@@ -181,7 +181,7 @@ if len(team) >= 2:
     )
     ok, preview = attempt(members.merge_preview, ctx.engine, ctx.tenant, actor, keep_id, remove_id)
     if ok and preview is not None:
-        st.info(preview.describe())
+        st.info(plain(preview.describe()))
         confirmed = st.checkbox("Yes, merge them", key=f"merge_confirm_{keep_id}_{remove_id}")
         if st.button("Merge", disabled=not confirmed):
             ok, moved = attempt(

@@ -11,7 +11,7 @@ import streamlit as st
 from connectors.contract import Connector
 from connectors.registry import load_connectors
 from dashboard import launch_panel
-from dashboard.admin_page import admin_page, attempt, done
+from dashboard.admin_page import admin_page, attempt, done, plain
 from dashboard.admin_tables import ago
 from pipelines.launch import sync_now_range
 from warehouse import credentials, dashboard_settings, sync_status
@@ -34,6 +34,15 @@ statuses = sync_status.tenant_statuses(ctx.engine, ctx.tenant, actor)
 prefs = dashboard_settings.get_dashboard_settings(ctx.engine, ctx.tenant, actor)
 
 
+ACRONYMS = {"api": "API", "url": "URL", "id": "ID", "sso": "SSO", "oauth": "OAuth"}
+
+
+def field_label(name: str) -> str:
+    """A credential field's name as a label: "admin_api_key" → "Admin API key"."""
+    words = [ACRONYMS.get(w, w) for w in name.split("_")]
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
 def last_month(today: dt.date) -> tuple[dt.date, dt.date]:
     end = today.replace(day=1) - dt.timedelta(days=1)
     return end.replace(day=1), end
@@ -54,7 +63,7 @@ def show_status(name: str) -> None:
         f"last attempt {ago(state.last_attempt_at)}"
     )
     if state.last_error:
-        st.error(f"Last sync failed: {state.last_error}")
+        st.error(plain(f"Last sync failed: {state.last_error}"))
 
 
 def credentials_form(name: str, cls: type[Connector], stored: dict[str, str]) -> None:
@@ -63,7 +72,7 @@ def credentials_form(name: str, cls: type[Connector], stored: dict[str, str]) ->
         for field in cls.credential_fields:
             shown = stored.get(field.name)
             values[field.name] = st.text_input(
-                field.name.replace("_", " ").capitalize(),
+                field_label(field.name),
                 type="password" if field.secret else "default",
                 placeholder=f"stored: {shown} — leave empty to keep" if shown else "not set",
                 help=field.help or None,
@@ -114,9 +123,9 @@ def actions(name: str, cls: type[Connector], configured: bool) -> None:
         ok, result = attempt(credentials.check_connection, ctx.engine, keys, ctx.tenant, actor, cls)
         if ok and result is not None:
             if result.ok:
-                test_col.success(f"Connection works. {result.reason}")
+                test_col.success(plain(f"Connection works. {result.reason}"))
             else:
-                test_col.error(f"Connection failed: {result.reason}")
+                test_col.error(plain(f"Connection failed: {result.reason}"))
     if sync_col.button("Sync now", key=f"sync_{name}", disabled=not configured):
         ok, span = attempt(sync_now_range, ctx.settings, cls)
         if ok and span is not None:
@@ -137,7 +146,7 @@ def actions(name: str, cls: type[Connector], configured: bool) -> None:
 
 
 for name, cls in load_connectors().items():
-    with st.container(border=True):
+    with st.container(border=True, key=f"vendor_card_{name}"):
         st.subheader(cls.provider)
         summary = (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
         st.caption(f"Connector `{name}` · {summary}")
