@@ -161,6 +161,7 @@ ADMIN_CALLS = {
         e, [KEY_NEW], t, actor, CursorConnector
     ),
     "record_action": lambda e, t, actor: audit.record_action(e, t, actor, "vendor.sync", "cursor"),
+    "link_possible_matches": lambda e, t, actor: identities.link_possible_matches(e, t, actor),
 }
 
 # Reads of admin data: a viewer is refused these too, server-side.
