@@ -43,6 +43,15 @@ def ago(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
     return f"{seconds // 86400} days ago"
 
 
+ACRONYMS = {"api": "API", "url": "URL", "id": "ID", "sso": "SSO", "oauth": "OAuth"}
+
+
+def field_label(name: str) -> str:
+    """A credential field's name as a form label: "admin_api_key" → "Admin API key"."""
+    words = [ACRONYMS.get(w, w) for w in name.split("_")]
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
 def period(start: dt.date, end: dt.date) -> str:
     return start.isoformat() if start == end else f"{start.isoformat()} – {end.isoformat()}"
 

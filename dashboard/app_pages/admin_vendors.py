@@ -12,7 +12,7 @@ from connectors.contract import Connector
 from connectors.registry import load_connectors
 from dashboard import launch_panel
 from dashboard.admin_page import admin_page, attempt, done, plain
-from dashboard.admin_tables import ago
+from dashboard.admin_tables import ago, field_label
 from pipelines.launch import sync_now_range
 from warehouse import credentials, dashboard_settings, sync_status
 
@@ -32,15 +32,6 @@ ctx, actor = admin_page(
 keys = ctx.settings.secret_keys
 statuses = sync_status.tenant_statuses(ctx.engine, ctx.tenant, actor)
 prefs = dashboard_settings.get_dashboard_settings(ctx.engine, ctx.tenant, actor)
-
-
-ACRONYMS = {"api": "API", "url": "URL", "id": "ID", "sso": "SSO", "oauth": "OAuth"}
-
-
-def field_label(name: str) -> str:
-    """A credential field's name as a label: "admin_api_key" → "Admin API key"."""
-    words = [ACRONYMS.get(w, w) for w in name.split("_")]
-    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
 
 
 def last_month(today: dt.date) -> tuple[dt.date, dt.date]:
