@@ -220,3 +220,7 @@ class Setting(Base):
     )
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[dict] = mapped_column(JSON)
+
+
+# Sibling model modules register their tables on the same metadata (kept apart to stay small).
+from warehouse import models_suggestions  # noqa: E402, F401

@@ -1,0 +1,395 @@
+"""What a suggestion is written from: one member's aggregated metrics for one calendar month.
+
+THE one module that reads the warehouse for suggestions. Until the analytics marts
+(``member_period``, ``leaderboard``, savings, badges) land, it aggregates ``usage_facts`` and
+``activity_facts`` per member through ``identity_links`` itself; switching to the marts touches
+only this module. Every figure here is an aggregate: no email, account key, API key name, or
+prompt ever leaves it (``MemberMonth.facts()`` is exactly what the LLM sees, and is hashed).
+
+Estimates are labelled as such: time saved (coefficients below) and what a cheaper model would
+have cost (list prices) are estimates, never billed figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Engine, String, and_, cast, func, select
+
+from connectors.anthropic import price_for
+from warehouse.models import ActivityFact, IdentityLink, Member, UsageFact, VendorAccount
+
+# Estimated seconds saved per unit of an activity metric (replaced by the member_period mart's
+# documented coefficients when it lands). Metrics not listed save no estimated time.
+SECONDS_SAVED_PER_UNIT = {
+    "accepted_lines_added": 6,  # a line of code accepted from the assistant
+    "lines_added": 6,  # Claude Code: lines it wrote
+    "chat_requests": 30,
+    "agent_requests": 60,
+    "composer_requests": 60,
+    "cmdk_usages": 15,
+    "pull_requests": 600,
+}
+# Claude models one tier down, for "the same work on a cheaper model" (list-price estimate).
+CHEAPER_TIER = {"opus": "claude-sonnet-4-5", "sonnet": "claude-haiku-4-5"}
+MIN_SAVING_MICROS = 1_000_000  # a hint below $1 is not worth a sentence
+MAX_TOOLS = 5
+MAX_MODELS = 3
+CENT = Decimal("0.01")
+
+
+def usd(micros: int) -> str:
+    """Exact micro-dollars as a dollars string with cents ("1234.56"), for the prompt."""
+    return str((Decimal(micros) / 1_000_000).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def month_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First day of ``period`` ('YYYY-MM') and first day of the month after it."""
+    first = dt.date.fromisoformat(f"{period}-01")
+    return first, (first + dt.timedelta(days=32)).replace(day=1)
+
+
+def previous_period(period: str) -> str:
+    first, _ = month_bounds(period)
+    return (first - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
+def period_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+@dataclass
+class MemberMonth:
+    """One member's month, aggregated. Money in exact micro-dollars; tokens None when unknown."""
+
+    tenant_id: int
+    member_id: int
+    period: str
+    team: str | None = None
+    billed_micros: int = 0
+    estimated_micros: int = 0
+    tokens: int | None = None
+    tools: dict[str, list[int]] = field(default_factory=dict)  # name -> [spend micros, tokens]
+    models: dict[str, int] = field(default_factory=dict)  # model -> tokens
+    active_days: int = 0
+    seconds_saved: int = 0
+    rank: int | None = None
+    members_ranked: int = 0
+    rank_climb: int | None = None  # places climbed since last month; never a fall
+    badges: tuple[str, ...] = ()
+    cheaper_model: dict[str, str] | None = None
+    idle_tools: tuple[str, ...] = ()
+    teammate_favourite: str | None = None
+
+    def facts(self) -> dict[str, Any]:
+        """The aggregated metrics a suggestion is written from (sent to the LLM, and hashed)."""
+        tools = sorted(self.tools.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+        models = sorted(self.models.items(), key=lambda kv: (-kv[1], kv[0]))
+        _, end = month_bounds(self.period)
+        return {
+            "period": self.period,
+            "month_label": dt.date.fromisoformat(f"{self.period}-01").strftime("%B %Y"),
+            "month_complete": end <= dt.datetime.now(dt.UTC).date(),
+            "spend_usd": usd(self.billed_micros),
+            "estimated_usage_usd_not_billed": usd(self.estimated_micros),
+            "tokens": self.tokens,
+            "tools": [
+                {"name": name, "spend_usd": usd(spend), "tokens": tokens}
+                for name, (spend, tokens) in tools[:MAX_TOOLS]
+            ],
+            "models": [{"name": m, "tokens": t} for m, t in models[:MAX_MODELS]],
+            "active_days": self.active_days,
+            "time_saved_hours_estimate": str(
+                (Decimal(self.seconds_saved) / 3600).quantize(Decimal("0.1"))
+            ),
+            "rank": self.rank,
+            "members_ranked": self.members_ranked,
+            "rank_climb": self.rank_climb,
+            "badges": list(self.badges),
+            "hints": {
+                "cheaper_model": self.cheaper_model,
+                "idle_tools": list(self.idle_tools),
+                "teammate_favourite": self.teammate_favourite,
+            },
+        }
+
+
+def inputs_hash(facts: dict[str, Any]) -> str:
+    """A stable hash of a facts dict (canonical JSON)."""
+    canonical = json.dumps(facts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _month(column):
+    """'YYYY-MM' of a DATE column, the same on SQLite and PostgreSQL."""
+    return func.substr(cast(column, String), 1, 7)
+
+
+def _linked(fact_table, tenant_id: int):
+    """Join condition: a fact's vendor account, linked to a member."""
+    return and_(
+        VendorAccount.tenant_id == tenant_id,
+        VendorAccount.source == fact_table.source,
+        VendorAccount.account_key == fact_table.account_key,
+    )
+
+
+def periods_with_data(engine: Engine, tenant_id: int, today: dt.date, lookback: int) -> list[str]:
+    """Months (newest first) among the last ``lookback`` that hold any fact for the tenant."""
+    first = today.replace(day=1)
+    for _ in range(lookback - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    _, end = month_bounds(period_of(today))
+    with engine.connect() as conn:
+        usage = conn.execute(
+            select(_month(UsageFact.charge_period_start))
+            .where(
+                UsageFact.tenant_id == tenant_id,
+                UsageFact.charge_period_start >= first,
+                UsageFact.charge_period_start < end,
+            )
+            .distinct()
+        ).scalars()
+        found = {str(m) for m in usage}
+        activity = conn.execute(
+            select(_month(ActivityFact.day))
+            .where(
+                ActivityFact.tenant_id == tenant_id,
+                ActivityFact.day >= first,
+                ActivityFact.day < end,
+            )
+            .distinct()
+        ).scalars()
+        found |= {str(m) for m in activity}
+    return sorted(found, reverse=True)
+
+
+def member_months(engine: Engine, tenant_id: int, periods: list[str]) -> list[MemberMonth]:
+    """Every member of the tenant for every period in ``periods``, with its metrics."""
+    if not periods:
+        return []
+    with engine.connect() as conn:
+        members = {
+            r.id: r.team
+            for r in conn.execute(
+                select(Member.id, Member.team).where(Member.tenant_id == tenant_id)
+            )
+        }
+    wanted = set(periods)
+    spans = wanted | {previous_period(p) for p in periods}  # the month before, for rank climbs
+    start = min(month_bounds(p)[0] for p in spans)
+    end = max(month_bounds(p)[1] for p in spans)
+    out: dict[tuple[int, str], MemberMonth] = {
+        (m, p): MemberMonth(tenant_id, m, p, team=team)
+        for m, team in members.items()
+        for p in sorted(spans)
+    }
+    days: dict[tuple[int, str], set[dt.date]] = defaultdict(set)
+    active_sources: dict[tuple[int, str], set[str]] = defaultdict(set)
+    with engine.connect() as conn:
+        _add_usage(conn, tenant_id, start, end, out, days, active_sources)
+        _add_activity(conn, tenant_id, start, end, out, days, active_sources)
+        seats = _seat_sources(conn, tenant_id)
+    for key, member_days in days.items():
+        if key in out:
+            out[key].active_days = len(member_days)
+    _add_ranks(out, spans)
+    _add_teammate_favourites(out, wanted)
+    for (member_id, period), mm in out.items():
+        mm.idle_tools = tuple(
+            sorted(
+                label
+                for source, label in seats.get(member_id, {}).items()
+                if source not in active_sources.get((member_id, period), set())
+            )
+        )
+    return [out[(m, p)] for p in periods for m in sorted(members)]
+
+
+def _add_usage(conn, tenant_id, start, end, out, days, active_sources) -> None:
+    token_cols = (
+        UsageFact.input_tokens,
+        UsageFact.output_tokens,
+        UsageFact.cache_read_tokens,
+        UsageFact.cache_write_tokens,
+    )
+    rows = conn.execute(
+        select(
+            IdentityLink.member_id,
+            UsageFact.charge_period_start.label("day"),
+            UsageFact.source,
+            UsageFact.service,
+            UsageFact.sku,
+            UsageFact.cost_basis,
+            VendorAccount.kind,
+            func.sum(UsageFact.billed_cost_micros).label("billed"),
+            func.sum(UsageFact.list_cost_micros).label("listed"),
+            *(func.sum(c).label(c.key) for c in token_cols),
+            func.sum(UsageFact.requests).label("requests"),
+        )
+        .join(VendorAccount, _linked(UsageFact, tenant_id))
+        .join(IdentityLink, IdentityLink.vendor_account_id == VendorAccount.id)
+        .where(
+            UsageFact.tenant_id == tenant_id,
+            UsageFact.charge_period_start >= start,
+            UsageFact.charge_period_start < end,
+        )
+        .group_by(
+            IdentityLink.member_id,
+            UsageFact.charge_period_start,
+            UsageFact.source,
+            UsageFact.service,
+            UsageFact.sku,
+            UsageFact.cost_basis,
+            VendorAccount.kind,
+        )
+    )
+    model_tokens: dict[tuple[int, str], dict[str, list[int]]] = defaultdict(dict)
+    for r in rows:
+        key = (r.member_id, period_of(r.day))
+        mm = out.get(key)
+        if mm is None:
+            continue
+        billed = int(r.billed or 0)
+        estimated = int(r.listed or 0) if r.cost_basis == "estimated" else 0
+        parts = [getattr(r, c.key) for c in token_cols]
+        # Claude Code on an API key repeats tokens the key's billed usage already carries.
+        repeats = r.cost_basis == "estimated" and r.kind == "api_key"
+        tokens = None if all(p is None for p in parts) else sum(int(p or 0) for p in parts)
+        mm.billed_micros += billed
+        mm.estimated_micros += estimated
+        if tokens is not None and not repeats:
+            mm.tokens = (mm.tokens or 0) + tokens
+        used = billed > 0 or estimated > 0 or bool(tokens) or bool(r.requests)
+        if used:
+            tool = mm.tools.setdefault(r.service, [0, 0])
+            tool[0] += billed + estimated
+            tool[1] += 0 if repeats else tokens or 0
+            active_sources[key].add(r.source)
+        if tokens or r.requests:
+            days[key].add(r.day)
+        if tokens and not repeats:
+            mm.models[r.sku] = mm.models.get(r.sku, 0) + tokens
+            split = model_tokens[key].setdefault(r.sku, [0, 0, 0, 0])
+            for i, p in enumerate(parts):
+                split[i] += int(p or 0)
+    for key, per_model in model_tokens.items():
+        out[key].cheaper_model = _cheaper_model(per_model)
+
+
+def _cheaper_model(per_model: dict[str, list[int]]) -> dict[str, str] | None:
+    """The biggest list-price saving from moving one model's tokens one tier down, if ≥ $1."""
+    best: tuple[int, str, str] | None = None
+    for model, (inp, out, cache_read, cache_write) in per_model.items():
+        price = price_for(model)
+        tier = next((t for t in CHEAPER_TIER if t in model), None)
+        if price is None or tier is None:
+            continue
+        cheaper = CHEAPER_TIER[tier]
+        cheap = price_for(cheaper)
+        if cheap is None:
+            continue
+
+        def cost(p, inp=inp, out=out, cache_read=cache_read, cache_write=cache_write) -> Decimal:
+            return (
+                inp * p.input
+                + out * p.output
+                + cache_read * p.cache_read
+                + cache_write * p.cache_write_5m
+            )
+
+        saving = int((cost(price) - cost(cheap)).to_integral_value(rounding=ROUND_HALF_UP))
+        if saving >= MIN_SAVING_MICROS and (best is None or saving > best[0]):
+            best = (saving, model, cheaper)
+    if best is None:
+        return None
+    return {"from": best[1], "to": best[2], "saving_usd_estimate": usd(best[0])}
+
+
+def _add_activity(conn, tenant_id, start, end, out, days, active_sources) -> None:
+    rows = conn.execute(
+        select(
+            IdentityLink.member_id,
+            ActivityFact.day,
+            ActivityFact.source,
+            ActivityFact.metric,
+            func.sum(ActivityFact.value).label("value"),
+        )
+        .join(VendorAccount, _linked(ActivityFact, tenant_id))
+        .join(IdentityLink, IdentityLink.vendor_account_id == VendorAccount.id)
+        .where(
+            ActivityFact.tenant_id == tenant_id,
+            ActivityFact.day >= start,
+            ActivityFact.day < end,
+            ~ActivityFact.metric.like("x\\_%", escape="\\"),  # control totals, never a person's
+        )
+        .group_by(
+            IdentityLink.member_id, ActivityFact.day, ActivityFact.source, ActivityFact.metric
+        )
+    )
+    for r in rows:
+        key = (r.member_id, period_of(r.day))
+        mm = out.get(key)
+        value = Decimal(r.value or 0)
+        if mm is None or value <= 0:
+            continue
+        days[key].add(r.day)
+        active_sources[key].add(r.source)
+        mm.seconds_saved += int(value * SECONDS_SAVED_PER_UNIT.get(r.metric, 0))
+
+
+def _seat_sources(conn, tenant_id: int) -> dict[int, dict[str, str]]:
+    """Per member, the sources where they hold a personal seat (a ``user`` account): label."""
+    rows = conn.execute(
+        select(IdentityLink.member_id, VendorAccount.source)
+        .join(VendorAccount, VendorAccount.id == IdentityLink.vendor_account_id)
+        .where(IdentityLink.tenant_id == tenant_id, VendorAccount.kind == "user")
+        .distinct()
+    )
+    seats: dict[int, dict[str, str]] = defaultdict(dict)
+    for r in rows:
+        seats[r.member_id][r.source] = r.source.replace("_", " ").title()
+    return seats
+
+
+def _add_ranks(out: dict[tuple[int, str], MemberMonth], periods: set[str]) -> None:
+    """Rank by billed spend among members who spent anything; ties share a rank."""
+    ranks: dict[str, dict[int, int]] = {}
+    for period in periods:
+        spenders = sorted(
+            (mm for (_, p), mm in out.items() if p == period and mm.billed_micros > 0),
+            key=lambda mm: -mm.billed_micros,
+        )
+        ranks[period] = {}
+        for i, mm in enumerate(spenders):
+            same = i > 0 and spenders[i - 1].billed_micros == mm.billed_micros
+            mm.rank = spenders[i - 1].rank if same else i + 1
+            mm.members_ranked = len(spenders)
+            ranks[period][mm.member_id] = mm.rank
+    for (member_id, period), mm in out.items():
+        before = ranks.get(previous_period(period), {}).get(member_id)
+        if mm.rank is not None and before is not None and before > mm.rank:
+            mm.rank_climb = before - mm.rank
+
+
+def _add_teammate_favourites(out: dict[tuple[int, str], MemberMonth], periods: set[str]) -> None:
+    """The tool most teammates (same team, else everyone) use that this member does not."""
+    for period in periods:
+        month = [mm for (_, p), mm in out.items() if p == period]
+        for mm in month:
+            mates = [o for o in month if o.member_id != mm.member_id and o.team == mm.team]
+            if not mates:
+                mates = [o for o in month if o.member_id != mm.member_id]
+            fans: dict[str, int] = defaultdict(int)
+            for mate in mates:
+                for tool, (_spend, tokens) in mate.tools.items():
+                    if tokens > 0 and tool not in mm.tools:
+                        fans[tool] += 1
+            if fans:
+                mm.teammate_favourite = min(fans, key=lambda t: (-fans[t], t))
