@@ -14,6 +14,7 @@ from pipelines.marts import build_mart_assets, mart_automation_sensor
 from pipelines.resources import WarehouseResource
 from pipelines.schedules import build_schedules
 from pipelines.sensors import build_manual_entries_sensor
+from pipelines.suggestions.assets import suggestion_definitions
 
 
 def build_definitions(connectors: Mapping[str, type[Connector]]) -> dg.Definitions:
@@ -29,7 +30,7 @@ def build_definitions(connectors: Mapping[str, type[Connector]]) -> dg.Definitio
     sensors = [mart_automation_sensor()]
     if "manual" in ingest:
         sensors.append(build_manual_entries_sensor(ingest["manual"]))
-    return dg.Definitions(
+    core = dg.Definitions(
         assets=[*ingest.values(), *marts],
         asset_checks=checks,
         schedules=schedules,
@@ -38,6 +39,7 @@ def build_definitions(connectors: Mapping[str, type[Connector]]) -> dg.Definitio
         # Steps in the run's own process: no re-import per step (STACK-NOTES §Dagster).
         executor=dg.in_process_executor,
     )
+    return dg.Definitions.merge(core, suggestion_definitions([ingest_key(n) for n in ingest]))
 
 
 @dg.definitions

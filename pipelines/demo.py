@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pipelines.setup_home import init_home
-from warehouse import credentials, manual_entries, users
+from warehouse import credentials, manual_entries, members, users
 from warehouse.actors import Actor
 from warehouse.engine import make_engine
 from warehouse.settings import Settings
@@ -21,6 +21,27 @@ DEMO_PASSWORD = "aispend-demo"
 DEMO_SOURCES = ("anthropic", "cursor")
 SIMULATOR_PORT = 8765
 ACTOR = Actor("aispend-demo", "admin")
+DEMO_TEAMS = ("Platform", "Product", "Data")
+
+
+def link_demo_team(engine, tenant) -> int:
+    """Make every person seen in the vendor data a member (one per email, in a few teams) and
+    link their accounts, the way an admin would; a no-op once the tenant has members."""
+    if members.list_members(engine, tenant):
+        return 0
+    people: dict[str, list[dict]] = {}
+    for account in members.list_accounts(engine, tenant):
+        if account["email"] and account["kind"] in ("user", "api_key"):
+            people.setdefault(account["email"].lower(), []).append(account)
+    for i, (email, accounts) in enumerate(sorted(people.items())):
+        named = [a["display_name"] for a in accounts if a["kind"] == "user" and a["display_name"]]
+        name = named[0] if named else email.split("@")[0].replace(".", " ").title()
+        member_id = members.create_member(
+            engine, tenant, ACTOR, display_name=name, email=email, team=DEMO_TEAMS[i % 3]
+        )
+        for account in accounts:
+            members.link_account(engine, tenant, ACTOR, account["id"], member_id)
+    return len(people)
 
 
 def _start_simulator(members: int, start: dt.date, days: int):
@@ -38,7 +59,8 @@ def run_demo(
     settings: Settings, *, serve_after: bool, days: int = 90, members: int = 12, echo=print
 ) -> int:
     from connectors.registry import get_connector
-    from pipelines.sync import run_sync
+    from pipelines.suggestions.assets import materialize_suggestions
+    from pipelines.sync import refresh_marts, run_sync
 
     password = settings.admin_password or DEMO_PASSWORD
     result = init_home(
@@ -99,6 +121,17 @@ def run_demo(
         for r in results:
             echo(f"  {r.source}: {r.rows} rows" if r.ok else f"  {r.source}: FAILED {r.error}")
             failed |= not r.ok
+        if link_demo_team(engine, tenant):
+            refresh_marts(settings)  # the marts that read identity links see the new members
+        made = materialize_suggestions(settings, tenant=tenant.slug)
+        echo(
+            f"suggestions: {made['member_months'] - made['cached']} written, {made['cached']} cached"
+            + (
+                ""
+                if settings.anthropic_api_key
+                else " (offline muse: set ANTHROPIC_API_KEY for Claude)"
+            )
+        )
         echo(f"log in as {DEMO_ADMIN} (admin) or {DEMO_VIEWER} (viewer), password {password!r}")
         if failed:
             return 1

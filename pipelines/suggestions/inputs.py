@@ -256,11 +256,11 @@ def _add_usage(conn, tenant_id, start, end, out, days, active_sources) -> None:
         mm = out.get(key)
         if mm is None:
             continue
-        billed = int(r.billed or 0)
-        estimated = int(r.listed or 0) if r.cost_basis == "estimated" else 0
-        parts = [getattr(r, c.key) for c in token_cols]
-        # Claude Code on an API key repeats tokens the key's billed usage already carries.
+        # Claude Code on an API key repeats usage the key's billed rows already carry.
         repeats = r.cost_basis == "estimated" and r.kind == "api_key"
+        billed = int(r.billed or 0)
+        estimated = int(r.listed or 0) if r.cost_basis == "estimated" and not repeats else 0
+        parts = [getattr(r, c.key) for c in token_cols]
         tokens = None if all(p is None for p in parts) else sum(int(p or 0) for p in parts)
         mm.billed_micros += billed
         mm.estimated_micros += estimated
@@ -269,7 +269,7 @@ def _add_usage(conn, tenant_id, start, end, out, days, active_sources) -> None:
         used = billed > 0 or estimated > 0 or bool(tokens) or bool(r.requests)
         if used:
             tool = mm.tools.setdefault(r.service, [0, 0])
-            tool[0] += billed + estimated
+            tool[0] += billed  # estimates stay out of spend
             tool[1] += 0 if repeats else tokens or 0
             active_sources[key].add(r.source)
         if tokens or r.requests:

@@ -46,10 +46,10 @@ GROUPS = (
     (40, "marching band"),
 )
 HOUR_FRAMES = (
-    "With the {hours} hours your AI tools saved you {when}, you could {feat}.",
-    "About {hours} hours back in your pocket {when} — enough to {feat}.",
-    "Your AI sidekicks bought you roughly {hours} hours {when}. Suggested use: {feat}.",
-    "{Hours} hours saved {when}, give or take. That's time to {feat}.",
+    "With the {hours} your AI tools saved you {when}, you could {feat}.",
+    "About {hours} back in your pocket {when} — enough to {feat}.",
+    "Your AI sidekicks bought you roughly {hours} {when}. Suggested use: {feat}.",
+    "{Hours} saved {when}, give or take. That's time to {feat}.",
 )
 # (what, tokens in one). Token counts are rough English-text estimates.
 TOKEN_THINGS = (
@@ -127,14 +127,22 @@ def _times(n: int) -> str:
 
 
 def _hours_line(rng: random.Random, hours: Decimal, when: str) -> str:
-    feat, per = rng.choice(HOUR_FEATS)
-    n = max(1, int(hours / Decimal(str(per))))
+    def times(per: float) -> int:
+        return int(hours / Decimal(str(per)))
+
+    # Feats the hours allow at least twice over (a group needs a duo); else the ones that read
+    # well once ("listen to Abbey Road once").
+    fitting = [(f, p) for f, p in HOUR_FEATS if times(p) >= 2] or [
+        (f, p) for f, p in HOUR_FEATS if "{times}" in f and times(p) >= 1
+    ]
+    feat, per = rng.choice(fitting)
+    n = times(per)
     if "{group}" in feat:
-        fitting = [g for size, g in GROUPS if size <= n] or [GROUPS[0][1]]
-        feat = feat.format(group=fitting[-1])
+        feat = feat.format(group=[g for size, g in GROUPS if size <= n][-1])
     else:
         feat = feat.format(n=f"{n:,}", times=_times(n))
-    shown = _number(hours)
+    number = _number(hours).removesuffix(".0")
+    shown = f"{number} hour" + ("" if number == "1" else "s")
     frame = rng.choice(HOUR_FRAMES)
     return frame.format(hours=shown, Hours=shown, when=when, feat=feat)
 
@@ -183,7 +191,7 @@ def offline_suggestion(facts: dict[str, Any], variant: int = 0) -> str:
     if days >= 3:
         lines.append(rng.choice(DAY_FRAMES).format(days=days, when=when))
     if len(tools) >= 2:
-        others = ", ".join(t["name"] for t in tools[1:3])
+        others = " and ".join(t["name"] for t in tools[1:3])
         frame = rng.choice(TOOL_FRAMES)
         lines.append(frame.format(tools=len(tools), top=tools[0]["name"], others=others, when=when))
     if spend >= 5:
