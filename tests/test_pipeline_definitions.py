@@ -48,4 +48,5 @@ def test_asset_graph_follows_registry_and_sql():
     assert sensors["marts_automation"].default_status == dg.DefaultSensorStatus.RUNNING
     schedule_names = {s.name for s in defs.schedules}
     api = [n for n, c in connectors.items() if c.source_type != "manual"]
-    assert schedule_names == {f"{kind}_{n}" for n in api for kind in ("refresh", "sweep")}
+    ingest_schedules = {f"{kind}_{n}" for n in api for kind in ("refresh", "sweep")}
+    assert schedule_names == ingest_schedules | {"suggestions_daily"}

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
@@ -20,11 +22,12 @@ from warehouse import (
     identities,
     manual_entries,
     members,
+    suggestion_config,
     sync_status,
     users,
 )
 from warehouse.actors import Actor, PermissionDenied
-from warehouse.models import AuditEvent, Credential, IdentityLink, UsageFact, VendorAccount
+from warehouse.models import AuditEvent, Base, Credential, IdentityLink, UsageFact, VendorAccount
 from warehouse.tenants import create_tenant
 
 ADMIN = Actor("admin@a.example", "admin")
@@ -61,10 +64,15 @@ def test_migrations_from_empty_create_every_table(engine):
         "sync_status",
         "audit_events",
         "settings",
+        "suggestions",
+        "suggestion_generations",
     }
     assert expected <= names
     with engine.connect() as conn:
         assert conn.execute(text("select version_num from alembic_version")).scalar() == _head()
+    # The models and the migrations agree: autogenerate finds nothing to add.
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 
 def _head() -> str:
@@ -162,6 +170,9 @@ ADMIN_CALLS = {
     ),
     "record_action": lambda e, t, actor: audit.record_action(e, t, actor, "vendor.sync", "cursor"),
     "link_possible_matches": lambda e, t, actor: identities.link_possible_matches(e, t, actor),
+    "set_suggestion_config": lambda e, t, actor: suggestion_config.set_config(
+        e, t, actor, model="claude-sonnet-4-5"
+    ),
 }
 
 # Reads of admin data: a viewer is refused these too, server-side.

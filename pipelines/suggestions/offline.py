@@ -75,6 +75,8 @@ DAY_FRAMES = (
 TOOL_FRAMES = (
     "{tools} tools in rotation {when}, led by {top}: you're assembling quite the workshop.",
     "{top} did the heavy lifting {when}, with {others} as the supporting cast.",
+    "A {tools}-tool orchestra {when}, with {top} on first violin and {others} keeping time.",
+    "{top} headlined {when}; {others} opened the show. Encore next month?",
 )
 SPEND_FRAMES = (
     "You invested {spend} in AI tools {when} — about {coffees} flat whites' worth of pair programming.",
@@ -85,12 +87,15 @@ CHEAPER_FRAMES = (
     "A thrifty thought: {dst} handles plenty of what went to {src}, for about ${saving} less {when} (an estimate).",
 )
 IDLE_FRAMES = (
-    "Your {tool} seat had a quiet month — take it for a spin, or tell an admin it could go to someone who'd love it.",
+    "Your {tool} seat had a quiet time {when} — take it for a spin, or tell an admin it could go to someone who'd love it.",
     "The {tool} seat is feeling a little lonely {when}; a quick session might surprise you.",
+    "Psst: your {tool} seat sat idle {when}. Give it a spin — or free it for a teammate who'd use it.",
 )
 TEAMMATE_FRAMES = (
-    "Your teammates can't stop raving about {tool}; it might be worth an afternoon's test drive.",
-    "Team tip: {tool} is a favourite among your teammates — maybe borrow their best prompt.",
+    "Your teammates can't stop raving about {tool}; alongside your {top}, it might be worth an afternoon's test drive.",
+    "Team tip: {tool} is a favourite among your teammates {when} — maybe borrow their best prompt.",
+    "Your team has been quietly falling for {tool} {when}. Worth a spin next to {top}?",
+    "Overheard at stand-up: {tool} is the team's darling {when}. An hour with it could pay off.",
 )
 QUIET_FRAMES = (
     "A quiet month with AI tools {when} — your first prompt is one keystroke away, and the autocomplete is lonely.",
@@ -148,7 +153,9 @@ def _hours_line(rng: random.Random, hours: Decimal, when: str) -> str:
 
 
 def _tokens_line(rng: random.Random, tokens: int, when: str) -> str:
-    fitting = [(t, size) for t, size in TOKEN_THINGS if tokens >= size]
+    fitting = [(t, size) for t, size in TOKEN_THINGS if 2 <= tokens // size <= 20_000] or [
+        (t, size) for t, size in TOKEN_THINGS if tokens >= size
+    ]
     thing, size = rng.choice(fitting)
     n = f"{tokens // size:,}"
     shown = _tokens(tokens)
@@ -169,7 +176,10 @@ def _practical_lines(facts: dict[str, Any], when: str) -> list[tuple[tuple[str, 
     for tool in hints.get("idle_tools") or []:
         options.append((IDLE_FRAMES, {"tool": tool, "when": when}))
     if hints.get("teammate_favourite"):
-        options.append((TEAMMATE_FRAMES, {"tool": hints["teammate_favourite"], "when": when}))
+        tools = facts.get("tools") or []
+        top = tools[0]["name"] if tools else "usual setup"
+        fields = {"tool": hints["teammate_favourite"], "when": when, "top": top}
+        options.append((TEAMMATE_FRAMES, fields))
     return options
 
 

@@ -1,0 +1,98 @@
+"""The member_suggestions asset through Dagster, and the demo's promise: a suggestion for everyone."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+from fake_anthropic import DEFAULT_TEXT, FakeAnthropic
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+from suggestion_seed import seed_team
+
+from connectors.registry import load_connectors
+from pipelines.definitions import build_definitions
+from pipelines.suggestions.assets import ASSET_NAME, materialize_suggestions
+from warehouse.actors import SYSTEM
+from warehouse.models import Member
+from warehouse.models_suggestions import Suggestion
+from warehouse.settings import Settings
+from warehouse.suggestion_config import set_config
+
+
+@pytest.fixture
+def fake():
+    server = FakeAnthropic().start()
+    yield server
+    server.stop()
+
+
+def _settings(tmp_path, url: str, api_key: str | None) -> Settings:
+    env = {"AISPEND_HOME": str(tmp_path / "home"), "AISPEND_DATABASE_URL": url}
+    if api_key:
+        env["ANTHROPIC_API_KEY"] = api_key
+    return Settings.from_env(env)
+
+
+def _texts(engine: Engine) -> dict[tuple[int, str], str]:
+    with Session(engine) as s:
+        return {(r.member_id, r.period): r.text for r in s.scalars(select(Suggestion))}
+
+
+def test_the_asset_is_in_the_graph_after_the_ingest_assets_with_a_daily_schedule():
+    connectors = load_connectors()
+    defs = build_definitions(connectors)
+    node = defs.resolve_asset_graph().get(dg.AssetKey(ASSET_NAME))
+    assert node.parent_keys == {dg.AssetKey(f"ingest_{n}") for n in connectors}
+    daily = next(s for s in defs.schedules if s.name == "suggestions_daily")
+    assert daily.default_status == dg.DefaultScheduleStatus.RUNNING
+
+
+def test_materializing_twice_calls_claude_only_the_first_time(
+    warehouse_url, engine: Engine, fake, tmp_path
+):
+    tenant, ids = seed_team(engine)
+    set_config(engine, tenant, SYSTEM, base_url=fake.base_url, max_retries=0)
+    settings = _settings(tmp_path, warehouse_url, "sk-ant-api03-asset-test-key")
+    first = materialize_suggestions(settings, instance=dg.DagsterInstance.ephemeral())
+    written = fake.calls
+    assert written >= len(ids) and first["written_by_llm"] == written
+    assert first["generator"] == "claude"
+    assert set(_texts(engine).values()) == {DEFAULT_TEXT}
+    second = materialize_suggestions(settings, instance=dg.DagsterInstance.ephemeral())
+    assert fake.calls == written  # the second materialization makes no LLM call
+    assert (second["cached"], second["written_by_llm"]) == (written, 0)
+
+
+def test_an_api_outage_fails_nothing_and_keeps_every_suggestion(
+    warehouse_url, engine: Engine, fake, tmp_path
+):
+    tenant, _ = seed_team(engine)
+    set_config(engine, tenant, SYSTEM, base_url=fake.base_url, max_retries=0)
+    settings = _settings(tmp_path, warehouse_url, "sk-ant-api03-asset-test-key")
+    materialize_suggestions(settings, instance=dg.DagsterInstance.ephemeral())
+    before = _texts(engine)
+    set_config(engine, tenant, SYSTEM, model="claude-sonnet-4-5")  # everything is due again
+    fake.script.extend(["529"] * 50)
+    meta = materialize_suggestions(settings, instance=dg.DagsterInstance.ephemeral())
+    assert (meta["failed"], meta["written_by_llm"]) == (3, 0)  # then it stops calling
+    assert _texts(engine) == before
+
+
+@pytest.mark.slow
+def test_demo_shows_a_suggestion_for_every_member(tmp_path) -> None:
+    from pipelines.demo import run_demo
+    from warehouse.engine import make_engine
+
+    home = tmp_path / "demo"
+    settings = Settings.from_env({"AISPEND_HOME": str(home)})
+    lines: list[str] = []
+    assert run_demo(settings, serve_after=False, days=10, members=4, echo=lines.append) == 0
+    engine = make_engine(f"sqlite:///{home / 'warehouse.db'}")
+    with Session(engine) as s:
+        members = s.scalar(select(func.count()).select_from(Member))
+        covered = s.scalars(select(Suggestion.member_id).distinct()).all()
+        offline = {r for r in s.scalars(select(Suggestion.generator))}
+    engine.dispose()
+    assert members == 4 and len(covered) == 4
+    assert offline == {"offline"}  # no ANTHROPIC_API_KEY in the demo: the offline muse
+    assert any(line.startswith("suggestions: ") and "offline" in line for line in lines)
