@@ -39,6 +39,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("admin_vendors.py", "Vendors", "vendors", admin_only=True),
     PageSpec("admin_users.py", "Users", "users", admin_only=True),
     PageSpec("admin_settings.py", "Settings", "settings", admin_only=True),
+    PageSpec("admin_suggestions.py", "Suggestions", "suggestions", admin_only=True),
     PageSpec("admin_audit_log.py", "Audit log", "audit-log", admin_only=True),
 )
 KNOWN_PATHS = frozenset(p.url_path for p in PAGES)

@@ -1,0 +1,1 @@
+"""Reusable dashboard components: pure render functions plus thin Streamlit glue."""
