@@ -30,12 +30,12 @@ def test_ada_october_is_aggregated_through_her_links(engine: Engine) -> None:
         {"name": "Claude API", "spend_usd": "30.00", "tokens": 1_100_000},
         {"name": "Claude Code", "spend_usd": "0.00", "tokens": 1_500},
     ]
-    assert ada["models"][0] == {"name": "claude-opus-4-1-20250805", "tokens": 1_100_000}
+    assert ada["models"][0] == {"name": "claude-opus-4-1", "tokens": 1_100_000}  # undated
     assert (ada["rank"], ada["members_ranked"], ada["rank_climb"]) == (2, 2, None)  # no "fell"
     assert ada["hints"] == {
         # 1M in + 100K out: $22.50 at opus list price, $4.50 on sonnet -> about $18.00 saved
         "cheaper_model": {
-            "from": "claude-opus-4-1-20250805",
+            "from": "claude-opus-4-1",
             "to": "claude-sonnet-4-5",
             "saving_usd_estimate": "18.00",
         },

@@ -7,7 +7,7 @@ only this module. Every figure here is an aggregate: no email, account key, API 
 prompt ever leaves it (``MemberMonth.facts()`` is exactly what the LLM sees, and is hashed).
 
 Estimates are labelled as such: time saved (coefficients below) and what a cheaper model would
-have cost (list prices) are estimates, never billed figures.
+have cost (``savings``, list prices) are estimates, never billed figures.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine, String, and_, cast, func, select
 
-from connectors.anthropic import price_for
+from pipelines.suggestions.savings import cheaper_model, model_name
 from warehouse.models import ActivityFact, IdentityLink, Member, UsageFact, VendorAccount
 
 # Estimated seconds saved per unit of an activity metric (replaced by the member_period mart's
@@ -36,9 +36,6 @@ SECONDS_SAVED_PER_UNIT = {
     "cmdk_usages": 15,
     "pull_requests": 600,
 }
-# Claude models one tier down, for "the same work on a cheaper model" (list-price estimate).
-CHEAPER_TIER = {"opus": "claude-sonnet-4-5", "sonnet": "claude-haiku-4-5"}
-MIN_SAVING_MICROS = 1_000_000  # a hint below $1 is not worth a sentence
 MAX_TOOLS = 5
 MAX_MODELS = 3
 CENT = Decimal("0.01")
@@ -275,41 +272,16 @@ def _add_usage(conn, tenant_id, start, end, out, days, active_sources) -> None:
         if tokens or r.requests:
             days[key].add(r.day)
         if tokens and not repeats:
-            mm.models[r.sku] = mm.models.get(r.sku, 0) + tokens
-            split = model_tokens[key].setdefault(r.sku, [0, 0, 0, 0])
+            name = model_name(r.sku)
+            mm.models[name] = mm.models.get(name, 0) + tokens
+            split = model_tokens[key].setdefault(name, [0, 0, 0, 0])
             for i, p in enumerate(parts):
                 split[i] += int(p or 0)
     for key, per_model in model_tokens.items():
-        out[key].cheaper_model = _cheaper_model(per_model)
-
-
-def _cheaper_model(per_model: dict[str, list[int]]) -> dict[str, str] | None:
-    """The biggest list-price saving from moving one model's tokens one tier down, if ≥ $1."""
-    best: tuple[int, str, str] | None = None
-    for model, (inp, out, cache_read, cache_write) in per_model.items():
-        price = price_for(model)
-        tier = next((t for t in CHEAPER_TIER if t in model), None)
-        if price is None or tier is None:
-            continue
-        cheaper = CHEAPER_TIER[tier]
-        cheap = price_for(cheaper)
-        if cheap is None:
-            continue
-
-        def cost(p, inp=inp, out=out, cache_read=cache_read, cache_write=cache_write) -> Decimal:
-            return (
-                inp * p.input
-                + out * p.output
-                + cache_read * p.cache_read
-                + cache_write * p.cache_write_5m
-            )
-
-        saving = int((cost(price) - cost(cheap)).to_integral_value(rounding=ROUND_HALF_UP))
-        if saving >= MIN_SAVING_MICROS and (best is None or saving > best[0]):
-            best = (saving, model, cheaper)
-    if best is None:
-        return None
-    return {"from": best[1], "to": best[2], "saving_usd_estimate": usd(best[0])}
+        hint = cheaper_model(per_model)
+        if hint is not None:
+            src, dst, saving = hint
+            out[key].cheaper_model = {"from": src, "to": dst, "saving_usd_estimate": usd(saving)}
 
 
 def _add_activity(conn, tenant_id, start, end, out, days, active_sources) -> None:
