@@ -16,7 +16,7 @@ ENV_VARS = {
     "AISPEND_DAGSTER_PORT": "Port of the Dagster UI started by `aispend serve`. Default 3000",
     "AISPEND_DASHBOARD_PORT": "Port of the Streamlit dashboard started by `aispend serve`. Default 8501",
     "AISPEND_DAGSTER_PG_URL": "postgresql+psycopg2:// URL of Dagster's own storage, read by pipelines/dagster_postgres.yaml",
-    "ANTHROPIC_API_KEY": "Optional: enables LLM suggestions",
+    "ANTHROPIC_API_KEY": "Optional: Claude writes the monthly suggestions (else the offline generator)",
     "DAGSTER_HOME": "Dagster instance folder (with dagster.yaml). Default $AISPEND_HOME/dagster",
 }
 
