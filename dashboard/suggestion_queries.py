@@ -5,15 +5,14 @@ An engine and a tenant id in, values out; no Streamlit. Users map to members by 
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Engine, String, case, cast, func, select
 
 from warehouse.models import Member
-from warehouse.models_suggestions import Suggestion, SuggestionGeneration
+from warehouse.models_suggestions import SuggestionGeneration
+from warehouse.suggestions import CachedSuggestion, cached_suggestion
 
 USAGE_COLUMNS = ["month", "calls", "failed", "input_tokens", "output_tokens", "cost_micros"]
 
@@ -27,24 +26,17 @@ class MemberRef:
 
 @dataclass(frozen=True)
 class SuggestionCard:
-    """What the card shows: the text, who wrote it, a few facts, and a quiet note if needed."""
+    """What the card shows: whose it is and the cached suggestion (text, writer, facts, error)."""
 
-    member_id: int
     member_name: str
-    period: str
-    text: str
-    generator: str  # llm | offline
-    model: str
-    generated_at: dt.datetime
-    facts: dict[str, Any] = field(default_factory=dict)
-    last_error: str | None = None
+    suggestion: CachedSuggestion
 
     @property
     def error_kind(self) -> str | None:
         """'rate_limited', 'timeout'… of the last failed attempt (None when all went well)."""
-        if not self.last_error:
+        if not self.suggestion.last_error:
             return None
-        return self.last_error.split(":", 1)[0]
+        return self.suggestion.last_error.split(":", 1)[0]
 
 
 def member_for_email(engine: Engine, tenant_id: int, email: str) -> MemberRef | None:
@@ -76,39 +68,12 @@ def suggestion_card(
     engine: Engine, tenant_id: int, member_id: int, period: str
 ) -> SuggestionCard | None:
     """The member's suggestion for ``period`` ('YYYY-MM'), or None when none is written yet."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(
-                Suggestion.member_id,
-                Member.display_name,
-                Suggestion.period,
-                Suggestion.text,
-                Suggestion.generator,
-                Suggestion.model,
-                Suggestion.generated_at,
-                Suggestion.inputs,
-                Suggestion.last_error,
-            )
-            .join(Member, Member.id == Suggestion.member_id)
-            .where(
-                Suggestion.tenant_id == tenant_id,
-                Suggestion.member_id == member_id,
-                Suggestion.period == period,
-            )
-        ).first()
-    if row is None:
+    cached = cached_suggestion(engine, tenant_id, member_id, period)
+    if cached is None:
         return None
-    return SuggestionCard(
-        member_id=row.member_id,
-        member_name=row.display_name,
-        period=row.period,
-        text=row.text,
-        generator=row.generator,
-        model=row.model,
-        generated_at=row.generated_at,
-        facts=dict(row.inputs or {}),
-        last_error=row.last_error,
-    )
+    with engine.connect() as conn:
+        name = conn.execute(select(Member.display_name).where(Member.id == member_id)).scalar_one()
+    return SuggestionCard(member_name=name, suggestion=cached)
 
 
 def generation_usage(engine: Engine, tenant_id: int, months: int = 12) -> pd.DataFrame:

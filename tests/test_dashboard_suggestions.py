@@ -24,6 +24,7 @@ from warehouse import members
 from warehouse import suggestions as store
 from warehouse.actors import SYSTEM
 from warehouse.suggestion_config import set_config
+from warehouse.suggestions import CachedSuggestion
 from warehouse.users import create_user
 
 FIRST = "With the 14 hours Claude saved you, you could knit a scarf for a jazz quintet."
@@ -174,8 +175,10 @@ def test_generation_usage_query_counts_per_month(engine: Engine) -> None:
 
 
 def _card(text: str, **facts) -> SuggestionCard:
-    return SuggestionCard(1, "Ada <Admin>", "2026-11", text, "llm", "claude-haiku-4-5",
-                          dt.datetime(2026, 11, 3, tzinfo=dt.UTC), facts)  # fmt: skip
+    at = dt.datetime(2026, 11, 3, tzinfo=dt.UTC)
+    cached = CachedSuggestion(1, "2026-11", text, "llm", "claude-haiku-4-5", "p", "h", facts,
+                              at, None, None)  # fmt: skip
+    return SuggestionCard("Ada <Admin>", cached)
 
 
 def test_card_html_escapes_everything_from_data_and_model() -> None:

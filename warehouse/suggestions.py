@@ -94,6 +94,16 @@ def _check_may_write(s: Session, tenant: TenantRef, actor: Actor, member_id: int
         )
 
 
+def _row(s: Session, tenant_id: int, member_id: int, period: str) -> Suggestion | None:
+    return s.scalar(
+        select(Suggestion).where(
+            Suggestion.tenant_id == tenant_id,
+            Suggestion.member_id == member_id,
+            Suggestion.period == period,
+        )
+    )
+
+
 def cached_suggestions(
     engine: Engine, tenant_id: int, periods: list[str]
 ) -> dict[tuple[int, str], CachedSuggestion]:
@@ -112,7 +122,9 @@ def cached_suggestions(
 def cached_suggestion(
     engine: Engine, tenant_id: int, member_id: int, period: str
 ) -> CachedSuggestion | None:
-    return cached_suggestions(engine, tenant_id, [period]).get((member_id, period))
+    with Session(engine) as s:
+        row = _row(s, tenant_id, member_id, period)
+        return None if row is None else _cached(row)
 
 
 def _log(
@@ -165,13 +177,7 @@ def save_suggestion(
     now = dt.datetime.now(dt.UTC)
     with Session(engine) as s, s.begin():
         _check_may_write(s, tenant, actor, member_id)
-        row = s.scalar(
-            select(Suggestion).where(
-                Suggestion.tenant_id == tenant.id,
-                Suggestion.member_id == member_id,
-                Suggestion.period == period,
-            )
-        )
+        row = _row(s, tenant.id, member_id, period)
         if row is None:
             row = Suggestion(tenant_id=tenant.id, member_id=member_id, period=period)
             s.add(row)
@@ -202,13 +208,7 @@ def record_failure(
     now = dt.datetime.now(dt.UTC)
     with Session(engine) as s, s.begin():
         _check_may_write(s, tenant, actor, member_id)
-        row = s.scalar(
-            select(Suggestion).where(
-                Suggestion.tenant_id == tenant.id,
-                Suggestion.member_id == member_id,
-                Suggestion.period == period,
-            )
-        )
+        row = _row(s, tenant.id, member_id, period)
         if row is not None:
             row.last_error = error
             row.last_error_at = now

@@ -73,8 +73,8 @@ def chips(facts: dict) -> list[str]:
 
 
 def byline(card: SuggestionCard) -> str:
-    if card.generator == "llm":
-        return f"written by Claude ({card.model})"
+    if card.suggestion.generator == "llm":
+        return f"written by Claude ({card.suggestion.model})"
     return "written by aispend's offline muse"
 
 
@@ -84,7 +84,7 @@ def card_html(card: SuggestionCard) -> str:
         '<span style="display:inline-block;margin:0 6px 6px 0;padding:3px 10px;'
         "border-radius:999px;background:rgba(255,255,255,0.16);font-size:0.8rem;"
         f'color:{"#7CFFB2" if "▲" in c else "#fff"}">{html.escape(c)}</span>'
-        for c in chips(card.facts)
+        for c in chips(card.suggestion.inputs)
     )
     return (
         '<div class="aispend-suggestion-card" style="border-radius:18px;padding:22px 26px;'
@@ -92,9 +92,9 @@ def card_html(card: SuggestionCard) -> str:
         'font-family:inherit;margin:8px 0 12px 0">'
         '<div style="font-size:0.78rem;letter-spacing:0.08em;text-transform:uppercase;'
         f'opacity:0.85">✦ {html.escape(card.member_name)} · '
-        f"{html.escape(month_label(card.period))}</div>"
+        f"{html.escape(month_label(card.suggestion.period))}</div>"
         '<div style="font-size:1.35rem;line-height:1.45;font-weight:600;margin:10px 0 14px 0">'
-        f"{html.escape(card.text)}</div>"
+        f"{html.escape(card.suggestion.text)}</div>"
         f"<div>{chip_html}</div>"
         '<div style="font-size:0.72rem;opacity:0.75;margin-top:6px">'
         f"{html.escape(byline(card))} · aispend</div>"
@@ -107,7 +107,7 @@ def teaser_html(card: SuggestionCard) -> str:
     return (
         '<div class="aispend-suggestion-teaser" style="font-size:0.85rem;color:#7b2ff7;'
         'white-space:nowrap;overflow:hidden;text-overflow:ellipsis">'
-        f"✦ {html.escape(teaser(card.text))}</div>"
+        f"✦ {html.escape(teaser(card.suggestion.text))}</div>"
     )
 
 
@@ -115,7 +115,7 @@ def quiet_note(card: SuggestionCard, *, is_admin: bool) -> str | None:
     """One quiet line when the last attempt to refresh this suggestion failed."""
     if card.error_kind is None:
         return None
-    when = card.generated_at.strftime("%-d %b")
+    when = card.suggestion.generated_at.strftime("%-d %b")
     note = f"Fresh ideas are taking a breather; this one is from {when}."
     if is_admin:
         note += f" (last attempt: {card.error_kind.replace('_', ' ')})"

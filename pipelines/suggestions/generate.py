@@ -22,8 +22,10 @@ from sqlalchemy import Engine
 from pipelines.suggestions.inputs import inputs_hash, member_months, periods_with_data
 from pipelines.suggestions.llm import (
     OUTAGE_KINDS,
+    Generated,
     GenerationFailed,
     SuggestionStream,
+    estimated_cost_micros,
     make_client,
 )
 from pipelines.suggestions.offline import OFFLINE_MODEL, offline_suggestion
@@ -61,49 +63,66 @@ class RefreshSummary:
         }
 
 
-def _save(
-    engine: Engine,
-    tenant: TenantRef,
-    actor: Actor,
-    member_id: int,
-    period: str,
-    facts: dict[str, Any],
-    text: str,
-    *,
-    generator: str,
-    model: str,
-    generation: store.Generation | None = None,
-    error: str | None = None,
-) -> None:
-    store.save_suggestion(
-        engine,
-        tenant,
-        actor,
-        member_id=member_id,
-        period=period,
-        text=text,
-        generator=generator,
-        model=model,
-        prompt_version=PROMPT_VERSION,
-        inputs_hash=inputs_hash(facts),
-        inputs=facts,
-        generation=generation,
-        error=error,
-    )
+@dataclass(frozen=True)
+class _Slot:
+    """One member-month's place in the cache, and the ways a generation can end there."""
 
+    engine: Engine
+    tenant: TenantRef
+    actor: Actor
+    member_id: int
+    period: str
+    facts: dict[str, Any]
 
-def _failure_log(config: SuggestionConfig, trigger: str, exc: GenerationFailed) -> store.Generation:
-    from pipelines.suggestions.llm import estimated_cost_micros
+    def save(self, text: str, generator: str, model: str, **extra: Any) -> None:
+        store.save_suggestion(
+            self.engine,
+            self.tenant,
+            self.actor,
+            member_id=self.member_id,
+            period=self.period,
+            text=text,
+            generator=generator,
+            model=model,
+            prompt_version=PROMPT_VERSION,
+            inputs_hash=inputs_hash(self.facts),
+            inputs=self.facts,
+            **extra,
+        )
 
-    return store.Generation(
-        model=config.model,
-        trigger=trigger,
-        outcome="error",
-        input_tokens=exc.input_tokens,
-        output_tokens=exc.output_tokens,
-        cost_micros=estimated_cost_micros(config.model, exc.input_tokens, exc.output_tokens),
-        error=str(exc),
-    )
+    def offline(self, text: str, error: str | None = None) -> None:
+        self.save(text, "offline", OFFLINE_MODEL, error=error)
+
+    def generated(self, done: Generated, trigger: str) -> None:
+        generation = store.Generation(
+            model=done.model,
+            trigger=trigger,
+            outcome="ok",
+            input_tokens=done.input_tokens,
+            output_tokens=done.output_tokens,
+            cost_micros=done.cost_micros,
+        )
+        self.save(done.text, "llm", done.model, generation=generation)
+
+    def failed(self, exc: GenerationFailed, model: str, trigger: str) -> None:
+        generation = store.Generation(
+            model=model,
+            trigger=trigger,
+            outcome="error",
+            input_tokens=exc.input_tokens,
+            output_tokens=exc.output_tokens,
+            cost_micros=estimated_cost_micros(model, exc.input_tokens, exc.output_tokens),
+            error=str(exc),
+        )
+        store.record_failure(
+            self.engine,
+            self.tenant,
+            self.actor,
+            member_id=self.member_id,
+            period=self.period,
+            error=str(exc),
+            generation=generation,
+        )
 
 
 def refresh_suggestions(
@@ -128,87 +147,39 @@ def refresh_suggestions(
     outages_in_a_row = 0
     for mm in months:
         facts = mm.facts()
+        slot = _Slot(engine, tenant, SYSTEM, mm.member_id, mm.period, facts)
         previous = cache.get((mm.member_id, mm.period))
         if previous is not None and previous.matches(inputs_hash(facts), PROMPT_VERSION, model):
             summary.cached += 1
             continue
-        if not api_key:
-            _save(
-                engine,
-                tenant,
-                SYSTEM,
-                mm.member_id,
-                mm.period,
-                facts,
-                offline_suggestion(facts),
-                generator="offline",
-                model=OFFLINE_MODEL,
-            )
-            summary.offline += 1
-            continue
         skip = None
-        if outages_in_a_row >= MAX_OUTAGE_FAILURES_IN_A_ROW:
+        if not api_key:
+            skip = ""
+        elif outages_in_a_row >= MAX_OUTAGE_FAILURES_IN_A_ROW:
             skip, summary.skipped_outage = "the API looks down", summary.skipped_outage + 1
         elif store.generation_cost_this_month(engine, tenant.id) >= config.monthly_budget_micros:
             skip, summary.skipped_budget = "monthly budget used up", summary.skipped_budget + 1
-        if skip is None:
+        else:
             try:
-                done = SuggestionStream(client, config, facts, api_key).run()
+                slot.generated(SuggestionStream(client, config, facts, api_key).run(), "pipeline")
             except GenerationFailed as exc:
                 outages_in_a_row = outages_in_a_row + 1 if exc.kind in OUTAGE_KINDS else 0
                 summary.failed += 1
                 summary.errors[exc.kind] = summary.errors.get(exc.kind, 0) + 1
                 log(f"suggestion for member {mm.member_id} {mm.period}: {exc}")
-                store.record_failure(
-                    engine,
-                    tenant,
-                    SYSTEM,
-                    member_id=mm.member_id,
-                    period=mm.period,
-                    error=str(exc),
-                    generation=_failure_log(config, "pipeline", exc),
-                )
+                slot.failed(exc, config.model, "pipeline")
                 skip = str(exc)
             else:
                 outages_in_a_row = 0
-                generation = store.Generation(
-                    model=done.model,
-                    trigger="pipeline",
-                    outcome="ok",
-                    input_tokens=done.input_tokens,
-                    output_tokens=done.output_tokens,
-                    cost_micros=done.cost_micros,
-                )
-                _save(
-                    engine,
-                    tenant,
-                    SYSTEM,
-                    mm.member_id,
-                    mm.period,
-                    facts,
-                    done.text,
-                    generator="llm",
-                    model=done.model,
-                    generation=generation,
-                )
                 summary.llm += 1
                 continue
         # Nothing worth keeping (no suggestion, or an offline one about other numbers): the
         # offline muse fills in, the reason noted. An LLM suggestion stays, even if older.
-        stale_offline = previous is not None and previous.generator == "offline"
-        if previous is None or (stale_offline and previous.inputs_hash != inputs_hash(facts)):
-            _save(
-                engine,
-                tenant,
-                SYSTEM,
-                mm.member_id,
-                mm.period,
-                facts,
-                offline_suggestion(facts),
-                generator="offline",
-                model=OFFLINE_MODEL,
-                error=skip,
-            )
+        if previous is None or (
+            previous.generator == "offline"
+            and not previous.matches(inputs_hash(facts), PROMPT_VERSION, OFFLINE_MODEL)
+        ):
+            slot.offline(offline_suggestion(facts), error=skip or None)
             summary.offline += 1
     return summary
 
@@ -240,66 +211,41 @@ class Regeneration:
         if previous is None:
             self.outcome, self.note = "failed", "There is no suggestion to regenerate yet."
             return
-        facts = previous.inputs
+        slot = _Slot(
+            self.engine, self.tenant, self.actor, self.member_id, self.period, previous.inputs
+        )
         over_budget = bool(self.api_key) and (
             store.generation_cost_this_month(self.engine, self.tenant.id)
             >= self.config.monthly_budget_micros
         )
         if self.api_key and not over_budget:
-            yield from self._llm(facts)
-        else:
-            if over_budget:
-                self.note = (
-                    "This month's suggestion budget is used up: the offline muse stepped in."
-                )
-            yield from self._offline(facts, previous.text)
+            yield from self._llm(slot)
+            return
+        if over_budget:
+            self.note = "This month's suggestion budget is used up: the offline muse stepped in."
+        yield from self._offline(slot, previous.text)
 
-    def _llm(self, facts: dict[str, Any]) -> Iterator[str]:
+    def _llm(self, slot: _Slot) -> Iterator[str]:
         client = self.client or make_client(self.api_key or "", self.config)
-        stream = SuggestionStream(client, self.config, facts, self.api_key)
+        stream = SuggestionStream(client, self.config, slot.facts, self.api_key)
         try:
             yield from stream
         except GenerationFailed as exc:
-            store.record_failure(
-                self.engine,
-                self.tenant,
-                self.actor,
-                member_id=self.member_id,
-                period=self.period,
-                error=str(exc),
-                generation=_failure_log(self.config, "regenerate", exc),
-            )
+            slot.failed(exc, self.config.model, "regenerate")
             self.outcome = "failed"
-            self.note = f"Couldn't reach a fresh idea just now ({exc.kind.replace('_', ' ')}); your previous suggestion stays."
+            self.note = (
+                f"Couldn't reach a fresh idea just now ({exc.kind.replace('_', ' ')}); "
+                "your previous suggestion stays."
+            )
             return
-        done = stream.result
-        assert done is not None
-        generation = store.Generation(
-            model=done.model,
-            trigger="regenerate",
-            outcome="ok",
-            input_tokens=done.input_tokens,
-            output_tokens=done.output_tokens,
-            cost_micros=done.cost_micros,
-        )
-        _save(
-            self.engine,
-            self.tenant,
-            self.actor,
-            self.member_id,
-            self.period,
-            facts,
-            done.text,
-            generator="llm",
-            model=done.model,
-            generation=generation,
-        )
-        self.outcome, self.text = "llm", done.text
+        assert stream.result is not None
+        slot.generated(stream.result, "regenerate")
+        self.outcome, self.text = "llm", stream.result.text
 
-    def _offline(self, facts: dict[str, Any], current: str) -> Iterator[str]:
+    def _offline(self, slot: _Slot, current: str) -> Iterator[str]:
         text = current
         for variant in range(1, 50):  # the next variant that says something new
-            text = offline_suggestion(facts, variant)
+            text = offline_suggestion(slot.facts, variant)
             if text != current:
                 break
         words = text.split(" ")
@@ -307,15 +253,5 @@ class Regeneration:
             if self.offline_delay_s:
                 time.sleep(self.offline_delay_s)
             yield word + (" " if i < len(words) - 1 else "")
-        _save(
-            self.engine,
-            self.tenant,
-            self.actor,
-            self.member_id,
-            self.period,
-            facts,
-            text,
-            generator="offline",
-            model=OFFLINE_MODEL,
-        )
+        slot.offline(text)
         self.outcome, self.text = "offline", text

@@ -128,12 +128,17 @@ def _month(column):
     return func.substr(cast(column, String), 1, 7)
 
 
-def _linked(fact_table, tenant_id: int):
-    """Join condition: a fact's vendor account, linked to a member."""
-    return and_(
+def _linked_facts(query, table, day, tenant_id: int, start: dt.date, end: dt.date):
+    """``query`` over the tenant's facts in [start, end) whose account is linked to a member."""
+    account = and_(
         VendorAccount.tenant_id == tenant_id,
-        VendorAccount.source == fact_table.source,
-        VendorAccount.account_key == fact_table.account_key,
+        VendorAccount.source == table.source,
+        VendorAccount.account_key == table.account_key,
+    )
+    return (
+        query.join(VendorAccount, account)
+        .join(IdentityLink, IdentityLink.vendor_account_id == VendorAccount.id)
+        .where(table.tenant_id == tenant_id, day >= start, day < end)
     )
 
 
@@ -217,27 +222,26 @@ def _add_usage(conn, tenant_id, start, end, out, days, active_sources) -> None:
         UsageFact.cache_write_tokens,
     )
     rows = conn.execute(
-        select(
-            IdentityLink.member_id,
-            UsageFact.charge_period_start.label("day"),
-            UsageFact.source,
-            UsageFact.service,
-            UsageFact.sku,
-            UsageFact.cost_basis,
-            VendorAccount.kind,
-            func.sum(UsageFact.billed_cost_micros).label("billed"),
-            func.sum(UsageFact.list_cost_micros).label("listed"),
-            *(func.sum(c).label(c.key) for c in token_cols),
-            func.sum(UsageFact.requests).label("requests"),
-        )
-        .join(VendorAccount, _linked(UsageFact, tenant_id))
-        .join(IdentityLink, IdentityLink.vendor_account_id == VendorAccount.id)
-        .where(
-            UsageFact.tenant_id == tenant_id,
-            UsageFact.charge_period_start >= start,
-            UsageFact.charge_period_start < end,
-        )
-        .group_by(
+        _linked_facts(
+            select(
+                IdentityLink.member_id,
+                UsageFact.charge_period_start.label("day"),
+                UsageFact.source,
+                UsageFact.service,
+                UsageFact.sku,
+                UsageFact.cost_basis,
+                VendorAccount.kind,
+                func.sum(UsageFact.billed_cost_micros).label("billed"),
+                func.sum(UsageFact.list_cost_micros).label("listed"),
+                *(func.sum(c).label(c.key) for c in token_cols),
+                func.sum(UsageFact.requests).label("requests"),
+            ),
+            UsageFact,
+            UsageFact.charge_period_start,
+            tenant_id,
+            start,
+            end,
+        ).group_by(
             IdentityLink.member_id,
             UsageFact.charge_period_start,
             UsageFact.source,
@@ -285,23 +289,15 @@ def _add_usage(conn, tenant_id, start, end, out, days, active_sources) -> None:
 
 
 def _add_activity(conn, tenant_id, start, end, out, days, active_sources) -> None:
+    query = select(
+        IdentityLink.member_id,
+        ActivityFact.day,
+        ActivityFact.source,
+        ActivityFact.metric,
+        func.sum(ActivityFact.value).label("value"),
+    ).where(~ActivityFact.metric.like("x\\_%", escape="\\"))  # control totals: nobody's activity
     rows = conn.execute(
-        select(
-            IdentityLink.member_id,
-            ActivityFact.day,
-            ActivityFact.source,
-            ActivityFact.metric,
-            func.sum(ActivityFact.value).label("value"),
-        )
-        .join(VendorAccount, _linked(ActivityFact, tenant_id))
-        .join(IdentityLink, IdentityLink.vendor_account_id == VendorAccount.id)
-        .where(
-            ActivityFact.tenant_id == tenant_id,
-            ActivityFact.day >= start,
-            ActivityFact.day < end,
-            ~ActivityFact.metric.like("x\\_%", escape="\\"),  # control totals, never a person's
-        )
-        .group_by(
+        _linked_facts(query, ActivityFact, ActivityFact.day, tenant_id, start, end).group_by(
             IdentityLink.member_id, ActivityFact.day, ActivityFact.source, ActivityFact.metric
         )
     )
