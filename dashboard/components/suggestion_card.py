@@ -115,7 +115,8 @@ def quiet_note(card: SuggestionCard, *, is_admin: bool) -> str | None:
     """One quiet line when the last attempt to refresh this suggestion failed."""
     if card.error_kind is None:
         return None
-    when = card.suggestion.generated_at.strftime("%-d %b")
+    at = card.suggestion.generated_at
+    when = f"{at.day} {at:%b}"
     note = f"Fresh ideas are taking a breather; this one is from {when}."
     if is_admin:
         note += f" (last attempt: {card.error_kind.replace('_', ' ')})"
