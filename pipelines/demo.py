@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pipelines.setup_home import init_home
-from warehouse import credentials, manual_entries, members, users
+from warehouse import credentials, identities, manual_entries, members, users
 from warehouse.actors import Actor
 from warehouse.engine import make_engine
 from warehouse.settings import Settings
@@ -25,22 +25,18 @@ DEMO_TEAMS = ("Platform", "Product", "Data")
 
 
 def link_demo_team(engine, tenant) -> int:
-    """Make every person seen in the vendor data a member (one per email, in a few teams) and
-    link their accounts, the way an admin would; a no-op once the tenant has members."""
-    if members.list_members(engine, tenant):
+    """Make every person seen in the vendor data a member (in a few teams) and link all their
+    accounts by email, the way an admin would; a no-op once the tenant has members."""
+    if members.list_members(engine, tenant, ACTOR):
         return 0
-    people: dict[str, list[dict]] = {}
-    for account in members.list_accounts(engine, tenant):
-        if account["email"] and account["kind"] in ("user", "api_key"):
-            people.setdefault(account["email"].lower(), []).append(account)
-    for i, (email, accounts) in enumerate(sorted(people.items())):
-        named = [a["display_name"] for a in accounts if a["kind"] == "user" and a["display_name"]]
-        name = named[0] if named else email.split("@")[0].replace(".", " ").title()
-        member_id = members.create_member(
-            engine, tenant, ACTOR, display_name=name, email=email, team=DEMO_TEAMS[i % 3]
-        )
-        for account in accounts:
-            members.link_account(engine, tenant, ACTOR, account["id"], member_id)
+    people: set[str] = set()
+    for account in identities.list_accounts(engine, tenant, ACTOR):
+        email = identities.account_email(account)
+        if account["kind"] == "user" and email and email not in people:
+            team = DEMO_TEAMS[len(people) % len(DEMO_TEAMS)]
+            identities.create_member_from_account(engine, tenant, ACTOR, account["id"], team=team)
+            people.add(email)
+    identities.link_possible_matches(engine, tenant, ACTOR)  # their API keys, other vendors
     return len(people)
 
 

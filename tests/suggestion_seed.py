@@ -22,7 +22,7 @@ from decimal import Decimal
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from warehouse import members
+from warehouse import identities, members
 from warehouse.actors import SYSTEM
 from warehouse.models import ActivityFact, UsageFact, VendorAccount
 from warehouse.tenants import TenantRef, create_tenant
@@ -148,5 +148,5 @@ def seed_team(engine: Engine, slug: str = "acme") -> tuple[TenantRef, dict[str, 
         s.flush()
         links = [(rows[(src, key)].id, ids[who]) for src, key, _, who in accounts if who]
     for account_id, member_id in links:
-        members.link_account(engine, t, SYSTEM, account_id, member_id)
+        identities.link_account(engine, t, SYSTEM, account_id, member_id)
     return t, ids

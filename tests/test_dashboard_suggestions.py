@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from dashboard_apptest import ADMIN, VIEWER, app, login
 from fake_anthropic import FakeAnthropic
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
-from test_dashboard_app import ADMIN, VIEWER, _login, dashboard_env  # noqa: F401
 from test_dashboard_queries import seed_mart
 
 from dashboard.components.suggestion_card import card_html, chips, teaser, teaser_html
@@ -33,7 +33,7 @@ FACTS = {"time_saved_hours_estimate": "14.2", "active_days": 9, "rank": 2, "memb
 
 
 @pytest.fixture
-def card_env(dashboard_env, engine: Engine, monkeypatch):  # noqa: F811
+def card_env(dashboard_env, engine: Engine, monkeypatch):
     """Vic (the viewer) is a member with a suggestion this month; Ada (admin) is not."""
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     tenant = dashboard_env
@@ -50,15 +50,6 @@ def card_env(dashboard_env, engine: Engine, monkeypatch):  # noqa: F811
     return tenant, vic, month
 
 
-def _app() -> AppTest:
-    at = AppTest.from_file(
-        str(__import__("pathlib").Path(__file__).resolve().parents[1] / "dashboard/streamlit_app.py"),
-        default_timeout=60,
-    )  # fmt: skip
-    at.run()
-    return at
-
-
 def _card_texts(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if "aispend-suggestion-card" in m.value]
 
@@ -71,7 +62,7 @@ def _regenerate(at: AppTest) -> AppTest:
 
 
 def test_a_viewer_sees_their_own_card_on_the_overview(card_env) -> None:
-    at = _login(_app(), *VIEWER[:2])
+    at = login(app(), *VIEWER[:2])
     (card,) = _card_texts(at)
     assert FIRST in card and "Vic Viewer" in card
     assert "~14 h saved (est.)" in card and "#2 of 7 ▲3" in card
@@ -81,7 +72,7 @@ def test_a_viewer_sees_their_own_card_on_the_overview(card_env) -> None:
 
 def test_regenerate_without_a_key_streams_the_offline_muse(card_env, engine) -> None:
     tenant, vic, month = card_env
-    at = _regenerate(_login(_app(), *VIEWER[:2]))
+    at = _regenerate(login(app(), *VIEWER[:2]))
     saved = store.cached_suggestion(engine, tenant.id, vic, month)
     assert saved.text != FIRST and saved.generator == "offline"
     (card,) = _card_texts(at)
@@ -96,7 +87,7 @@ def test_regenerate_with_a_key_streams_claude_and_a_failure_changes_nothing(
     try:
         monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-dashboard-test")
         set_config(engine, tenant, SYSTEM, base_url=fake.base_url, max_retries=0, timeout_s=2)
-        at = _regenerate(_login(_app(), *VIEWER[:2]))
+        at = _regenerate(login(app(), *VIEWER[:2]))
         assert fake.calls == 1
         (card,) = _card_texts(at)
         assert "Fresh from the fake Claude: knit faster." in card
@@ -120,7 +111,7 @@ def test_a_user_without_a_member_is_invited_not_blocked(card_env, engine) -> Non
     tenant, _, _ = card_env
     create_user(engine, tenant, SYSTEM, email="new@example.com", name="New",
                 password="new-password-1", role="viewer")  # fmt: skip
-    at = _login(_app(), "new@example.com", "new-password-1")
+    at = login(app(), "new@example.com", "new-password-1")
     assert not _card_texts(at)
     assert any("links your login email" in i.value for i in at.info)
     assert any(m.label.startswith("Billed spend") for m in at.metric)  # the page still works
@@ -138,7 +129,7 @@ def test_an_admin_picks_any_members_card_and_sees_generation_costs(card_env, eng
         generation=store.Generation(model="claude-haiku-4-5", trigger="pipeline", outcome="ok",
                                     input_tokens=400, output_tokens=60, cost_micros=700),
     )  # fmt: skip
-    at = _login(_app(), *ADMIN[:2])
+    at = login(app(), *ADMIN[:2])
     picker = next(s for s in at.selectbox if s.label == "Suggestion for")
     assert picker.options == ["Vic Viewer", "Zoe Other"]
     assert FIRST in _card_texts(at)[0]
@@ -146,7 +137,7 @@ def test_an_admin_picks_any_members_card_and_sees_generation_costs(card_env, eng
     assert not _card_texts(at)
     assert any("No suggestion for this month yet" in c.value for c in at.caption)
 
-    at.switch_page("app_pages/admin.py").run()
+    at.switch_page("app_pages/admin_suggestions.py").run()
     assert not at.exception, at.exception
     metric = next(m for m in at.metric if m.label.startswith("Suggestion generation"))
     assert metric.value == "$0.00 of $5.00"  # 700 micro-dollars rounds to no cent

@@ -35,7 +35,7 @@ def test_defaults_until_an_admin_changes_something(engine) -> None:
     assert get_config(engine, globex) == SuggestionConfig()  # per tenant
     set_config(engine, acme, ADMIN, timeout_s=5)
     assert get_config(engine, acme).model == "claude-sonnet-4-5"  # earlier changes stay
-    events = audit.list_events(engine, acme)
+    events = audit.list_events(engine, acme, ADMIN)
     assert [e["action"] for e in events] == ["suggestions.configure"] * 2
     assert events[1]["detail"]["model"] == "claude-sonnet-4-5"
 
@@ -56,4 +56,4 @@ def test_bad_values_are_refused_naming_the_field_and_nothing_changes(engine, cha
     with pytest.raises(SuggestionConfigError, match=re.escape(message)):
         set_config(engine, tenant, ADMIN, **changes)
     assert get_config(engine, tenant) == SuggestionConfig()
-    assert audit.list_events(engine, tenant) == []
+    assert audit.list_events(engine, tenant, ADMIN) == []

@@ -10,11 +10,12 @@ from decimal import Decimal
 
 import streamlit as st
 
+from dashboard.admin_page import attempt, done
 from dashboard.app_context import AppContext
 from dashboard.formatting import CENT, current_month, month_label, usd
 from dashboard.suggestion_queries import generation_usage
 from warehouse.actors import Actor
-from warehouse.suggestion_config import SuggestionConfigError, get_config, set_config
+from warehouse.suggestion_config import get_config, set_config
 
 
 def show_suggestion_admin(ctx: AppContext, actor: Actor) -> None:
@@ -66,16 +67,14 @@ def show_suggestion_admin(ctx: AppContext, actor: Actor) -> None:
             format="%.2f",
         )
         if st.form_submit_button("Save suggestion settings"):
-            try:
-                set_config(
-                    ctx.engine,
-                    ctx.tenant,
-                    actor,
-                    model=model,
-                    max_tokens=int(max_tokens),
-                    monthly_budget_micros=int(Decimal(str(budget)).quantize(CENT) * 1_000_000),
-                )
-            except SuggestionConfigError as exc:
-                st.error(str(exc))
-            else:
-                st.success("Saved.")
+            saved, _ = attempt(
+                set_config,
+                ctx.engine,
+                ctx.tenant,
+                actor,
+                model=model,
+                max_tokens=int(max_tokens),
+                monthly_budget_micros=int(Decimal(str(budget)).quantize(CENT) * 1_000_000),
+            )
+            if saved:
+                done("Suggestion settings saved.")

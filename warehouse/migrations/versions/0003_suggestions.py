@@ -1,15 +1,15 @@
 """suggestions: the cached suggestion per (member, month) and the log of LLM generations
 
-Revision ID: 0002_suggestions
-Revises: 0001
+Revision ID: 0003_suggestions
+Revises: 0002_manual_tokens
 Create Date: 2026-11-29 07:59:13.207194
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_suggestions"
-down_revision = "0001"
+revision = "0003_suggestions"
+down_revision = "0002_manual_tokens"
 branch_labels = None
 depends_on = None
 
