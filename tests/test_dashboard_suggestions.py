@@ -9,6 +9,7 @@ server with one, and a failure leaves the card as it was with a quiet note.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import pytest
 from dashboard_apptest import ADMIN, VIEWER, app, login
@@ -35,6 +36,11 @@ FACTS = {"time_saved_hours_estimate": "14.2", "active_days": 9, "rank": 2, "memb
 @pytest.fixture
 def card_env(dashboard_env, engine: Engine, monkeypatch):
     """Vic (the viewer) is a member with a suggestion this month; Ada (admin) is not."""
+    # Finalize earlier tests' garbage (e.g. unclosed SQLite connections) here, on the main
+    # thread: finalized inside an AppTest script thread, their logged tracebacks call
+    # ast.parse while Streamlit is parsing the page, which trips CPython 3.11.7's shared AST
+    # recursion counter ("AST constructor recursion depth mismatch", cpython#106905).
+    gc.collect()
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     tenant = dashboard_env
     month = current_month()
