@@ -3,6 +3,7 @@ conftest.py): the two users, the page lists, logging in, reading errors."""
 
 from __future__ import annotations
 
+import gc
 import re
 from pathlib import Path
 
@@ -25,6 +26,10 @@ VIEWER = ("vic@example.com", "viewer-password-1", "viewer")
 
 def prepare(warehouse_url: str, engine: Engine, tmp_path: Path, monkeypatch) -> TenantRef:
     """Tenant 'default' with one admin and one viewer; the app's environment pointed at it."""
+    # Finalize earlier tests' garbage (unclosed SQLite connections) here on the main thread:
+    # a finalizer running inside Streamlit's script thread mid-parse trips CPython 3.11.7's
+    # shared AST recursion counter ("AST constructor recursion depth mismatch", gh-106905).
+    gc.collect()
     monkeypatch.setenv("AISPEND_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("AISPEND_DATABASE_URL", warehouse_url)
     monkeypatch.setenv("AISPEND_COOKIE_KEY", "test-cookie-key-not-secret-0123456789")
