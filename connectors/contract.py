@@ -1,42 +1,69 @@
 """The connector contract: what a connector declares and what its verbs return.
 
-A connector package depends on this module (and ``connectors.http``) only: nothing here
-imports Dagster or SQLAlchemy. Money is integer micro-dollars (1 USD = 1_000_000) so that
-sums are exact on every database; ``to_micros`` converts vendor amounts without floats.
+A connector package depends on ``connectors.*`` only: nothing here imports Dagster or
+SQLAlchemy. Money is integer micro-dollars (1 USD = 1_000_000) so sums are exact on every
+database (``connectors.money``); tokens are counted once (``connectors.tokens``).
+
+What ``fetch`` yields (``FetchBatch``):
+
+- ``usage``: ``UsageRecord`` facts, one per (account, UTC day, SKU, charge category, basis);
+- ``activity``: ``ActivityRecord`` counts that are not money (sessions, lines, requests…);
+- ``accounts``: ``Account`` descriptions of the vendor identities seen;
+- ``vendor_totals``: ``VendorTotal``, the vendor's own billed total per day (the control
+  total the accuracy check holds per-person costs plus ``unattributed`` to, to the cent);
+- ``reconciliation``: ``ReconciliationTotal``, an independent figure the vendor publishes for a
+  period (a billing cycle to date), compared with the summed facts once the period is synced.
+
+A vendor total is never an account or an activity: nothing a person could be linked to.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any, ClassVar, Literal
+
+from connectors.dates import day_windows, days
+from connectors.fields import CredentialField, SettingField
+from connectors.money import MICROS_PER_USD, micros_to_decimal, to_micros
+from connectors.schedule import POLL_API, ConfigSource, SyncSchedule
 
 SourceType = Literal["api", "file", "manual"]
 Confidence = Literal["high", "medium", "low"]
 CostBasis = Literal["billed", "estimated"]
 ChargeCategory = Literal["Usage", "Purchase", "Credit", "Adjustment", "Tax"]
+UNATTRIBUTED = "unattributed"
 
-MICROS_PER_USD = 1_000_000
-
-
-def to_micros(amount: Decimal | int | str, *, unit: Literal["usd", "cents"] = "usd") -> int:
-    """Convert a vendor amount to integer micro-dollars, exactly where the input allows.
-
-    Floats are refused: parse JSON with ``parse_float=Decimal`` so no binary rounding sneaks in.
-    """
-    if isinstance(amount, float):
-        raise TypeError("money must not be a float; parse JSON with parse_float=Decimal")
-    value = Decimal(amount)
-    if unit == "cents":
-        value = value / 100
-    return int((value * MICROS_PER_USD).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-
-
-def micros_to_decimal(micros: int) -> Decimal:
-    return Decimal(micros) / MICROS_PER_USD
+# Kept importable from here (older connectors import them from the contract).
+__all__ = [
+    "MICROS_PER_USD",
+    "UNATTRIBUTED",
+    "Account",
+    "ActivityRecord",
+    "CheckResult",
+    "ConfigSource",
+    "Connector",
+    "ConnectorError",
+    "CredentialError",
+    "CredentialField",
+    "FetchBatch",
+    "FetchContext",
+    "ReconciliationTotal",
+    "SchemaError",
+    "SettingField",
+    "SyncSchedule",
+    "UnitPrice",
+    "UsageRecord",
+    "VendorTotal",
+    "day_windows",
+    "days",
+    "micros_to_decimal",
+    "to_micros",
+]
 
 
 class ConnectorError(Exception):
@@ -65,21 +92,17 @@ class CredentialError(ConnectorError):
 
 
 @dataclass(frozen=True)
-class CredentialField:
-    name: str
-    secret: bool = True
-    help: str = ""
-    required: bool = True
-
-
-@dataclass(frozen=True)
 class UsageRecord:
     """One FOCUS-shaped fact: (account, UTC day, SKU, charge category, cost basis).
 
     ``account_key`` is the vendor's own identifier for the person or key (email, login,
     API key id, or ``"unattributed"`` for the remainder of a billed total).
-    Token columns never overlap: ``input_tokens`` is input neither read from nor written to a
-    cache. ``None`` means unknown, 0 means none.
+    Token columns never overlap and never repeat tokens another record carries
+    (``connectors.tokens``): ``input_tokens`` is input neither read from nor written to a
+    cache. ``None`` means unknown, 0 means none. ``effective_cost_micros`` is the amortised
+    cost of a day (a seat fee spread over its month, ``connectors.purchases``); ``None`` means
+    the same as billed. ``tags`` are plain key/value labels (FOCUS ``Tags``: who entered a
+    manual entry, a project name…), never part of the record key.
     """
 
     day: dt.date
@@ -102,6 +125,7 @@ class UsageRecord:
     requests: int | None = None
     sub_account: str | None = None
     provider: str | None = None  # overrides the connector's provider (manual entries, invoices)
+    tags: Mapping[str, str] | None = field(default=None, hash=False)
 
     def record_key(self, tenant: str, source: str) -> str:
         """Deterministic key: one row per (tenant, source, account, day, sku, category, basis, sub-account)."""
@@ -121,7 +145,12 @@ class UsageRecord:
 
 @dataclass(frozen=True)
 class ActivityRecord:
-    """Activity that is not money or tokens: (account, day, metric) → value."""
+    """Activity that is not money: (account, day, metric) → value.
+
+    Metric names are ``snake_case`` counts of one thing per day, unit last
+    (``lines_added``, ``chat_requests``, ``sessions``, ``claude_code_input_tokens``); a
+    metric is never money, and token metrics here are per-tool views, never token totals.
+    """
 
     day: dt.date
     account_key: str
@@ -129,17 +158,54 @@ class ActivityRecord:
     value: Decimal | int
 
 
-VENDOR_TOTAL_ACCOUNT = "x_vendor_total"
-BILLED_TOTAL_METRIC = "x_billed_total_micros"
+@dataclass(frozen=True)
+class VendorTotal:
+    """The vendor's own billed total for one UTC day: the accuracy check's control total.
 
-
-def vendor_billed_total(day: dt.date, micros: int) -> ActivityRecord:
-    """The vendor's authoritative billed total for a day, reported alongside the records.
-
-    The pipeline's accuracy check requires that day's billed records to sum to it exactly
-    (per-person costs plus the unattributed remainder equal the bill, to the cent).
+    Report one for **every day you fetched**, zero included (that is how the check knows the
+    day was synced), computed from the vendor's figures independently of how you attribute
+    them to people. ``scope`` splits a day's total by where it came from (``"seats"``,
+    ``"ai_credits"``) when a connector reads it from several endpoints; the check compares
+    the sum of a day's scopes with the sum of that day's billed facts.
     """
-    return ActivityRecord(day, VENDOR_TOTAL_ACCOUNT, BILLED_TOTAL_METRIC, micros)
+
+    day: dt.date
+    billed_cost_micros: int
+    scope: str = ""
+    currency: str = "USD"
+
+
+@dataclass(frozen=True)
+class ReconciliationTotal:
+    """An independent figure a vendor publishes for a period, e.g. Cursor's ``/teams/spend``
+    per member for the billing cycle to date, or Copilot's organisation AI-credit total.
+
+    The check compares it with the billed facts of the period (of ``account_key`` only, when
+    set) once every day of the period has been synced; ``tolerance_micros`` absorbs the
+    vendor's own rounding (keep it below a cent: a unit slip is 100×, never a cent).
+    """
+
+    name: str
+    period_start: dt.date
+    period_end: dt.date  # inclusive
+    billed_cost_micros: int
+    account_key: str | None = None
+    tolerance_micros: int = 0
+
+
+@dataclass(frozen=True)
+class UnitPrice:
+    """The plausible USD range of one ``consumed_unit`` (the unit guard).
+
+    Per UTC day, billed cost divided by consumed quantity over the records in ``unit`` must
+    lie within ``min_usd..max_usd``: an amount read in the wrong unit (cents as dollars is
+    100×) falls outside. E.g. ``UnitPrice("tokens", Decimal("0.000000005"),
+    Decimal("0.00008"))`` for $0.005–$80 per million tokens.
+    """
+
+    unit: str
+    min_usd: Decimal
+    max_usd: Decimal
 
 
 @dataclass(frozen=True)
@@ -149,15 +215,20 @@ class Account:
     account_key: str
     display_name: str | None = None
     email: str | None = None
-    kind: str = "user"  # user | api_key | service_account | unattributed
+    kind: str = "user"  # user | api_key | service_account | member | unattributed
 
 
 @dataclass
 class FetchContext:
-    """What the framework hands a connector for one fetch: an HTTP client factory and a logger."""
+    """What the framework hands a connector for one fetch: a logger, HTTP options and today.
+
+    ``today`` is the UTC date the framework considers current (the simulator's last day in
+    tests): a connector that reads a "current period" snapshot uses it, never the clock.
+    """
 
     log: Any = None  # a logging.Logger-like object; never given secrets
     http_options: dict[str, Any] = field(default_factory=dict)
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 
     def info(self, msg: str) -> None:
         if self.log is not None:
@@ -171,6 +242,8 @@ class FetchBatch:
     usage: list[UsageRecord] = field(default_factory=list)
     activity: list[ActivityRecord] = field(default_factory=list)
     accounts: list[Account] = field(default_factory=list)
+    vendor_totals: list[VendorTotal] = field(default_factory=list)
+    reconciliation: list[ReconciliationTotal] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -185,6 +258,13 @@ class Connector:
     ``fetch(config, start, end, ctx)`` covers the UTC days ``start..end`` inclusive and yields
     ``FetchBatch`` objects; every record's ``day`` must be inside that range. A connector pages
     the vendor in windows of at most ``max_window_days``.
+
+    Declarations the pipeline reads (and nothing else; ``connectors.schedule``):
+    ``config_source`` (``"credentials"``, ``"folder"`` or ``"admin_input"`` with
+    ``admin_input`` naming the admin data), ``schedule`` (``POLL_API``, ``WATCH_FOLDER``,
+    ``WATCH_INPUT`` or your own ``SyncSchedule``), ``future_days`` (how far past today the
+    source has data, e.g. a monthly invoice), ``revision_window_days`` (how far back the vendor
+    revises data; the daily sweep re-reads it) and ``unit_prices`` (the unit guard).
     """
 
     name: ClassVar[str]
@@ -193,8 +273,14 @@ class Connector:
     source_type: ClassVar[SourceType] = "api"
     default_confidence: ClassVar[Confidence] = "high"
     credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
+    settings_fields: ClassVar[tuple[SettingField, ...]] = ()
+    config_source: ClassVar[ConfigSource] = "credentials"
+    admin_input: ClassVar[str | None] = None
+    schedule: ClassVar[SyncSchedule] = POLL_API
+    future_days: ClassVar[int] = 0
     revision_window_days: ClassVar[int] = 3
     max_window_days: ClassVar[int] = 31
+    unit_prices: ClassVar[tuple[UnitPrice, ...]] = ()
     default_base_url: ClassVar[str | None] = None
 
     def check(self, config: dict[str, Any]) -> CheckResult:
@@ -205,7 +291,33 @@ class Connector:
     ) -> Iterator[FetchBatch]:
         raise NotImplementedError
 
+    # -- input at rest (config_source "folder" or "admin_input") ----------------------------
+    def input_fingerprint(self, config: dict[str, Any]) -> str | None:
+        """A digest that changes when the input at rest changes (the input sensor compares it).
+
+        Default: the configured folder's listing for ``"folder"``, the whole config for
+        ``"admin_input"``, ``None`` (nothing to watch) for API connectors.
+        """
+        if self.config_source == "folder":
+            from connectors.files import folder_fingerprint
+
+            return folder_fingerprint(self.input_folder(config))
+        if self.config_source == "admin_input":
+            text = json.dumps(config, sort_keys=True, default=str)
+            return hashlib.sha256(text.encode()).hexdigest()[:24]
+        return None
+
+    def input_span(self, config: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
+        """The days the input at rest covers, or ``None`` when unknown (the input sensor then
+        re-syncs the revision window). File and admin-input connectors override it."""
+        return None
+
     # -- helpers shared by every connector ---------------------------------------------------
+    @classmethod
+    def config_fields(cls) -> tuple[CredentialField | SettingField, ...]:
+        """Every field an admin can set: credentials, then settings."""
+        return (*cls.credential_fields, *cls.settings_fields)
+
     @classmethod
     def secret_values(cls, config: dict[str, Any]) -> list[str]:
         return [
@@ -221,7 +333,10 @@ class Connector:
 
     @classmethod
     def missing_credentials(cls, config: dict[str, Any]) -> list[str]:
-        return [f.name for f in cls.credential_fields if f.required and not config.get(f.name)]
+        """Required fields (credentials, and settings without a default) the config lacks."""
+        required = [f.name for f in cls.credential_fields if f.required]
+        required += [f.name for f in cls.settings_fields if f.required and f.default is None]
+        return [name for name in required if not config.get(name)]
 
     @classmethod
     def require_credentials(cls, config: dict[str, Any]) -> None:
@@ -230,13 +345,32 @@ class Connector:
         if missing:
             raise CredentialError(cls.name, f"missing credential field(s): {', '.join(missing)}")
 
+    @classmethod
+    def setting(cls, config: dict[str, Any], name: str) -> Any:
+        """A declared setting's typed value: the configured one, else its default, else None.
 
-def day_windows(start: dt.date, end: dt.date, max_days: int) -> Iterator[tuple[dt.date, dt.date]]:
-    """Split the inclusive range start..end into inclusive windows of at most max_days."""
-    if end < start:
-        return
-    cur = start
-    while cur <= end:
-        stop = min(end, cur + dt.timedelta(days=max_days - 1))
-        yield cur, stop
-        cur = stop + dt.timedelta(days=1)
+        Raises ``ConnectorError`` naming the setting when the stored value does not parse.
+        """
+        spec = next((f for f in cls.settings_fields if f.name == name), None)
+        if spec is None:
+            raise KeyError(f"{cls.name} declares no setting {name!r}")
+        raw = config.get(name)
+        if raw in (None, ""):
+            raw = spec.default
+        if raw is None:
+            return None
+        try:
+            return spec.parse(raw)
+        except ValueError as exc:
+            raise ConnectorError(cls.name, str(exc)) from None
+
+    @classmethod
+    def input_folder(cls, config: dict[str, Any]) -> Any:
+        """The folder a ``"folder"`` connector reads: its first ``path`` setting."""
+        spec = next((f for f in cls.settings_fields if f.kind == "path"), None)
+        if spec is None:
+            raise ConnectorError(cls.name, "declares config_source 'folder' but no path setting")
+        folder = cls.setting(config, spec.name)
+        if folder is None:
+            raise CredentialError(cls.name, f"missing setting {spec.name!r} (the folder to read)")
+        return folder

@@ -5,10 +5,15 @@ What Cursor reports (``vendor-apis.md`` §2):
 - ``POST /teams/filtered-usage-events``: one row per model call, with the user's email, the
   model, request units (``requestsCosts``), token counts when the call was token-based and
   ``chargedCents``, the fractional cents actually charged (Cursor Token Rate included).
-  This is the billed truth: per-person costs summed from it equal the team's charges exactly.
+  This is the billed truth: per-person costs summed from it equal the team's charges exactly,
+  and its per-day sum over every event is the control total.
 - ``POST /teams/daily-usage-data``: per user per day editor activity (lines, applies, tabs,
   chat/agent/composer requests, Bugbot...). Its request counts are raw events, not billable
   units, so they are activity, never money.
+- ``POST /teams/spend``: each member's on-demand spend (``spendCents``) for the current billing
+  cycle, a snapshot with no date parameter. When a fetch reaches today it is reported as an
+  independent reconciliation total per member (cycle start..today), which the accuracy check
+  compares with the summed events once the whole cycle is synced.
 - ``GET /teams/members``: who the accounts are.
 
 Quirks handled here:
@@ -29,12 +34,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from connectors.contract import (
+    UNATTRIBUTED,
     Account,
     ActivityRecord,
     CheckResult,
@@ -43,23 +50,24 @@ from connectors.contract import (
     CredentialField,
     FetchBatch,
     FetchContext,
-    SchemaError,
+    ReconciliationTotal,
     UsageRecord,
-    day_windows,
-    to_micros,
+    VendorTotal,
 )
+from connectors.dates import day_end_ms, day_start_ms, day_windows, days
 from connectors.http import VendorHttp
+from connectors.payload import Node, PayloadReader
 
 VENDOR = "cursor"
 SERVICE = "Cursor"
 MEMBERS_PATH = "/teams/members"
 EVENTS_PATH = "/teams/filtered-usage-events"
 DAILY_PATH = "/teams/daily-usage-data"
+SPEND_PATH = "/teams/spend"
 EVENTS_PAGE_SIZE = 1000  # the documented maximum
 DAILY_PAGE_SIZE = 100  # users per page; a page holds users x days rows
-UNATTRIBUTED = "unattributed"
-DAY_MS = 86_400_000
-EPOCH = dt.date(1970, 1, 1)
+SPEND_PAGE_SIZE = 100
+SPEND_TOLERANCE_MICROS = 5_000  # Cursor rounds fractional cents; a unit slip is 100x
 
 # daily-usage-data counts → activity metric names. The first group is in every documented
 # version of the endpoint; the second arrived later and may be absent on older teams.
@@ -95,67 +103,10 @@ def snake_case(name: str) -> str:
 ACTIVITY_METRICS = {name: snake_case(name) for name in REQUIRED_ACTIVITY + OPTIONAL_ACTIVITY}
 
 
-def day_start_ms(day: dt.date) -> int:
-    return (day - EPOCH).days * DAY_MS
-
-
-def day_end_ms(day: dt.date) -> int:
-    """The last millisecond of ``day`` (Cursor's ranges include their end)."""
-    return day_start_ms(day) + DAY_MS - 1
-
-
-# -- field readers: every malformed field becomes a SchemaError naming it ----------------------
-def _field(obj: Any, name: str, endpoint: str, where: str) -> Any:
-    if not isinstance(obj, dict):
-        raise SchemaError(VENDOR, endpoint, where or "<body>", "is not an object")
-    if name not in obj:
-        raise SchemaError(VENDOR, endpoint, _path(where, name), "is missing")
-    return obj[name]
-
-
-def _path(where: str, name: str) -> str:
-    return f"{where}.{name}" if where else name
-
-
-def _number(value: Any, endpoint: str, name: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise SchemaError(VENDOR, endpoint, name, f"is {type(value).__name__}, not a number")
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise SchemaError(VENDOR, endpoint, name, "is not a finite number")
-    return Decimal(value)
-
-
-def _count(value: Any, endpoint: str, name: str) -> int:
-    number = _number(value, endpoint, name)
-    if number != number.to_integral_value() or number < 0:
-        raise SchemaError(VENDOR, endpoint, name, f"is {value}, not a non-negative whole number")
-    return int(number)
-
-
-def _text(value: Any, endpoint: str, name: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise SchemaError(VENDOR, endpoint, name, f"is {type(value).__name__}, not a string")
-    return value
-
-
-def _list(obj: Any, name: str, endpoint: str) -> list[Any]:
-    value = _field(obj, name, endpoint, "")
-    if not isinstance(value, list):
-        raise SchemaError(VENDOR, endpoint, name, f"is {type(value).__name__}, not a list")
-    return value
-
-
 def _has_next(endpoint: str) -> Callable[[Any], bool]:
     """Reads ``pagination.hasNextPage`` (both paged Cursor endpoints use it)."""
-
-    def has_next(body: Any) -> bool:
-        pagination = _field(body, "pagination", endpoint, "")
-        value = _field(pagination, "hasNextPage", endpoint, "pagination")
-        if not isinstance(value, bool):
-            raise SchemaError(VENDOR, endpoint, "pagination.hasNextPage", "is not a boolean")
-        return value
-
-    return has_next
+    read = PayloadReader(VENDOR, endpoint)
+    return lambda body: read.body(body).obj("pagination").boolean("hasNextPage")
 
 
 # -- aggregation ---------------------------------------------------------------------------
@@ -172,59 +123,37 @@ class _Bucket:
 @dataclass
 class _WindowUsage:
     buckets: dict[tuple[str, dt.date, str], _Bucket] = field(default_factory=dict)
+    charged_by_day: dict[dt.date, int] = field(default_factory=lambda: defaultdict(int))
     service_accounts: set[str] = field(default_factory=set)
     outside: int = 0
 
-    def add(self, event: Any, index: int, start: dt.date, end: dt.date) -> None:
-        where = f"usageEvents[{index}]"
-        stamp = _field(event, "timestamp", EVENTS_PATH, where)
-        if isinstance(stamp, str) and stamp.isdigit():
-            millis = int(stamp)
-        elif isinstance(stamp, int) and not isinstance(stamp, bool):
-            millis = stamp
-        else:
-            raise SchemaError(
-                VENDOR, EVENTS_PATH, f"{where}.timestamp", "is not epoch milliseconds"
-            )
-        day = EPOCH + dt.timedelta(days=millis // DAY_MS)
+    def add(self, event: Node, start: dt.date, end: dt.date) -> None:
+        day = event.epoch_ms_day("timestamp")
         if not start <= day <= end:
             self.outside += 1
             return
-        account = event.get("userEmail")
-        if account is None or account == "":
-            name = event.get("serviceAccountName")
-            account = name if isinstance(name, str) and name else UNATTRIBUTED
+        charged = event.money("chargedCents", unit="cents")
+        self.charged_by_day[day] += charged  # the control total: every event, before bucketing
+        account = event.opt_text("userEmail")
+        if account is None:
+            account = event.opt_text("serviceAccountName") or UNATTRIBUTED
             self.service_accounts.add(account)
-        else:
-            account = _text(account, EVENTS_PATH, f"{where}.userEmail")
-        model = _text(_field(event, "model", EVENTS_PATH, where), EVENTS_PATH, f"{where}.model")
-        charged = _number(
-            _field(event, "chargedCents", EVENTS_PATH, where), EVENTS_PATH, f"{where}.chargedCents"
-        )
-        units = _number(
-            _field(event, "requestsCosts", EVENTS_PATH, where),
-            EVENTS_PATH,
-            f"{where}.requestsCosts",
-        )
-        bucket = self.buckets.setdefault((account, day, model), _Bucket())
-        bucket.billed_micros += to_micros(charged, unit="cents")
+        bucket = self.buckets.setdefault((account, day, event.text("model")), _Bucket())
+        bucket.billed_micros += charged
         bucket.requests += 1
-        bucket.request_units += units
-        usage = event.get("tokenUsage")
-        if usage is None:
-            if event.get("isTokenBasedCall") is True:
-                raise SchemaError(
-                    VENDOR, EVENTS_PATH, f"{where}.tokenUsage", "is missing on a token-based call"
+        bucket.request_units += event.number("requestsCosts")
+        if event.opt("tokenUsage") is None:
+            if event.opt_boolean("isTokenBasedCall"):
+                raise event.reader.error(
+                    f"{event.path}.tokenUsage", "is missing on a token-based call"
                 )
             return
-        if not isinstance(usage, dict):
-            raise SchemaError(VENDOR, EVENTS_PATH, f"{where}.tokenUsage", "is not an object")
+        usage = event.obj("tokenUsage")
         if bucket.tokens is None:
             bucket.tokens = dict.fromkeys((kind for _, kind in TOKEN_FIELDS), 0)
         for wire, kind in TOKEN_FIELDS:
             # Zero-valued counts may be omitted by the vendor's serializer.
-            value = usage.get(wire, 0)
-            bucket.tokens[kind] += _count(value, EVENTS_PATH, f"{where}.tokenUsage.{wire}")
+            bucket.tokens[kind] += usage.count(wire, default=0)
 
     def records(self) -> list[UsageRecord]:
         out = []
@@ -253,7 +182,8 @@ class _WindowUsage:
 
 class CursorConnector(Connector):
     """Cursor Admin API: billed cost per person, model and day from usage events (the sum of
-    ``chargedCents``), tokens and request units, plus daily editor activity per person.
+    ``chargedCents``), tokens and request units, plus daily editor activity per person, and
+    each member's current-cycle spend as an independent reconciliation total.
 
     Needs an Admin API key (team admin → Settings → Advanced → Admin API Keys); the Admin API
     is available to Enterprise teams. Cursor aggregates hourly and revises the last day or two.
@@ -296,7 +226,8 @@ class CursorConnector(Connector):
     def fetch(
         self, config: dict[str, Any], start: dt.date, end: dt.date, ctx: FetchContext
     ) -> Iterator[FetchBatch]:
-        """One batch per window of at most 30 days: usage, activity and (first) the members."""
+        """One batch per window of at most 30 days: usage, activity, control totals and (first)
+        the members; then the current cycle's spend when the range reaches today."""
         with self._http(config, ctx) as http:
             members = _members(http.get_json(MEMBERS_PATH))
             known = {a.account_key for a in members}
@@ -305,80 +236,96 @@ class CursorConnector(Connector):
                 ctx.info(f"cursor: fetching {lo}..{hi}")
                 window = {"startDate": day_start_ms(lo), "endDate": day_end_ms(hi)}
                 usage = _WindowUsage()
+                events = PayloadReader(VENDOR, EVENTS_PATH)
                 for body in http.paginate_pages(
-                    EVENTS_PATH,
-                    window,
-                    page_size=EVENTS_PAGE_SIZE,
-                    has_next=_has_next(EVENTS_PATH),
+                    EVENTS_PATH, window, page_size=EVENTS_PAGE_SIZE, has_next=_has_next(EVENTS_PATH)
                 ):
-                    for index, event in enumerate(_list(body, "usageEvents", EVENTS_PATH)):
-                        usage.add(event, index, lo, hi)
+                    for event in events.body(body).list("usageEvents"):
+                        usage.add(event, lo, hi)
                 if usage.outside:
                     ctx.info(
                         f"cursor: ignored {usage.outside} usage event(s) dated outside {lo}..{hi}"
                     )
                 activity: list[ActivityRecord] = []
+                daily = PayloadReader(VENDOR, DAILY_PATH)
                 for body in http.paginate_pages(
-                    DAILY_PATH,
-                    window,
-                    page_size=DAILY_PAGE_SIZE,
-                    has_next=_has_next(DAILY_PATH),
+                    DAILY_PATH, window, page_size=DAILY_PAGE_SIZE, has_next=_has_next(DAILY_PATH)
                 ):
-                    for index, row in enumerate(_list(body, "data", DAILY_PATH)):
-                        activity.extend(_activity(row, index, lo, hi))
-                batch = FetchBatch(usage=usage.records(), activity=activity)
+                    for row in daily.body(body).list("data"):
+                        activity.extend(_activity(row, lo, hi))
+                batch = FetchBatch(
+                    usage=usage.records(),
+                    activity=activity,
+                    vendor_totals=[
+                        VendorTotal(d, usage.charged_by_day.get(d, 0)) for d in days(lo, hi)
+                    ],
+                )
                 if first:
                     batch.accounts.extend(members)
                     first = False
-                for account in usage.service_accounts:
-                    if account not in known:
-                        known.add(account)
-                        kind = "unattributed" if account == UNATTRIBUTED else "service_account"
-                        batch.accounts.append(
-                            Account(account_key=account, display_name=account, kind=kind)
-                        )
+                for account in sorted(usage.service_accounts - known):
+                    known.add(account)
+                    kind = "unattributed" if account == UNATTRIBUTED else "service_account"
+                    batch.accounts.append(Account(account, display_name=account, kind=kind))
                 yield batch
                 # Release this window before fetching the next: one window in memory at a time.
                 del batch, usage, activity
+            if start <= ctx.today <= end:
+                yield FetchBatch(reconciliation=_cycle_spend(http, ctx.today))
 
 
 def _members(body: Any) -> list[Account]:
     """Members as accounts keyed by email. Older API versions returned a bare array."""
-    rows = body if isinstance(body, list) else _list(body, "teamMembers", MEMBERS_PATH)
+    read = PayloadReader(VENDOR, MEMBERS_PATH)
+    root = read.body(body)
+    rows = root.list() if isinstance(body, list) else root.list("teamMembers")
     accounts = []
-    for index, row in enumerate(rows):
-        where = f"teamMembers[{index}]"
-        email = _text(_field(row, "email", MEMBERS_PATH, where), MEMBERS_PATH, f"{where}.email")
-        name = row.get("name")
-        if name is not None and not isinstance(name, str):
-            raise SchemaError(VENDOR, MEMBERS_PATH, f"{where}.name", "is not a string")
-        accounts.append(Account(account_key=email, display_name=name or None, email=email))
+    for row in rows:
+        email = row.text("email")
+        accounts.append(Account(account_key=email, display_name=row.opt_text("name"), email=email))
     return accounts
 
 
-def _activity(row: Any, index: int, start: dt.date, end: dt.date) -> list[ActivityRecord]:
+def _activity(row: Node, start: dt.date, end: dt.date) -> list[ActivityRecord]:
     """One daily-usage row → activity records for its non-zero counts (keyed by email)."""
-    where = f"data[{index}]"
-    email = _text(_field(row, "email", DAILY_PATH, where), DAILY_PATH, f"{where}.email")
-    raw_day = _field(row, "day", DAILY_PATH, where)
-    try:
-        day = dt.date.fromisoformat(raw_day) if isinstance(raw_day, str) else None
-    except ValueError:
-        day = None
-    if day is None:
-        raise SchemaError(VENDOR, DAILY_PATH, f"{where}.day", "is not a YYYY-MM-DD date")
+    email = row.text("email")
+    day = row.day("day", formats=())
     if not start <= day <= end:
         return []
     records = []
-    active = row.get("isActive")
-    if active is not None and not isinstance(active, bool):
-        raise SchemaError(VENDOR, DAILY_PATH, f"{where}.isActive", "is not a boolean")
-    if active:
+    if row.opt_boolean("isActive"):
         records.append(ActivityRecord(day=day, account_key=email, metric="active_days", value=1))
     for name, metric in ACTIVITY_METRICS.items():
-        if name not in row and name in OPTIONAL_ACTIVITY:
+        if name in OPTIONAL_ACTIVITY and not row.has(name):
             continue
-        value = _count(_field(row, name, DAILY_PATH, where), DAILY_PATH, f"{where}.{name}")
+        value = row.count(name)
         if value:
             records.append(ActivityRecord(day=day, account_key=email, metric=metric, value=value))
     return records
+
+
+def _cycle_spend(http: VendorHttp, today: dt.date) -> list[ReconciliationTotal]:
+    """Each member's on-demand spend this billing cycle (``spendCents``), cycle start..today."""
+    read = PayloadReader(VENDOR, SPEND_PATH)
+    totals = []
+    pages = 0
+
+    def has_next(body: Any) -> bool:  # the body says how many pages there are, not which one
+        return read.body(body).count("totalPages") > pages
+
+    for body in http.paginate_pages(SPEND_PATH, {}, page_size=SPEND_PAGE_SIZE, has_next=has_next):
+        pages += 1
+        page = read.body(body)
+        cycle_start = page.epoch_ms_day("subscriptionCycleStart")
+        for row in page.list("teamMemberSpend"):
+            totals.append(
+                ReconciliationTotal(
+                    name="cycle spend (/teams/spend)",
+                    period_start=cycle_start,
+                    period_end=today,
+                    billed_cost_micros=row.money("spendCents", unit="cents"),
+                    account_key=row.text("email"),
+                    tolerance_micros=SPEND_TOLERANCE_MICROS,
+                )
+            )
+    return totals

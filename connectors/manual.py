@@ -1,67 +1,53 @@
 """Manual entry: spend an admin types in (a seat invoice, a one-off purchase, a credit).
 
-The warehouse keeps the entries; the pipeline hands them to this connector as config
-(``{"entries": [...]}``, built by ``warehouse.manual_entries.connector_config``), and the
-connector splits each entry's period into daily records whose sum equals the entry to the cent.
+A connector like any other, whose input is admin data instead of a vendor API: it declares
+``config_source = "admin_input"`` (``admin_input = "manual_entries"``: the warehouse builds
+its config from the tenant's entries, ``warehouse.manual_entries.connector_config``) and
+``schedule = WATCH_INPUT`` (the pipeline's input sensor re-syncs when an entry is added,
+edited or deleted). Each entry's period is split into daily records whose sum equals the entry
+to the cent; every record carries who entered (and last edited) it in its tags.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
 from connectors.contract import (
+    UNATTRIBUTED,
     Account,
     CheckResult,
     Connector,
     FetchBatch,
     FetchContext,
     UsageRecord,
+    VendorTotal,
 )
+from connectors.dates import days
+from connectors.money import split_over_days
+from connectors.payload import Node, PayloadReader
+from connectors.schedule import WATCH_INPUT
 
-CENT_MICROS = 10_000
-
-
-def split_evenly(amount_micros: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
-    """Split an amount over the inclusive days start..end in whole cents, exactly.
-
-    Leftover cents go one each to the first days; sub-cent micros (rare) to the last day.
-    The parts always sum to ``amount_micros``.
-    """
-    if end < start:
-        raise ValueError(f"period ends ({end}) before it starts ({start})")
-    days = (end - start).days + 1
-    sign = -1 if amount_micros < 0 else 1
-    cents, sub_cent = divmod(abs(amount_micros), CENT_MICROS)
-    per_day, extra = divmod(cents, days)
-    parts = []
-    for i in range(days):
-        micros = (per_day + (1 if i < extra else 0)) * CENT_MICROS
-        if i == days - 1:
-            micros += sub_cent
-        parts.append((start + dt.timedelta(days=i), sign * micros))
-    return parts
+ENTRIES = "manual entries"
+CATEGORIES = ("Purchase", "Usage", "Credit", "Adjustment", "Tax")
 
 
-def split_count(total: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
-    """Split a whole count (tokens) over the inclusive days start..end; the parts sum to it.
-
-    The remainder goes one each to the first days.
-    """
-    if end < start:
-        raise ValueError(f"period ends ({end}) before it starts ({start})")
-    days = (end - start).days + 1
-    per_day, extra = divmod(total, days)
-    return [(start + dt.timedelta(days=i), per_day + (1 if i < extra else 0)) for i in range(days)]
+def _tags(entry: Node) -> dict[str, str]:
+    tags = {"entry_id": str(entry.integer("id")), "entered_by": entry.text("created_by")}
+    edited_by = entry.opt_text("updated_by")
+    if edited_by:
+        tags["edited_by"] = edited_by
+    description = entry.opt_text("description")
+    if description:
+        tags["description"] = description
+    return tags
 
 
 class ManualConnector(Connector):
-    """Spend entered by hand. Source type ``manual``; no credentials.
-
-    An entry's optional token count is split over its days like its amount and booked as
-    input tokens (a hand-typed total does not say which kind); NULL when not given.
-    """
+    """Spend entered by hand, attributed to the member it is for (or unattributed) and tagged
+    with who entered it. Source type ``manual``, confidence medium, no credentials."""
 
     name = "manual"
     provider = "Manual entry"
@@ -69,49 +55,67 @@ class ManualConnector(Connector):
     source_type = "manual"
     default_confidence = "medium"
     credential_fields = ()
+    config_source = "admin_input"
+    admin_input = "manual_entries"
+    schedule = WATCH_INPUT
+    future_days = 400  # a monthly invoice entered on the 1st covers the days ahead
     revision_window_days = 0
     max_window_days = 3660
 
     def check(self, config: dict[str, Any]) -> CheckResult:
         return CheckResult(True, "manual entries need no credentials")
 
+    def _entries(self, config: dict[str, Any]) -> list[Node]:
+        return PayloadReader(self.name, ENTRIES).body(config).list("entries")
+
+    def input_span(self, config: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
+        entries = self._entries(config)
+        if not entries:
+            return None
+        return (
+            min(e.day("period_start") for e in entries),
+            max(e.day("period_end") for e in entries),
+        )
+
     def fetch(
         self, config: dict[str, Any], start: dt.date, end: dt.date, ctx: FetchContext
     ) -> Iterator[FetchBatch]:
         batch = FetchBatch()
-        seen_accounts: dict[str, Account] = {}
-        for entry in config.get("entries", []):
-            e_start = dt.date.fromisoformat(str(entry["period_start"]))
-            e_end = dt.date.fromisoformat(str(entry["period_end"]))
+        accounts: dict[str, Account] = {}
+        totals: dict[dt.date, int] = defaultdict(int)
+        for entry in self._entries(config):
+            e_start, e_end = entry.day("period_start"), entry.day("period_end")
             if e_end < start or e_start > end:
                 continue
-            account_key = entry.get("account_key") or "unattributed"
-            seen_accounts.setdefault(
+            account_key = entry.opt_text("account_key") or UNATTRIBUTED
+            accounts.setdefault(
                 account_key,
                 Account(
                     account_key,
-                    display_name=entry.get("account_name") or "Unattributed",
-                    kind="member" if account_key != "unattributed" else "unattributed",
+                    display_name=entry.opt_text("account_name") or "Unattributed",
+                    kind="member" if account_key != UNATTRIBUTED else "unattributed",
                 ),
             )
-            tokens = entry.get("tokens")
-            token_parts = (
-                dict(split_count(int(tokens), e_start, e_end)) if tokens is not None else {}
-            )
-            for day, micros in split_evenly(int(entry["amount_micros"]), e_start, e_end):
-                if start <= day <= end:
-                    batch.usage.append(
-                        UsageRecord(
-                            day=day,
-                            account_key=account_key,
-                            provider=entry.get("provider"),
-                            service=entry["service"],
-                            sku=f"manual-entry-{entry['id']}",
-                            billed_cost_micros=micros,
-                            input_tokens=token_parts.get(day),
-                            charge_category=entry.get("charge_category", "Purchase"),
-                            confidence="medium",
-                        )
+            tags = _tags(entry)
+            category = entry.one_of("charge_category", CATEGORIES)
+            for day, micros in split_over_days(entry.integer("amount_micros"), e_start, e_end):
+                if not start <= day <= end:
+                    continue
+                totals[day] += micros
+                batch.usage.append(
+                    UsageRecord(
+                        day=day,
+                        account_key=account_key,
+                        provider=entry.text("provider"),
+                        service=entry.text("service"),
+                        sku=f"manual-entry-{tags['entry_id']}",
+                        billed_cost_micros=micros,
+                        charge_category=category,
+                        confidence=self.default_confidence,
+                        tags=tags,
                     )
-        batch.accounts.extend(seen_accounts.values())
+                )
+        batch.accounts.extend(accounts.values())
+        # The admin's own figures are the control total: every day of the range, zero included.
+        batch.vendor_totals.extend(VendorTotal(day, totals.get(day, 0)) for day in days(start, end))
         yield batch

@@ -1,92 +1,73 @@
-"""Asset checks on every ingest asset: the facts a source wrote are sound.
+"""Asset checks on every ingest asset, scoped to the partitions (and tenant) of the run.
 
 - unique record keys per tenant (one row per account, day, SKU, category, basis);
 - no negative cost on a ``Usage`` row (credits and adjustments carry their own category);
-- the accuracy invariant, in its simple form: estimated rows never carry billed cost (an
-  estimate is shown beside the bill, never added to it), and where a connector reports the
-  vendor's billed total for a day (activity metric ``x_billed_total_micros`` on the account
-  ``x_vendor_total``), that day's billed facts sum to it exactly.
+- the accuracy invariant, per day of the run (``warehouse.reconciliation``): people plus
+  ``unattributed`` equal the vendor's control total to the micro-dollar, estimates carry no
+  billed cost, amounts per unit are plausible (the unit guard against cents read as dollars),
+  and the vendor's independent period totals agree once their period is synced. A source that
+  reports no control total gets a warning, not a pass.
+
+A check run on its own (no partition range in the run) judges the days the latest run wrote.
 """
 
-from decimal import Decimal
+from __future__ import annotations
+
+import datetime as dt
 
 import dagster as dg
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
 from sqlalchemy import func, select
 
-from connectors.contract import BILLED_TOTAL_METRIC, VENDOR_TOTAL_ACCOUNT, Connector
-from pipelines.ingest import ingest_key
+from connectors.contract import Connector
+from pipelines.ingest import TENANT_TAG, ingest_key
 from pipelines.resources import WarehouseResource
-from warehouse.models import ActivityFact, UsageFact
+from warehouse import tenants
+from warehouse.models import UsageFact
+from warehouse.reconciliation import accuracy_report, latest_run_span
 
-BILLED_TOTAL_ACCOUNT = VENDOR_TOTAL_ACCOUNT
-SAMPLE = 5
-
-
-def duplicate_record_keys(conn, source: str) -> list[tuple]:
-    return conn.execute(
-        select(UsageFact.tenant_id, UsageFact.record_key, func.count())
-        .where(UsageFact.source == source)
-        .group_by(UsageFact.tenant_id, UsageFact.record_key)
-        .having(func.count() > 1)
-        .limit(SAMPLE)
-    ).all()
+SAMPLE = 20
 
 
-def negative_usage_rows(conn, source: str) -> int:
-    return conn.execute(
-        select(func.count())
-        .select_from(UsageFact)
-        .where(
-            UsageFact.source == source,
-            UsageFact.charge_category == "Usage",
-            UsageFact.billed_cost_micros < 0,
-        )
-    ).scalar_one()
+def run_scope(context, engine, source: str) -> tuple[dt.date, dt.date, list[int] | None] | None:
+    """(first day, last day, tenant ids or None for all) the run covered, from its tags."""
+    tags = context.run.tags
+    if ASSET_PARTITION_RANGE_START_TAG in tags:
+        first = dt.date.fromisoformat(tags[ASSET_PARTITION_RANGE_START_TAG])
+        last = dt.date.fromisoformat(tags[ASSET_PARTITION_RANGE_END_TAG])
+    elif PARTITION_NAME_TAG in tags:
+        first = last = dt.date.fromisoformat(tags[PARTITION_NAME_TAG])
+    else:
+        span = latest_run_span(engine, source)
+        if span is None:
+            return None
+        first, last = span
+    tenant_ids = None
+    if tags.get(TENANT_TAG):
+        tenant_ids = [tenants.get_tenant(engine, tags[TENANT_TAG]).id]
+    return first, last, tenant_ids
 
 
-def accuracy_violations(conn, source: str) -> list[str]:
-    """Human-readable violations of the accuracy invariant (at most SAMPLE of each kind)."""
-    problems: list[str] = []
-    estimated_billed = conn.execute(
-        select(func.count())
-        .select_from(UsageFact)
-        .where(
-            UsageFact.source == source,
-            UsageFact.cost_basis == "estimated",
-            UsageFact.billed_cost_micros != 0,
-        )
-    ).scalar_one()
-    if estimated_billed:
-        problems.append(f"{estimated_billed} estimated row(s) carry billed cost")
-    totals = conn.execute(
-        select(ActivityFact.tenant_id, ActivityFact.day, ActivityFact.value).where(
-            ActivityFact.source == source,
-            ActivityFact.metric == BILLED_TOTAL_METRIC,
-            ActivityFact.account_key == BILLED_TOTAL_ACCOUNT,
-        )
-    ).all()
-    if not totals:
-        return problems
-    billed = {
-        (row.tenant_id, row.day): int(row.total or 0)
-        for row in conn.execute(
-            select(
-                UsageFact.tenant_id,
-                UsageFact.charge_period_start.label("day"),
-                func.sum(UsageFact.billed_cost_micros).label("total"),
-            )
-            .where(UsageFact.source == source, UsageFact.cost_basis == "billed")
-            .group_by(UsageFact.tenant_id, UsageFact.charge_period_start)
-        )
-    }
-    for row in totals:
-        expected = int(Decimal(row.value))
-        got = billed.get((row.tenant_id, row.day), 0)
-        if got != expected and len(problems) < SAMPLE:
-            problems.append(
-                f"tenant {row.tenant_id} {row.day}: facts sum to {got} micros, bill says {expected}"
-            )
-    return problems
+def _in_scope(source: str, scope) -> list:
+    first, last, tenant_ids = scope
+    where = [
+        UsageFact.source == source,
+        UsageFact.charge_period_start >= first,
+        UsageFact.charge_period_start <= last,
+    ]
+    if tenant_ids is not None:
+        where.append(UsageFact.tenant_id.in_(tenant_ids))
+    return where
+
+
+def _nothing_to_check() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=True, metadata={"days_checked": 0, "note": "no facts written yet"}
+    )
 
 
 def build_ingest_checks(connector: type[Connector]) -> list[dg.AssetChecksDefinition]:
@@ -94,30 +75,90 @@ def build_ingest_checks(connector: type[Connector]) -> list[dg.AssetChecksDefini
     key = ingest_key(source)
 
     @dg.asset_check(asset=key, name="unique_record_keys", description="One row per record key.")
-    def unique_record_keys(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def unique_record_keys(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        scope = run_scope(context, warehouse.engine, source)
+        if scope is None:
+            return _nothing_to_check()
         with warehouse.engine.connect() as conn:
-            dupes = duplicate_record_keys(conn, source)
+            dupes = conn.execute(
+                select(UsageFact.tenant_id, UsageFact.record_key, func.count())
+                .where(*_in_scope(source, scope))
+                .group_by(UsageFact.tenant_id, UsageFact.record_key)
+                .having(func.count() > 1)
+                .limit(SAMPLE)
+            ).all()
         return dg.AssetCheckResult(
             passed=not dupes,
             metadata={"duplicates": dg.MetadataValue.json([list(map(str, d)) for d in dupes])},
         )
 
     @dg.asset_check(asset=key, name="no_negative_usage_cost", description="Usage never costs < 0.")
-    def no_negative_usage_cost(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def no_negative_usage_cost(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        scope = run_scope(context, warehouse.engine, source)
+        if scope is None:
+            return _nothing_to_check()
         with warehouse.engine.connect() as conn:
-            count = negative_usage_rows(conn, source)
+            count = conn.execute(
+                select(func.count())
+                .select_from(UsageFact)
+                .where(
+                    *_in_scope(source, scope),
+                    UsageFact.charge_category == "Usage",
+                    UsageFact.billed_cost_micros < 0,
+                )
+            ).scalar_one()
         return dg.AssetCheckResult(passed=count == 0, metadata={"negative_rows": count})
 
     @dg.asset_check(
         asset=key,
         name="accuracy_invariant",
-        description="Billed facts match the vendor's billed total; estimates carry no billed cost.",
+        description=(
+            "Per day of the run: people + unattributed = the vendor's control total to the cent; "
+            "estimates carry no billed cost; amounts per unit are plausible; the vendor's "
+            "independent period totals agree."
+        ),
     )
-    def accuracy_invariant(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with warehouse.engine.connect() as conn:
-            problems = accuracy_violations(conn, source)
-        return dg.AssetCheckResult(
-            passed=not problems, metadata={"problems": dg.MetadataValue.json(problems)}
+    def accuracy_invariant(
+        context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> dg.AssetCheckResult:
+        scope = run_scope(context, warehouse.engine, source)
+        if scope is None:
+            return _nothing_to_check()
+        first, last, tenant_ids = scope
+        report = accuracy_report(
+            warehouse.engine,
+            source,
+            first,
+            last,
+            tenant_ids=tenant_ids,
+            unit_prices=connector.unit_prices,
         )
+        metadata = {
+            "range": f"{first}..{last}",
+            "days_checked": len(report.days),
+            "days": dg.MetadataValue.json(report.days[:400]),
+            "problems": dg.MetadataValue.json(report.problems[:SAMPLE]),
+            "warnings": dg.MetadataValue.json(report.warnings[:SAMPLE]),
+            "reconciled": dg.MetadataValue.json(report.reconciled[:SAMPLE]),
+            "reconciliation_pending": dg.MetadataValue.json(report.pending[:SAMPLE]),
+        }
+        if report.problems:
+            return dg.AssetCheckResult(
+                passed=False,
+                metadata=metadata,
+                description=f"{len(report.problems)} problem(s): {report.problems[0]}",
+            )
+        if report.warnings:
+            return dg.AssetCheckResult(
+                passed=False,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata=metadata,
+                description=report.warnings[0],
+            )
+        return dg.AssetCheckResult(passed=True, metadata=metadata)
 
     return [unique_record_keys, no_negative_usage_cost, accuracy_invariant]

@@ -13,7 +13,7 @@ from pipelines.ingest import build_ingest_asset, ingest_key
 from pipelines.marts import build_mart_assets, mart_automation_sensor
 from pipelines.resources import WarehouseResource
 from pipelines.schedules import build_schedules
-from pipelines.sensors import build_manual_entries_sensor
+from pipelines.sensors import build_input_sensor
 from pipelines.suggestions.assets import suggestion_definitions
 
 
@@ -21,15 +21,16 @@ def build_definitions(connectors: Mapping[str, type[Connector]]) -> dg.Definitio
     ingest = {name: build_ingest_asset(cls) for name, cls in sorted(connectors.items())}
     marts = build_mart_assets([ingest_key(name) for name in ingest])
     checks = [c for cls in connectors.values() for c in build_ingest_checks(cls)]
+    # Each connector's declared schedule: clocks for APIs, an input sensor for data at rest.
     schedules = [
-        s
-        for name, cls in sorted(connectors.items())
-        if cls.source_type != "manual"
-        for s in build_schedules(cls, ingest[name])
+        s for name, cls in sorted(connectors.items()) for s in build_schedules(cls, ingest[name])
     ]
     sensors = [mart_automation_sensor()]
-    if "manual" in ingest:
-        sensors.append(build_manual_entries_sensor(ingest["manual"]))
+    sensors += [
+        build_input_sensor(cls, ingest[name])
+        for name, cls in sorted(connectors.items())
+        if cls.schedule.watch_input
+    ]
     core = dg.Definitions(
         assets=[*ingest.values(), *marts],
         asset_checks=checks,

@@ -2,10 +2,12 @@
 
 A run covers a partition range in one go (``BackfillPolicy.single_run()``): the connector is
 asked once for the whole range and windows its own requests, so a 90-day backfill is one run.
-Each tenant that configured the connector (every tenant, for manual entries) is fetched and
-written separately: its partition is replaced in one transaction and its sync status recorded.
-One tenant failing never stops the others; the asset fails at the end, naming the vendor and
-the (redacted) reasons. Config values are handed to the connector and never logged.
+Which tenants a run covers and what config each gets come from the connector's declaration
+(``config_source``, read by ``warehouse.connector_inputs``); its partitions reach
+``future_days`` past today. Each tenant is fetched and written separately: its partition is
+replaced in one transaction and its sync status recorded. One tenant failing never stops the
+others; the asset fails at the end, naming the vendor and the (redacted) reasons. Config
+values are handed to the connector and never logged.
 """
 
 import datetime as dt
@@ -21,16 +23,14 @@ from dagster._core.storage.tags import (
 from connectors.contract import Connector, ConnectorError, FetchContext
 from connectors.http import redact
 from pipelines.resources import WarehouseResource
-from warehouse import credentials, manual_entries, sync_status, tenants
+from warehouse import sync_status
+from warehouse.connector_inputs import config_for, tenants_for
 from warehouse.facts import replace_partition
 from warehouse.tenants import TenantRef
 
 PARTITIONS_START = "2025-01-01"
-# end_offset=1: today's (still growing) partition exists, so the hourly refresh can re-read it.
-DAILY = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, end_offset=1)
-# Manual entries may cover days ahead (a monthly seat invoice): their partitions reach a year on.
-DAILY_AHEAD = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, end_offset=400)
 TENANT_TAG = "aispend/tenant"  # restricts a run to one tenant (slug)
+_PARTITIONS: dict[int, dg.DailyPartitionsDefinition] = {}
 GROUP = "ingest"
 
 
@@ -43,27 +43,19 @@ def range_tags(start: dt.date, end: dt.date) -> dict[str, str]:
 
 
 def partitions_for(connector: type[Connector]) -> dg.DailyPartitionsDefinition:
-    return DAILY_AHEAD if connector.source_type == "manual" else DAILY
+    """Daily partitions from 2025-01-01 to today (``end_offset=1``: today's still growing
+    partition exists, so the hourly refresh can re-read it), plus ``future_days`` ahead for
+    sources whose input covers days to come (a monthly invoice entered on the 1st)."""
+    offset = 1 + max(0, int(connector.future_days))
+    if offset not in _PARTITIONS:
+        _PARTITIONS[offset] = dg.DailyPartitionsDefinition(
+            start_date=PARTITIONS_START, end_offset=offset
+        )
+    return _PARTITIONS[offset]
 
 
 def ingest_key(source: str) -> dg.AssetKey:
     return dg.AssetKey(f"ingest_{source}")
-
-
-def tenants_for(engine, connector: type[Connector], only: str | None = None) -> list[TenantRef]:
-    """The tenants a sync of ``connector`` covers: those that configured it (all, for manual)."""
-    if connector.source_type == "manual":
-        found = tenants.list_tenants(engine)
-    else:
-        found = credentials.configured_tenants(engine, connector.name)
-    return [t for t in found if only is None or t.slug == only]
-
-
-def config_for(engine, keys, connector: type[Connector], tenant: TenantRef) -> dict:
-    """What the connector's fetch() takes for this tenant. System use only: never log it."""
-    if connector.source_type == "manual":
-        return manual_entries.connector_config(engine, tenant)
-    return credentials.connector_config(engine, keys, tenant, connector.name)
 
 
 def _reason(exc: Exception, secrets: list[str]) -> str:

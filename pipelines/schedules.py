@@ -1,7 +1,7 @@
-"""Schedules: an hourly refresh of today and yesterday, and a daily sweep over each connector's
-revision window (vendors revise recent days late). Both run by default.
-
-Manual entries have no schedule: the manual-entries sensor re-syncs them when an admin edits.
+"""Schedules, as each connector declares them (``Connector.schedule``, a ``SyncSchedule``):
+a refresh of today and yesterday (``refresh_cron``) and a sweep over the connector's revision
+window (``sweep_cron``; vendors revise recent days late). Both run by default. A connector that
+declares neither (admin input) gets no schedule; its input sensor re-syncs it on change.
 """
 
 import datetime as dt
@@ -10,9 +10,6 @@ import dagster as dg
 
 from connectors.contract import Connector
 from pipelines.ingest import PARTITIONS_START, range_tags
-
-HOURLY_CRON = "7 * * * *"
-SWEEP_CRON = "30 3 * * *"
 
 
 def _clamp(start: dt.date) -> dt.date:
@@ -32,28 +29,44 @@ def sweep_range(now: dt.datetime, revision_window_days: int) -> tuple[dt.date, d
 def build_schedules(
     connector: type[Connector], asset: dg.AssetsDefinition
 ) -> list[dg.ScheduleDefinition]:
-    name = connector.name
+    plan = connector.schedule
+    schedules: list[dg.ScheduleDefinition] = []
+    if plan.refresh_cron:
+        schedules.append(_refresh_schedule(connector, asset, plan.refresh_cron))
+    if plan.sweep_cron:
+        schedules.append(_sweep_schedule(connector, asset, plan.sweep_cron))
+    return schedules
 
+
+def _refresh_schedule(
+    connector: type[Connector], asset: dg.AssetsDefinition, cron: str
+) -> dg.ScheduleDefinition:
     @dg.schedule(
-        name=f"refresh_{name}",
-        cron_schedule=HOURLY_CRON,
+        name=f"refresh_{connector.name}",
+        cron_schedule=cron,
         target=asset,
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        description=f"Hourly: re-read today and yesterday from {connector.provider}.",
+        description=f"Re-read today and yesterday from {connector.provider}.",
     )
     def _refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         start, end = refresh_range(context.scheduled_execution_time)
         return dg.RunRequest(tags=range_tags(start, end))
 
+    return _refresh
+
+
+def _sweep_schedule(
+    connector: type[Connector], asset: dg.AssetsDefinition, cron: str
+) -> dg.ScheduleDefinition:
     @dg.schedule(
-        name=f"sweep_{name}",
-        cron_schedule=SWEEP_CRON,
+        name=f"sweep_{connector.name}",
+        cron_schedule=cron,
         target=asset,
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description=(
-            f"Daily: re-read the last {connector.revision_window_days} day(s) "
+            f"Re-read the last {connector.revision_window_days} day(s) "
             f"{connector.provider} may still revise."
         ),
     )
@@ -61,4 +74,4 @@ def build_schedules(
         start, end = sweep_range(context.scheduled_execution_time, connector.revision_window_days)
         return dg.RunRequest(tags=range_tags(start, end))
 
-    return [_refresh, _sweep]
+    return _sweep

@@ -1,86 +1,96 @@
-"""The manual-entries sensor: an admin's edit reaches the marts within a minute.
+"""Input sensors: a change to a connector's input at rest reaches the marts within a minute.
 
-It fingerprints ``manual_entries`` (count, newest created/updated time, sum of amounts) and,
-when the fingerprint changes, requests a run of ``ingest_manual`` over every day an entry
-covers or a manual fact still sits on (so a deleted entry's facts are removed too). The marts
-follow through their automation conditions.
+Built for every connector whose schedule says ``watch_input`` (admin input such as manual
+entries, a folder of report files). Every tick, for each tenant the connector covers, it asks
+the connector for a fingerprint of that tenant's input (``Connector.input_fingerprint``); when
+it changed, it requests a run of that tenant over the days the input covers
+(``Connector.input_span``) plus every day the source already has facts on, so an edit or a
+deletion replaces or removes the old facts too. A file connector overrides ``input_span`` to
+say which days its files cover (otherwise only its daily sweep picks new files up). The marts follow through their automation.
+The sensor never asks which connector it is watching.
 """
 
+from __future__ import annotations
+
 import datetime as dt
-import hashlib
+import json
 
 import dagster as dg
-from sqlalchemy import func, select
 
-from pipelines.ingest import DAILY_AHEAD, PARTITIONS_START, ingest_key, range_tags
+from connectors.contract import Connector, ConnectorError
+from pipelines.ingest import (
+    PARTITIONS_START,
+    TENANT_TAG,
+    ingest_key,
+    partitions_for,
+    range_tags,
+)
 from pipelines.resources import WarehouseResource
-from warehouse.manual_entries import SOURCE as MANUAL_SOURCE
-from warehouse.models import ManualEntry, UsageFact
+from warehouse.connector_inputs import config_for, tenants_for
+from warehouse.facts import fact_span
 
 INTERVAL_SECONDS = 30
 
 
-def manual_fingerprint(conn) -> str:
-    row = conn.execute(
-        select(
-            func.count(),
-            func.max(ManualEntry.created_at),
-            func.max(ManualEntry.updated_at),
-            func.sum(ManualEntry.amount_micros),
-            func.min(ManualEntry.period_start),
-            func.max(ManualEntry.period_end),
-        )
-    ).one()
-    return hashlib.sha256(repr(tuple(str(v) for v in row)).encode()).hexdigest()[:24]
-
-
-def _as_date(value) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
-def manual_span(conn) -> tuple[dt.date, dt.date] | None:
-    """The days covered by any manual entry or any manual fact, or None when there are none."""
-    entries = conn.execute(
-        select(func.min(ManualEntry.period_start), func.max(ManualEntry.period_end))
-    ).one()
-    facts = conn.execute(
-        select(
-            func.min(UsageFact.charge_period_start), func.max(UsageFact.charge_period_start)
-        ).where(UsageFact.source == MANUAL_SOURCE)
-    ).one()
-    starts = [d for d in (_as_date(entries[0]), _as_date(facts[0])) if d is not None]
-    ends = [d for d in (_as_date(entries[1]), _as_date(facts[1])) if d is not None]
-    if not starts:
+def sync_span(
+    connector: type[Connector],
+    input_span: tuple[dt.date, dt.date] | None,
+    facts: tuple[dt.date, dt.date] | None,
+) -> tuple[dt.date, dt.date] | None:
+    """The days to re-sync: the input's span and the existing facts' span, clipped to the
+    connector's partitions; None when there is neither input nor facts (nothing to do)."""
+    spans = [s for s in (input_span, facts) if s is not None]
+    if not spans:
         return None
-    first = dt.date.fromisoformat(PARTITIONS_START)
-    last = dt.date.fromisoformat(DAILY_AHEAD.get_last_partition_key())
-    return max(min(starts), first), min(max(ends), last)
+    partitions = partitions_for(connector)
+    first = max(min(s[0] for s in spans), dt.date.fromisoformat(PARTITIONS_START))
+    last = min(max(s[1] for s in spans), dt.date.fromisoformat(partitions.get_last_partition_key()))
+    return (first, last) if first <= last else None
 
 
-def build_manual_entries_sensor(asset: dg.AssetsDefinition) -> dg.SensorDefinition:
+def build_input_sensor(
+    connector: type[Connector], asset: dg.AssetsDefinition
+) -> dg.SensorDefinition:
+    name = connector.name
+
     @dg.sensor(
-        name="manual_entries_changed",
+        name=f"{name}_input_changed",
         target=asset,
         minimum_interval_seconds=INTERVAL_SECONDS,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Re-syncs manual entries when an admin adds, edits or deletes one.",
+        description=f"Re-syncs {connector.provider} when its input changes (added, edited, removed).",
     )
     def _sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
-        with warehouse.engine.connect() as conn:
-            fingerprint = manual_fingerprint(conn)
-            if fingerprint == context.cursor:
-                return dg.SkipReason("manual entries unchanged")
-            span = manual_span(conn)
-        context.update_cursor(fingerprint)
-        if span is None:
-            return dg.SkipReason("no manual entries and no manual facts")
-        start, end = span
-        return dg.RunRequest(
-            run_key=f"manual-{fingerprint}",
-            asset_selection=[ingest_key(MANUAL_SOURCE)],
-            tags=range_tags(start, end),
-        )
+        engine = warehouse.engine
+        keys = warehouse.settings.secret_keys
+        seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+        requests = []
+        for tenant in tenants_for(engine, connector):
+            config = config_for(engine, keys, connector, tenant)
+            instance = connector()
+            try:
+                fingerprint = instance.input_fingerprint(config) or ""
+                span = instance.input_span(config)
+            except ConnectorError as exc:
+                context.log.warning(f"{name}: tenant {tenant.slug}: {exc}")
+                continue
+            if seen.get(tenant.slug) == fingerprint:
+                continue
+            seen[tenant.slug] = fingerprint
+            days = sync_span(connector, span, fact_span(engine, tenant.id, name))
+            if days is None:
+                continue
+            start, end = days
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{name}-{tenant.slug}-{fingerprint}",
+                    asset_selection=[ingest_key(name)],
+                    tags={**range_tags(start, end), TENANT_TAG: tenant.slug},
+                )
+            )
+        context.update_cursor(json.dumps(seen, sort_keys=True))
+        if not requests:
+            return dg.SkipReason(f"{name}: input unchanged")
+        return requests
 
     return _sensor

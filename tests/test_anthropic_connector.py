@@ -9,25 +9,22 @@ allow, the unattributed remainder is explicit, and errors name the vendor but ne
 from __future__ import annotations
 
 import datetime as dt
-import random
 from collections import Counter, defaultdict
 
 import httpx
 import pytest
 
-from connectors.anthropic import (
+from connectors.anthropic import AnthropicConnector
+from connectors.anthropic.allocation import allocate_day
+from connectors.anthropic.payloads import (
     PATH_CLAUDE_CODE,
     PATH_COST,
     PATH_USAGE,
-    UNATTRIBUTED,
-    AnthropicConnector,
     CostLine,
-    Tokens,
-    allocate,
-    allocate_day,
-    parse_day,
+    UsageTokens,
 )
 from connectors.contract import (
+    UNATTRIBUTED,
     ConnectorError,
     CredentialError,
     FetchContext,
@@ -35,9 +32,11 @@ from connectors.contract import (
     UsageRecord,
 )
 from connectors.http import VendorHttp
+from connectors.payload import PayloadReader
 from connectors.simulator import Simulator
-from connectors.simulator.anthropic import claude_code_date_is_timestamp
+from connectors.simulator.anthropic import api_billed, claude_code_date_is_timestamp, uses_api_key
 from connectors.testing import ConnectorConformance
+from connectors.tokens import record_tokens
 
 START = dt.date(2026, 9, 1)
 
@@ -45,6 +44,12 @@ START = dt.date(2026, 9, 1)
 class TestAnthropicConformance(ConnectorConformance):
     connector = AnthropicConnector
     required_field = "uncached_input_tokens"
+    bypass = {
+        "test_reconciliation_totals_agree": (
+            "Anthropic publishes no independent total besides the cost report, which is "
+            "already the control total"
+        )
+    }
 
 
 def _ctx() -> FetchContext:
@@ -126,6 +131,35 @@ def test_claude_code_is_estimated_and_never_billed(sim):
     assert actors & names and actors & emails and actors <= names | emails
 
 
+def test_claude_code_tokens_are_counted_once_keyed_on_customer_type(sim):
+    """API-billed Claude Code (an API key *or* an OAuth user on API billing) is already in the
+    Messages usage report: its record keeps the estimate and the activity view of its tokens,
+    but not the token columns. Subscription usage is in no other report: its columns count."""
+    start, end = START, START + dt.timedelta(days=6)
+    usage, activity, _ = _fetch(sim, start, end)
+    by_member = {m.email: m for m in sim.team} | {m.api_key_name: m for m in sim.team}
+    code = [r for r in usage if r.service == "Claude Code"]
+    api_users = {
+        by_member[r.account_key].index % 4 for r in code if api_billed(by_member[r.account_key])
+    }
+    assert api_users == {1, 3}, "the simulator has API-billed user_actors and api_actors"
+    for r in code:
+        member = by_member[r.account_key]
+        if api_billed(member):
+            assert r.input_tokens is None and r.cache_read_tokens is None, r
+            assert uses_api_key(member) == (r.account_key == member.api_key_name)
+        else:
+            assert r.input_tokens and r.input_tokens > 0, r
+        assert r.list_cost_micros and r.list_cost_micros > 0  # the estimate stays
+    viewed = {(a.day, a.account_key) for a in activity if a.metric == "claude_code_input_tokens"}
+    assert viewed == {(r.day, r.account_key) for r in code}  # every actor keeps the token view
+    counted: dict[dt.date, int] = defaultdict(int)
+    for r in usage:
+        counted[r.day] += record_tokens(r)
+    for day in _days(start, end):
+        assert counted[day] == sim.expected_tokens("anthropic", day)
+
+
 def test_both_claude_code_date_forms_parse(sim):
     start, end = START, START + dt.timedelta(days=3)
     forms = {claude_code_date_is_timestamp(day) for day in _days(start, end)}
@@ -133,11 +167,15 @@ def test_both_claude_code_date_forms_parse(sim):
     _, activity, _ = _fetch(sim, start, end)
     days_seen = {a.day for a in activity}
     assert days_seen == set(_days(start, end))
-    assert parse_day("2025-09-08", PATH_CLAUDE_CODE, "date") == dt.date(2025, 9, 8)
-    assert parse_day("2025-09-08T00:00:00Z", PATH_CLAUDE_CODE, "date") == dt.date(2025, 9, 8)
-    assert parse_day("2025-09-08T23:30:00-02:00", PATH_CLAUDE_CODE, "date") == dt.date(2025, 9, 9)
-    with pytest.raises(SchemaError, match="anthropic"):
-        parse_day("08/09/2025", PATH_CLAUDE_CODE, "date")
+
+    def parse_day(text):
+        return PayloadReader("anthropic", PATH_CLAUDE_CODE).body({"date": text}).day("date")
+
+    assert parse_day("2025-09-08") == dt.date(2025, 9, 8)
+    assert parse_day("2025-09-08T00:00:00Z") == dt.date(2025, 9, 8)
+    assert parse_day("2025-09-08T23:30:00-02:00") == dt.date(2025, 9, 9)
+    with pytest.raises(SchemaError, match="anthropic at .*claude_code: field 'date'"):
+        parse_day("2025/09/08")
 
 
 def test_a_45_day_fetch_makes_the_fewest_report_requests(sim):
@@ -170,10 +208,12 @@ def test_unattributed_remainder_is_explicit_and_not_negative(sim):
     # Workbench usage (api_key_id null) keeps its tokens on the unattributed account.
     workbench = [r for r in rest if r.sku.startswith("claude-")]
     assert workbench and all(r.input_tokens and r.input_tokens > 0 for r in workbench)
-    # Keyed records carry the API key id and a list-price estimate next to the billed share.
+    # Keyed records carry the API key id, and their tokens as consumed quantity (the unit
+    # guard's input); list-price equivalents are the warehouse price table's job, not ours.
     keyed = [r for r in usage if r.service == "Claude API" and r.account_key != UNATTRIBUTED]
     assert keyed and all(r.account_key.startswith("apikey_") for r in keyed)
-    assert all(r.list_cost_micros is not None for r in keyed)
+    assert all(r.list_cost_micros is None for r in keyed)
+    assert all(r.consumed_unit == "tokens" and r.consumed_quantity > 0 for r in keyed)
     kinds = {a.account_key: a for a in accounts}
     assert kinds[UNATTRIBUTED].kind == "unattributed"
     member = sim.team[0]
@@ -181,30 +221,15 @@ def test_unattributed_remainder_is_explicit_and_not_negative(sim):
     assert kinds[member.api_key_id].display_name == member.api_key_name
 
 
-def test_allocation_is_exact_and_proportional():
-    rng = random.Random(3)
-    for _ in range(500):
-        weights = [rng.randint(0, 10**9) for _ in range(rng.randint(1, 12))]
-        if not any(weights):
-            weights[0] = 1
-        total = rng.randint(0, 10**10)
-        parts = allocate(total, weights)
-        assert sum(parts) == total
-        for part, w in zip(parts, weights, strict=True):
-            assert abs(part - total * w / sum(weights)) < 1 + 1e-6 * total
-    assert allocate(10, [1, 1, 1]) == [4, 3, 3]
-    assert allocate(-10, [1, 1, 1]) == [-4, -3, -3]
-
-
-def test_allocate_day_uses_token_types_prices_and_falls_back_to_tokens():
+def test_allocate_day_weights_by_token_type_else_by_total_tokens_never_by_price():
     day = dt.date(2026, 9, 1)
     sonnet, mystery = "claude-sonnet-4-5-20250929", "claude-mystery-9"
     usage = {
-        ("apikey_a", sonnet): Tokens(uncached_input=300, output=100),
-        ("apikey_b", sonnet): Tokens(uncached_input=100, output=300),
-        (None, sonnet): Tokens(uncached_input=100),  # Workbench
-        ("apikey_a", mystery): Tokens(uncached_input=1, output=2),
-        ("apikey_b", mystery): Tokens(uncached_input=3, output=4),
+        ("apikey_a", sonnet): UsageTokens(uncached_input=300, output=100),
+        ("apikey_b", sonnet): UsageTokens(uncached_input=100, output=300),
+        (None, sonnet): UsageTokens(uncached_input=100),  # Workbench
+        ("apikey_a", mystery): UsageTokens(uncached_input=1, output=2),
+        ("apikey_b", mystery): UsageTokens(uncached_input=3, output=4),
     }
 
     def line(micros, model=None, token_type=None, cost_type="tokens"):
@@ -213,7 +238,7 @@ def test_allocate_day_uses_token_types_prices_and_falls_back_to_tokens():
     costs = [
         line(500_001, sonnet, "uncached_input_tokens"),  # shared 3:1:1 by input tokens
         line(400_000, sonnet, "output_tokens"),  # 1:3, Workbench has no output
-        line(90_000, sonnet),  # no token type: by priced usage
+        line(90_000, sonnet),  # no token type: by total tokens (400:400:100)
         line(1_000, mystery),  # unknown model, no token type: by total tokens (3:7)
         line(7_777, "claude-opus-4-1-20250805", "output_tokens"),  # no usage: unattributed
         line(20_000, cost_type="web_search"),
@@ -221,15 +246,14 @@ def test_allocate_day_uses_token_types_prices_and_falls_back_to_tokens():
     records = {(r.account_key, r.sku): r for r in allocate_day(day, usage, costs)}
     assert sum(r.billed_cost_micros for r in records.values()) == sum(c.micros for c in costs)
     a, b = records[("apikey_a", sonnet)], records[("apikey_b", sonnet)]
-    # priced usage: a = 300*3 + 100*15 = 2400, b = 100*3 + 300*15 = 4800, workbench = 300
-    assert a.billed_cost_micros == 300_001 + 100_000 + 28_800
-    assert b.billed_cost_micros == 100_000 + 300_000 + 57_600
-    assert records[(UNATTRIBUTED, sonnet)].billed_cost_micros == 100_000 + 3_600
+    assert a.billed_cost_micros == 300_001 + 100_000 + 40_000
+    assert b.billed_cost_micros == 100_000 + 300_000 + 40_000
+    assert records[(UNATTRIBUTED, sonnet)].billed_cost_micros == 100_000 + 10_000
     assert records[(UNATTRIBUTED, sonnet)].input_tokens == 100
     assert records[("apikey_a", mystery)].billed_cost_micros == 300
     assert records[("apikey_b", mystery)].billed_cost_micros == 700
-    assert records[("apikey_a", mystery)].list_cost_micros is None  # no price known
-    assert a.list_cost_micros == 2400
+    assert all(r.list_cost_micros is None for r in records.values())  # no price table here
+    assert (a.consumed_quantity, a.consumed_unit) == (400, "tokens")
     assert records[(UNATTRIBUTED, "claude-opus-4-1-20250805")].billed_cost_micros == 7_777
     assert records[(UNATTRIBUTED, "web_search")].billed_cost_micros == 20_000
 

@@ -1,9 +1,11 @@
 """Writing facts: one (tenant, source, day range) partition replaced in one transaction.
 
-``replace_partition`` deletes the partition's usage and activity facts, streams the connector's
-batches in (chunked executemany, never the whole range in memory) and upserts the vendor
-accounts it saw. Anything raised while streaming rolls the whole write back, so a failed sync
-leaves the previous rows exactly as they were. Dialect-specific upserts live here.
+``replace_partition`` is the only way facts reach the warehouse. It deletes the partition's
+usage facts, activity facts and vendor control totals, streams the connector's batches in
+(chunked executemany, never the whole range in memory), then writes the control totals,
+upserts reconciliation totals and the vendor accounts it saw. Anything raised while streaming
+rolls the whole write back, so a failed sync leaves the previous rows exactly as they were.
+Dialect-specific upserts live here and in ``warehouse.vendor_totals``.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, delete, func, select
 
 from connectors.contract import Account, ActivityRecord, FetchBatch, UsageRecord
 from warehouse.models import ActivityFact, UsageFact, VendorAccount
+from warehouse.vendor_totals import TotalsBuffer, delete_billed_totals, upsert_insert
 
 CHUNK_ROWS = 1000
 
@@ -31,15 +33,6 @@ class WriteResult:
     @property
     def rows(self) -> int:
         return self.usage_rows + self.activity_rows
-
-
-def _upsert_insert(conn: Connection, table):
-    """The dialect's INSERT that knows ``ON CONFLICT`` (SQLite and PostgreSQL share the syntax)."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if conn.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"no upsert for dialect {conn.dialect.name!r}")
 
 
 class _PartitionWriter:
@@ -109,6 +102,7 @@ class _PartitionWriter:
                 "confidence": rec.confidence,
                 "source_type": self.source_type,
                 "ingestion_run_id": self.run_id,
+                "tags": dict(rec.tags) if rec.tags else None,
             }
         )
         self.accounts.setdefault(rec.account_key, None)
@@ -152,6 +146,7 @@ class _PartitionWriter:
                 ActivityFact.day <= self.end,
             )
         )
+        delete_billed_totals(self.conn, self.tenant_id, self.source, self.start, self.end)
 
     def flush(self) -> None:
         if self.usage:
@@ -191,7 +186,7 @@ class _PartitionWriter:
         conflict = ["tenant_id", "source", "account_key"]
         for rows in (described, bare):
             for i in range(0, len(rows), CHUNK_ROWS):
-                stmt = _upsert_insert(self.conn, table)
+                stmt = upsert_insert(self.conn, table)
                 if rows is described:
                     update = {
                         "display_name": stmt.excluded.display_name,
@@ -236,6 +231,7 @@ def replace_partition(
             provider=provider,
             run_id=run_id,
         )
+        totals = TotalsBuffer(tenant_id, source, start, end, run_id)
         writer.delete_partition()
         for batch in batches:
             for rec in batch.usage:
@@ -244,9 +240,31 @@ def replace_partition(
                 writer.add_activity(act)
             for account in batch.accounts:
                 writer.add_account(account)
+            for total in batch.vendor_totals:
+                totals.add_billed(total)
+            for figure in batch.reconciliation:
+                totals.add_reconciliation(figure)
             # Drop our reference before asking for the next batch, so at most one batch is
             # alive at a time (memory stays flat however many days a backfill covers).
             del batch
         writer.flush()
+        totals.write(conn, CHUNK_ROWS)
         accounts = writer.upsert_accounts()
         return WriteResult(writer.usage_rows, writer.activity_rows, accounts)
+
+
+def fact_span(engine: Engine, tenant_id: int, source: str) -> tuple[dt.date, dt.date] | None:
+    """The first and last day a (tenant, source) has usage facts on, or None."""
+    with engine.connect() as conn:
+        first, last = conn.execute(
+            select(
+                func.min(UsageFact.charge_period_start), func.max(UsageFact.charge_period_start)
+            ).where(UsageFact.tenant_id == tenant_id, UsageFact.source == source)
+        ).one()
+    if first is None:
+        return None
+    return _as_date(first), _as_date(last)
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])

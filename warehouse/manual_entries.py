@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from connectors.contract import to_micros
+from connectors.money import to_micros
 from warehouse import audit
 from warehouse.actors import Actor, require_admin
 from warehouse.members import MEMBER_KIND
@@ -40,7 +40,7 @@ def _amount_micros(amount: Decimal | str | int, category: str) -> int:
         raise ManualEntryError(f"amount {amount!r} has more than 6 decimal places")
     if value < 0 and category not in ("Credit", "Adjustment"):
         raise ManualEntryError("a negative amount needs the category Credit or Adjustment")
-    return to_micros(value)
+    return to_micros(value, unit="usd")
 
 
 def _tokens(tokens: int | str | None) -> int | None:
@@ -289,6 +289,9 @@ def connector_config(engine: Engine, tenant: TenantRef) -> dict:
                 "charge_category": e["charge_category"],
                 "account_key": member_account_key(e["member_id"]) if e["member_id"] else None,
                 "account_name": e["member_name"],
+                "description": e["description"],
+                "created_by": e["created_by"],
+                "updated_by": e["updated_by"],
             }
             for e in _entries(engine, tenant)
         ]

@@ -135,6 +135,48 @@ class UsageFact(Base):
     source_type: Mapped[str] = mapped_column(String(8), default="api")
     ingestion_run_id: Mapped[str | None] = mapped_column(String(64))
     ingested_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
+    tags: Mapped[dict | None] = mapped_column(JSON)  # FOCUS Tags: key/value labels
+
+
+class VendorBilledTotal(Base):
+    """The vendor's own billed total for a day (a connector's ``VendorTotal``): the control
+    total the accuracy check compares the day's billed facts with. Never an account."""
+
+    __tablename__ = "vendor_billed_totals"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "source", "day", "scope"),
+        Index("ix_vendor_billed_totals_partition", "tenant_id", "source", "day"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date)
+    scope: Mapped[str] = mapped_column(String(64), default="")
+    billed_cost_micros: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    ingestion_run_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class VendorReconciliationTotal(Base):
+    """An independent figure a vendor publishes for a period (a ``ReconciliationTotal``), e.g.
+    Cursor's spend per member for the billing cycle to date. ``account_key`` is "" for a total
+    of the whole source. The latest report for a (name, account, period start) wins."""
+
+    __tablename__ = "vendor_reconciliation_totals"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "source", "name", "account_key", "period_start"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(128))
+    account_key: Mapped[str] = mapped_column(String(320), default="")
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)  # inclusive
+    billed_cost_micros: Mapped[int] = mapped_column(BigInteger)
+    tolerance_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    ingestion_run_id: Mapped[str | None] = mapped_column(String(64))
+    reported_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
 
 
 class ActivityFact(Base):

@@ -1,15 +1,16 @@
 """The vendor simulator: real HTTP on 127.0.0.1 serving documented vendor response shapes.
 
 A ``Simulator`` runs a stdlib ``ThreadingHTTPServer`` in a daemon thread and routes
-``/<vendor>/<path>`` to a ``SimulatedVendor`` subclass (``connectors.simulator.anthropic``,
-``connectors.simulator.cursor``, or a test's or plugin's own, registered with
-``@register_vendor``). Every vendor serves the same generated team (``team.py``) for the
-same days, so a demo, a test and a benchmark all see consistent people and money.
+``/<vendor>/<path>`` to a ``SimulatedVendor`` (``connectors.simulator.vendor``) registered by
+the built-in vendor modules or a plugin. Every vendor serves the same generated team
+(``team.py``) for the same days, so a demo, a test and a benchmark all see consistent people
+and money; the simulator's "today" is its last day.
 
-Fault knobs (``set_faults``) make it misbehave the way vendors do: rate limits with
-``Retry-After``, 5xx storms, slow answers, malformed JSON, a missing field. The simulator also
-records every request and tracks pagination: a page a response advertised but nobody asked
-for shows up in ``unconsumed_pages()`` (the conformance kit fails a connector on it).
+Fault knobs (``set_faults``, ``faults.py``) make it misbehave the way vendors do; every fault
+actually served is counted in ``faults_served``. The simulator records every request and
+tracks pagination: a page a response advertised but nobody asked for shows up in
+``unconsumed_pages()``. ``page_cap`` bounds every page a vendor serves (the conformance kit
+uses a small cap so a small team spans several pages).
 """
 
 from __future__ import annotations
@@ -17,197 +18,29 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import importlib
 import json
 import logging
 import threading
 import time
-import warnings
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib.metadata import entry_points
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.simulator.team import SimMember, generate_team
+from connectors.simulator.faults import MALFORMED_BODY, FaultKnobs, drop_field, encode_json
+from connectors.simulator.team import generate_team
+from connectors.simulator.vendor import (
+    SimRequest,
+    SimResponse,
+    SimulatedVendor,
+    error_response,
+    registered_vendors,
+)
 
 log = logging.getLogger("aispend.simulator")
-
-#: Built-in simulated vendors, imported lazily (skipped while a module does not exist yet).
-BUILTIN_VENDOR_MODULES = ("connectors.simulator.anthropic", "connectors.simulator.cursor")
-#: Plugins may ship a simulated vendor too: ``name = "package.module:VendorClass"``.
-VENDOR_ENTRY_POINT_GROUP = "aispend.simulated_vendors"
-
-_REGISTRY: dict[str, type[SimulatedVendor]] = {}
-_MALFORMED_BODY = b'{"data": [{"truncated": tr'
-
-
-def register_vendor(cls: type[SimulatedVendor]) -> type[SimulatedVendor]:
-    """Class decorator: make a ``SimulatedVendor`` subclass available under ``cls.name``."""
-    name = getattr(cls, "name", None)
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"simulated vendor {cls!r} needs a class attribute name (identifier)")
-    _REGISTRY[name] = cls
-    return cls
-
-
-def unregister_vendor(name: str) -> None:
-    """Forget a registered simulated vendor (tests that import a plugin clean up with it)."""
-    _REGISTRY.pop(name, None)
-
-
-def registered_vendors() -> dict[str, type[SimulatedVendor]]:
-    """Every simulated vendor known so far, after importing the built-in and plugin ones."""
-    for module in BUILTIN_VENDOR_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:  # the module exists but one of its imports is missing
-                raise
-    for ep in entry_points(group=VENDOR_ENTRY_POINT_GROUP):
-        try:
-            cls = ep.load()
-            if isinstance(cls, type) and issubclass(cls, SimulatedVendor):
-                _REGISTRY.setdefault(cls.name, cls)
-        except Exception as exc:  # a broken plugin must not stop the simulator
-            warnings.warn(
-                f"aispend: skipping simulated vendor {ep.name!r} ({ep.value}): {exc}",
-                stacklevel=2,
-            )
-    return dict(sorted(_REGISTRY.items()))
-
-
-@dataclass
-class SimRequest:
-    """One request as a simulated vendor sees it; ``path`` is after the ``/<vendor>`` prefix."""
-
-    vendor: str
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]  # lower-case keys
-    body: Any = None  # parsed JSON (floats as Decimal) or None
-
-    def arg(self, name: str, default: str | None = None) -> str | None:
-        """The first value of query parameter ``name`` (also accepts the ``name[]`` form)."""
-        values = self.query.get(name) or self.query.get(f"{name}[]")
-        return values[0] if values else default
-
-    def args(self, name: str) -> list[str]:
-        """Every value of a repeated query parameter (``name`` and ``name[]`` forms)."""
-        return list(self.query.get(name, [])) + list(self.query.get(f"{name}[]", []))
-
-
-@dataclass
-class SimResponse:
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    raw: bytes | None = None  # sent as-is when set (instead of JSON-encoding body)
-
-
-def error_response(status: int, message: str, **extra: Any) -> SimResponse:
-    """A JSON error body in the common ``{"error": {"type", "message"}}`` shape."""
-    return SimResponse(status, {"error": {"type": "error", "message": message, **extra}})
-
-
-class SimulatedVendor:
-    """Base class of a simulated vendor API. Subclasses set ``name`` and implement ``handle``.
-
-    The defaults accept the key from ``good_config()["api_key"]`` sent as ``x-api-key``,
-    ``Authorization: Bearer`` or HTTP Basic username; override ``is_authorized`` for others.
-    Pagination: call ``offer_page(token)`` when a response advertises a next page and
-    ``take_page(token)`` when a request asks for one.
-    """
-
-    name: ClassVar[str]
-
-    def __init__(self, team: list[SimMember], start: dt.date, days: int, seed: int):
-        self.team = team
-        self.start = start
-        self.days = days
-        self.end = start + dt.timedelta(days=days - 1)
-        self.seed = seed
-        self._pages_lock = threading.Lock()
-        self._offered: dict[str, None] = {}  # ordered set
-        self._taken: set[str] = set()
-
-    # -- credentials -------------------------------------------------------------------------
-    def good_config(self) -> dict[str, str]:
-        return {"api_key": f"key_sim_{self.name}_{self.seed:04d}_good"}
-
-    def bad_config(self) -> dict[str, str]:
-        return {"api_key": f"key_sim_{self.name}_0000_wrong"}
-
-    def presented_key(self, req: SimRequest) -> str | None:
-        """The API key a request presents, however it was sent."""
-        if req.headers.get("x-api-key"):
-            return req.headers["x-api-key"]
-        scheme, _, value = req.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer":
-            return value.strip()
-        if scheme.lower() == "basic":
-            import base64
-            import binascii
-
-            try:
-                return base64.b64decode(value.strip()).decode().partition(":")[0]
-            except (binascii.Error, UnicodeDecodeError):
-                return None
-        return None
-
-    def is_authorized(self, req: SimRequest) -> bool:
-        return self.presented_key(req) == self.good_config().get("api_key")
-
-    # -- routes ------------------------------------------------------------------------------
-    def handle(self, req: SimRequest) -> SimResponse:
-        return error_response(404, f"no route {req.method} {req.path}")
-
-    def expected_billed_micros(self, day: dt.date) -> int:
-        """The vendor's authoritative billed total for that UTC day, in micro-dollars."""
-        raise NotImplementedError(f"{self.name} does not declare billed totals")
-
-    # -- helpers for vendor code -------------------------------------------------------------
-    def in_range(self, day: dt.date) -> bool:
-        return self.start <= day <= self.end
-
-    def offer_page(self, token: str) -> None:
-        """Record that a response advertised the page ``token`` (a cursor or page key)."""
-        with self._pages_lock:
-            self._offered[str(token)] = None
-
-    def take_page(self, token: str) -> None:
-        """Record that a request asked for the page ``token``."""
-        with self._pages_lock:
-            self._taken.add(str(token))
-
-    # Aliases matching the task wording.
-    page_token = offer_page
-    consume = take_page
-
-    def unconsumed_pages(self) -> list[str]:
-        with self._pages_lock:
-            return [t for t in self._offered if t not in self._taken]
-
-    def reset_pages(self) -> None:
-        with self._pages_lock:
-            self._offered.clear()
-            self._taken.clear()
-
-
-@dataclass
-class FaultKnobs:
-    """How a simulated vendor misbehaves. "every N" counts that vendor's requests from 1."""
-
-    rate_limit_every: int | None = None  # every Nth request → 429 with Retry-After
-    retry_after: float = 0  # seconds sent in Retry-After with each 429
-    server_error_every: int | None = None  # every Nth request → 500
-    slow_seconds: float = 0  # delay before every answer
-    malformed_every: int | None = None  # every Nth request → 200 with invalid JSON
-    missing_field: str | None = None  # drop this key from the objects of the body's lists
-    only_paths: str | None = None  # apply the faults only to paths containing this
 
 
 @dataclass(frozen=True)
@@ -218,42 +51,6 @@ class RecordedRequest:
     query: dict[str, list[str]]
     body: Any
     status: int
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, Decimal):
-        # Emitted as a JSON number; exact for the <=15 significant digits vendors send.
-        return int(obj) if obj == obj.to_integral_value() and "E" not in str(obj) else float(obj)
-    if isinstance(obj, dt.datetime | dt.date):
-        return obj.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
-def encode_json(body: Any) -> bytes:
-    return json.dumps(body, default=_json_default, separators=(",", ":")).encode()
-
-
-def _drop_field(obj: Any, key: str, depth: int) -> None:
-    if isinstance(obj, dict):
-        obj.pop(key, None)
-        if depth > 0:
-            for value in obj.values():
-                _drop_field(value, key, depth - 1)
-    elif isinstance(obj, list):
-        for item in obj:
-            _drop_field(item, key, depth)
-
-
-def drop_field(body: Any, key: str) -> Any:
-    """Remove ``key`` from the body, from the objects of its lists, and one level below those."""
-    if isinstance(body, dict):
-        body.pop(key, None)
-        for value in body.values():
-            if isinstance(value, list):
-                _drop_field(value, key, 1)
-    elif isinstance(body, list):
-        _drop_field(body, key, 1)
-    return body
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -311,11 +108,14 @@ class Simulator:
         vendors: Iterable[str | type[SimulatedVendor]] | None = None,
         port: int = 0,
         host: str = "127.0.0.1",
+        page_cap: int | None = None,
     ):
         self.seed = seed
         self.start_day = start
         self.days = days
         self.end_day = start + dt.timedelta(days=days - 1)
+        self.today = self.end_day  # "now" for snapshot endpoints (a billing cycle to date)
+        self.page_cap = page_cap
         self.host = host
         self.port = port
         self.team = generate_team(seed, members)
@@ -328,10 +128,14 @@ class Simulator:
                 classes.append(known[v])
             else:
                 raise ValueError(f"unknown simulated vendor {v!r}; known: {', '.join(known)}")
-        self._vendors = {cls.name: cls(self.team, start, days, seed) for cls in classes}
+        self._vendors = {
+            cls.name: cls(self.team, start, days, seed, page_cap=page_cap) for cls in classes
+        }
         self._faults = {name: FaultKnobs() for name in self._vendors}
         self._counts = dict.fromkeys(self._vendors, 0)
         self._lock = threading.Lock()
+        #: (vendor, kind) → how many faults of that kind were actually served
+        self.faults_served: Counter[tuple[str, str]] = Counter()
         self.requests_log: list[RecordedRequest] = []
         self.handler_errors: list[str] = []  # exceptions raised by vendor code (served as 500)
         self._server: _SimHTTPServer | None = None
@@ -420,6 +224,18 @@ class Simulator:
     def expected_billed_micros(self, vendor: str, day: dt.date) -> int:
         return self.vendor(vendor).expected_billed_micros(day)
 
+    def expected_tokens(self, vendor: str, day: dt.date) -> int:
+        return self.vendor(vendor).expected_tokens(day)
+
+    def served(self, vendor: str, kind: str) -> int:
+        """How many faults of ``kind`` (``faults.FAULT_KINDS``) ``vendor`` has served so far."""
+        with self._lock:
+            return self.faults_served[(vendor, kind)]
+
+    def _count_fault(self, vendor: str, kind: str) -> None:
+        with self._lock:
+            self.faults_served[(vendor, kind)] += 1
+
     def requests_for(self, vendor: str) -> list[RecordedRequest]:
         with self._lock:
             return [r for r in self.requests_log if r.vendor == vendor]
@@ -466,18 +282,22 @@ class Simulator:
         if knobs.slow_seconds:
             time.sleep(knobs.slow_seconds)
         if knobs.rate_limit_every and n % knobs.rate_limit_every == 0:
+            self._count_fault(vendor.name, "rate_limit")
             return SimResponse(
                 429,
                 {"error": "Too Many Requests", "message": "rate limited (simulated)"},
                 headers={"retry-after": f"{knobs.retry_after:g}"},
             )
         if knobs.server_error_every and n % knobs.server_error_every == 0:
+            self._count_fault(vendor.name, "server_error")
             return error_response(500, "internal server error (simulated)")
         if knobs.malformed_every and n % knobs.malformed_every == 0:
-            return SimResponse(200, raw=_MALFORMED_BODY)
+            self._count_fault(vendor.name, "malformed")
+            return SimResponse(200, raw=MALFORMED_BODY)
         response = self._handle(vendor, req)
-        if knobs.missing_field and response.status == 200 and response.raw is None:
-            response.body = drop_field(response.body, knobs.missing_field)
+        applies = knobs.missing_field and response.status == 200 and response.raw is None
+        if applies and drop_field(response.body, knobs.missing_field):
+            self._count_fault(vendor.name, "missing_field")
         return response
 
     def _handle(self, vendor: SimulatedVendor, req: SimRequest) -> SimResponse:
@@ -501,11 +321,20 @@ def serve(
     start: dt.date = dt.date(2026, 9, 1),
     days: int = 61,
     vendors: Iterable[str] | None = None,
+    page_cap: int | None = None,
     echo: Any = print,
     stop_event: threading.Event | None = None,
 ) -> None:
     """Run a simulator in the foreground until Ctrl-C (``aispend simulator serve``)."""
-    sim = Simulator(seed=seed, members=members, start=start, days=days, vendors=vendors, port=port)
+    sim = Simulator(
+        seed=seed,
+        members=members,
+        start=start,
+        days=days,
+        vendors=vendors,
+        port=port,
+        page_cap=page_cap,
+    )
     with sim:
         echo(f"aispend vendor simulator on http://{sim.host}:{sim.port} ({members} members, "
              f"{start}..{sim.end_day}, seed {seed})")  # fmt: skip

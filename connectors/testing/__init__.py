@@ -10,6 +10,22 @@ A connector's test suite joins with one line::
 The kit is also a pytest plugin (``connectors.testing.plugin``) providing ``vendor_simulator``.
 """
 
-from connectors.testing.conformance import ConformanceTarget, ConnectorConformance
+from connectors.testing.base import KIT_PAGE_CAP, conformance_suites
+from connectors.testing.conformance import ConnectorConformance, scenario_names
+from connectors.testing.targets import (
+    ConformanceTarget,
+    Fetched,
+    SimulatorTarget,
+    StaticConfigTarget,
+)
 
-__all__ = ["ConformanceTarget", "ConnectorConformance"]
+__all__ = [
+    "KIT_PAGE_CAP",
+    "ConformanceTarget",
+    "ConnectorConformance",
+    "Fetched",
+    "SimulatorTarget",
+    "StaticConfigTarget",
+    "conformance_suites",
+    "scenario_names",
+]

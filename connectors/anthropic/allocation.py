@@ -1,0 +1,97 @@
+"""Allocating Anthropic's billed cost to API keys by usage, never by a price table.
+
+The cost report is the billed truth but knows no API key; the usage report knows keys but no
+money. Each day, every cost line is shared among the usage rows (API key, model) it belongs
+to, in proportion to a usage weight:
+
+- a line with a model and a ``token_type`` ("Claude Sonnet 4.5 Usage - Output Tokens"): the
+  rows of that model, weighted by that token type's count;
+- a line with a model but no token type (or a type no row used): the rows of that model,
+  weighted by their total tokens;
+- anything no row can carry (web search, code execution, a model nobody used per the usage
+  report): the explicit ``unattributed`` account, under the line's model or cost type.
+
+Workbench rows (``api_key_id`` null) share like any row but land on ``unattributed``. Parts are
+split with ``connectors.money.allocate`` (largest remainder), so each day's records sum to the
+cost report's lines exactly. List-price equivalents are not computed here: the warehouse's
+model price table owns them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from connectors.anthropic.payloads import TOKEN_TYPES, CostLine, UsageTokens
+from connectors.contract import UNATTRIBUTED, UsageRecord
+from connectors.money import allocate
+
+SERVICE_API = "Claude API"
+
+RowKey = tuple[str | None, str]  # (api_key_id or None for Workbench, model)
+
+
+def _weights(usage: dict[RowKey, UsageTokens], rows: list[RowKey], token_type: str | None):
+    weights = [usage[r].of_type(token_type) for r in rows] if token_type else []
+    if not any(weights):
+        weights = [usage[r].total for r in rows]
+    return weights
+
+
+def allocate_day(
+    day: dt.date, usage: dict[RowKey, UsageTokens], costs: list[CostLine]
+) -> list[UsageRecord]:
+    """Billed records for one day; their billed cost sums to the cost lines' sum exactly."""
+    by_model: dict[str, list[RowKey]] = defaultdict(list)
+    for row_key in sorted(usage, key=lambda k: (k[1], k[0] or "")):
+        by_model[row_key[1]].append(row_key)
+
+    pools: dict[tuple[str, str | None], int] = defaultdict(int)
+    leftover: dict[str, int] = defaultdict(int)  # sku -> micros nobody can carry
+    for line in costs:
+        if line.model and line.model in by_model:
+            kind = line.token_type if line.token_type in TOKEN_TYPES else None
+            pools[(line.model, kind)] += line.micros
+        else:
+            leftover[line.model or line.cost_type or line.description or "other"] += line.micros
+
+    billed: dict[RowKey, int] = defaultdict(int)
+    for (model, kind), micros in sorted(pools.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        rows = by_model[model]
+        weights = _weights(usage, rows, kind)
+        if not any(weights):
+            leftover[model] += micros
+            continue
+        for row_key, part in zip(rows, allocate(micros, weights), strict=True):
+            billed[row_key] += part
+
+    # One record per (account, sku): Workbench rows and leftovers merge on "unattributed".
+    merged_tokens: dict[tuple[str, str], UsageTokens] = {}
+    merged_micros: dict[tuple[str, str], int] = defaultdict(int)
+    for (key_id, model), tokens in usage.items():
+        slot = (key_id or UNATTRIBUTED, model)
+        merged_tokens.setdefault(slot, UsageTokens()).add(tokens)
+        merged_micros[slot] += billed[(key_id, model)]
+    for sku, micros in leftover.items():
+        merged_micros[(UNATTRIBUTED, sku)] += micros
+
+    records: list[UsageRecord] = []
+    for (account, sku), micros in sorted(merged_micros.items()):
+        tokens = merged_tokens.get((account, sku))
+        counts = tokens.counts() if tokens else None
+        records.append(
+            UsageRecord(
+                day=day,
+                account_key=account,
+                service=SERVICE_API,
+                sku=sku,
+                billed_cost_micros=micros,
+                cost_basis="billed",
+                confidence="high",
+                consumed_quantity=Decimal(counts.total) if counts and counts.total else None,
+                consumed_unit="tokens" if counts and counts.total else None,
+                **(counts.columns() if counts else {}),
+            )
+        )
+    return records

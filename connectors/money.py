@@ -1,0 +1,96 @@
+"""Exact money for connectors: integer micro-dollars, never floats.
+
+- ``to_micros(amount, unit=...)``: a vendor amount (USD or cents, as ``Decimal``/``int``/``str``)
+  to integer micro-dollars (1 USD = 1_000_000). State the unit at every call site, so a reader
+  sees at once whether ``"123.45"`` means dollars or cents (Anthropic and Cursor send cents;
+  OpenAI and GitHub send dollars); ``PayloadReader.money`` requires it.
+- ``allocate(total, weights)``: split a billed total over usage weights (tokens, requests…) so
+  the parts sum to the total exactly (largest remainder).
+- ``split_over_days(amount, start, end)``: spread a multi-day amount (a monthly seat fee, a
+  manual entry) over its days in whole cents, summing to the amount exactly.
+
+This module imports nothing from aispend: the contract and every connector build on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Literal
+
+MICROS_PER_USD = 1_000_000
+CENT_MICROS = 10_000
+MoneyUnit = Literal["usd", "cents"]
+
+
+def to_micros(amount: Decimal | int | str, *, unit: MoneyUnit = "usd") -> int:
+    """Convert a vendor amount to integer micro-dollars, exactly where the input allows.
+
+    ``unit`` is ``"usd"`` (``"1.23"`` is $1.23, the default) or ``"cents"`` (``"123"`` is $1.23). Anything
+    finer than a micro-dollar is rounded half-even. Floats are refused: parse JSON with
+    ``parse_float=Decimal`` (``VendorHttp`` does) so no binary rounding sneaks in.
+    """
+    if isinstance(amount, float):
+        raise TypeError("money must not be a float; parse JSON with parse_float=Decimal")
+    if isinstance(amount, bool):
+        raise TypeError("money must be a number, not a bool")
+    if unit not in ("usd", "cents"):
+        raise ValueError(f"unit must be 'usd' or 'cents', not {unit!r}")
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:
+        raise ValueError(f"{amount!r} is not a decimal amount") from None
+    if not value.is_finite():
+        raise ValueError(f"{amount!r} is not a finite amount")
+    if unit == "cents":
+        value = value / 100
+    return int((value * MICROS_PER_USD).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def micros_to_decimal(micros: int) -> Decimal:
+    """Micro-dollars as exact decimal dollars (``1_230_000`` → ``Decimal("1.23")``)."""
+    return Decimal(micros).scaleb(-6)
+
+
+def allocate(total: int, weights: list[int]) -> list[int]:
+    """Split ``total`` (micro-dollars) over ``weights`` proportionally; parts sum to ``total``.
+
+    Largest-remainder (Hamilton) rounding; ties go to the earlier weight. A negative total
+    (a credit) is split like its absolute value, negated. Weights must be whole numbers ≥ 0
+    with a positive sum; use usage (tokens, requests, seats) as weights, never prices.
+    """
+    if any(w < 0 for w in weights):
+        raise ValueError("allocate needs weights >= 0")
+    weight_sum = sum(weights)
+    if weight_sum <= 0:
+        raise ValueError("allocate needs a positive weight sum")
+    if total < 0:
+        return [-part for part in allocate(-total, weights)]
+    shares = [divmod(total * w, weight_sum) for w in weights]
+    parts = [q for q, _ in shares]
+    leftover = total - sum(parts)
+    order = sorted(range(len(weights)), key=lambda i: (-shares[i][1], i))
+    for i in order[:leftover]:
+        parts[i] += 1
+    return parts
+
+
+def split_over_days(amount_micros: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
+    """Split an amount over the inclusive days ``start..end`` in whole cents, exactly.
+
+    Every day gets the same number of cents; leftover cents go one each to the first days and
+    sub-cent micros (rare) to the last day. The parts always sum to ``amount_micros``.
+    """
+    if end < start:
+        raise ValueError(f"period ends ({end}) before it starts ({start})")
+    days = (end - start).days + 1
+    sign = -1 if amount_micros < 0 else 1
+    cents, sub_cent = divmod(abs(amount_micros), CENT_MICROS)
+    per_day, extra = divmod(cents, days)
+    parts = []
+    for i in range(days):
+        micros = (per_day + (1 if i < extra else 0)) * CENT_MICROS
+        if i == days - 1:
+            micros += sub_cent
+        parts.append((start + dt.timedelta(days=i), sign * micros))
+    return parts

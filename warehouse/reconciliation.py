@@ -1,0 +1,245 @@
+"""The accuracy invariant over the warehouse, for one source and a range of days.
+
+``accuracy_report(engine, source, start, end)`` sums what it needs in SQL and judges it with the
+pure functions of ``connectors.accuracy`` (shared with the conformance kit):
+
+- estimated rows never carry billed cost;
+- per tenant and day, billed facts equal the vendor's control total (``vendor_billed_totals``);
+- per tenant, day and consumed unit, billed ÷ quantity is within the connector's ``UnitPrice``;
+- every reconciliation total whose period meets the range equals the billed facts of its
+  period, once every day of the period has a control total (until then it is *pending*).
+
+Only the given days are read: a check after a run judges the partitions of that run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import Connection, Engine, func, select
+
+from connectors.accuracy import (
+    control_total_problems,
+    reconciliation_problem,
+    unit_price_problems,
+)
+from connectors.contract import ReconciliationTotal, UnitPrice
+from warehouse.models import Tenant, UsageFact, VendorBilledTotal, VendorReconciliationTotal
+
+
+@dataclass
+class AccuracyReport:
+    """What the check found; ``problems`` fail it, ``warnings`` only inform."""
+
+    days: list[dict] = field(default_factory=list)  # {tenant, day, billed, control}
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    reconciled: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+
+
+def _day(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _tenant_filter(column, tenant_ids: Sequence[int] | None):
+    return [column.in_(tenant_ids)] if tenant_ids is not None else []
+
+
+def accuracy_report(
+    engine: Engine,
+    source: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    tenant_ids: Sequence[int] | None = None,
+    unit_prices: Iterable[UnitPrice] = (),
+) -> AccuracyReport:
+    report = AccuracyReport()
+    prices = tuple(unit_prices)
+    with engine.connect() as conn:
+        slugs = dict(conn.execute(select(Tenant.id, Tenant.slug)).all())
+        in_range = [
+            UsageFact.source == source,
+            UsageFact.charge_period_start >= start,
+            UsageFact.charge_period_start <= end,
+            *_tenant_filter(UsageFact.tenant_id, tenant_ids),
+        ]
+        estimated_billed = conn.execute(
+            select(func.count())
+            .select_from(UsageFact)
+            .where(
+                *in_range, UsageFact.cost_basis == "estimated", UsageFact.billed_cost_micros != 0
+            )
+        ).scalar_one()
+        if estimated_billed:
+            report.problems.append(f"{estimated_billed} estimated row(s) carry billed cost")
+        billed = _billed_by_tenant_day(conn, in_range)
+        totals = _control_totals(conn, source, start, end, tenant_ids)
+        for tenant_id in sorted(set(billed) | set(totals)):
+            slug = slugs.get(tenant_id, str(tenant_id))
+            days = set(billed.get(tenant_id, {})) | set(totals.get(tenant_id, {}))
+            for day in sorted(days):
+                report.days.append(
+                    {
+                        "tenant": slug,
+                        "day": day.isoformat(),
+                        "billed_micros": billed.get(tenant_id, {}).get(day, 0),
+                        "control_micros": totals.get(tenant_id, {}).get(day),
+                    }
+                )
+            if tenant_id not in totals:
+                report.warnings.append(
+                    f"{slug}: {source} reported no control total for {start}..{end}; "
+                    "the invariant could not be checked"
+                )
+                continue
+            for problem in control_total_problems(
+                billed.get(tenant_id, {}), totals[tenant_id], days
+            ):
+                report.problems.append(f"{slug} {problem}")
+        if prices:
+            for tenant_id, sums in _unit_sums(conn, in_range, prices).items():
+                slug = slugs.get(tenant_id, str(tenant_id))
+                report.problems += [f"{slug} {p}" for p in unit_price_problems(sums, prices)]
+        _reconcile(conn, report, source, start, end, tenant_ids, slugs)
+    return report
+
+
+def _billed_by_tenant_day(conn: Connection, in_range: list) -> dict[int, dict[dt.date, int]]:
+    out: dict[int, dict[dt.date, int]] = defaultdict(dict)
+    for tenant_id, day, total in conn.execute(
+        select(
+            UsageFact.tenant_id,
+            UsageFact.charge_period_start,
+            func.sum(UsageFact.billed_cost_micros),
+        )
+        .where(*in_range, UsageFact.cost_basis == "billed")
+        .group_by(UsageFact.tenant_id, UsageFact.charge_period_start)
+    ):
+        out[tenant_id][_day(day)] = int(total or 0)
+    return out
+
+
+def _control_totals(
+    conn: Connection, source: str, start: dt.date, end: dt.date, tenant_ids: Sequence[int] | None
+) -> dict[int, dict[dt.date, int]]:
+    out: dict[int, dict[dt.date, int]] = defaultdict(dict)
+    for tenant_id, day, total in conn.execute(
+        select(
+            VendorBilledTotal.tenant_id,
+            VendorBilledTotal.day,
+            func.sum(VendorBilledTotal.billed_cost_micros),
+        )
+        .where(
+            VendorBilledTotal.source == source,
+            VendorBilledTotal.day >= start,
+            VendorBilledTotal.day <= end,
+            *_tenant_filter(VendorBilledTotal.tenant_id, tenant_ids),
+        )
+        .group_by(VendorBilledTotal.tenant_id, VendorBilledTotal.day)
+    ):
+        out[tenant_id][_day(day)] = int(total or 0)
+    return out
+
+
+def _unit_sums(conn: Connection, in_range: list, prices: tuple[UnitPrice, ...]) -> dict[int, dict]:
+    out: dict[int, dict] = defaultdict(dict)
+    for tenant_id, day, unit, billed, quantity in conn.execute(
+        select(
+            UsageFact.tenant_id,
+            UsageFact.charge_period_start,
+            UsageFact.consumed_unit,
+            func.sum(UsageFact.billed_cost_micros),
+            func.sum(UsageFact.consumed_quantity),
+        )
+        .where(
+            *in_range,
+            UsageFact.cost_basis == "billed",
+            UsageFact.consumed_unit.in_([p.unit for p in prices]),
+            UsageFact.consumed_quantity > 0,
+        )
+        .group_by(UsageFact.tenant_id, UsageFact.charge_period_start, UsageFact.consumed_unit)
+    ):
+        out[tenant_id][(_day(day), unit)] = (int(billed or 0), Decimal(str(quantity or 0)))
+    return out
+
+
+def _reconcile(
+    conn: Connection,
+    report: AccuracyReport,
+    source: str,
+    start: dt.date,
+    end: dt.date,
+    tenant_ids: Sequence[int] | None,
+    slugs: dict[int, str],
+) -> None:
+    rows = conn.scalars(
+        select(VendorReconciliationTotal).where(
+            VendorReconciliationTotal.source == source,
+            VendorReconciliationTotal.period_start <= end,
+            VendorReconciliationTotal.period_end >= start,
+            *_tenant_filter(VendorReconciliationTotal.tenant_id, tenant_ids),
+        )
+    ).all()
+    for row in rows:
+        first, last = _day(row.period_start), _day(row.period_end)
+        slug = slugs.get(row.tenant_id, str(row.tenant_id))
+        label = f"{slug} {row.name}{f' for {row.account_key}' if row.account_key else ''}"
+        synced = conn.execute(
+            select(func.count(func.distinct(VendorBilledTotal.day))).where(
+                VendorBilledTotal.tenant_id == row.tenant_id,
+                VendorBilledTotal.source == source,
+                VendorBilledTotal.day >= first,
+                VendorBilledTotal.day <= last,
+            )
+        ).scalar_one()
+        if synced < (last - first).days + 1:
+            report.pending.append(f"{label} {first}..{last}: not every day is synced yet")
+            continue
+        where = [
+            UsageFact.tenant_id == row.tenant_id,
+            UsageFact.source == source,
+            UsageFact.cost_basis == "billed",
+            UsageFact.charge_period_start >= first,
+            UsageFact.charge_period_start <= last,
+        ]
+        if row.account_key:
+            where.append(UsageFact.account_key == row.account_key)
+        billed = conn.execute(select(func.sum(UsageFact.billed_cost_micros)).where(*where)).scalar()
+        total = ReconciliationTotal(
+            row.name,
+            first,
+            last,
+            row.billed_cost_micros,
+            row.account_key or None,
+            row.tolerance_micros,
+        )
+        problem = reconciliation_problem(total, int(billed or 0))
+        if problem:
+            report.problems.append(f"{slug} {problem}")
+        else:
+            report.reconciled.append(f"{label} {first}..{last}")
+
+
+def latest_run_span(engine: Engine, source: str) -> tuple[dt.date, dt.date] | None:
+    """The days the most recent run of ``source`` wrote usage facts for (None: no facts)."""
+    with engine.connect() as conn:
+        run_id = conn.execute(
+            select(UsageFact.ingestion_run_id)
+            .where(UsageFact.source == source)
+            .order_by(UsageFact.ingested_at.desc(), UsageFact.id.desc())
+            .limit(1)
+        ).scalar()
+        if run_id is None:
+            return None
+        first, last = conn.execute(
+            select(
+                func.min(UsageFact.charge_period_start), func.max(UsageFact.charge_period_start)
+            ).where(UsageFact.source == source, UsageFact.ingestion_run_id == run_id)
+        ).one()
+    return _day(first), _day(last)
