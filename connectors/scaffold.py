@@ -8,8 +8,12 @@ The developer then replaces the simulated API and the connector together, endpoi
 
 from __future__ import annotations
 
+import importlib.util
 import keyword
 import re
+import shlex
+import shutil
+import sys
 from importlib.resources import files
 from pathlib import Path
 from string import Template
@@ -60,15 +64,44 @@ def scaffold_connector(name: str, dest: Path) -> Path:
     root = Path(dest) / values["dist"]
     if root.exists():
         raise ValueError(f"{root} already exists; remove it or choose another destination")
+    for relative, text in render(values).items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def render(values: dict[str, str]) -> dict[str, str]:
+    """Every template rendered with ``values``: path inside the distribution → text."""
     templates = files("connectors.templates")
-    rendered = {
+    return {
         target.format(package=values["package"]): Template(
             templates.joinpath(template).read_text(encoding="utf-8")
         ).substitute(values)
         for template, target in FILES.items()
     }
-    for relative, text in rendered.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
+
+
+def next_steps(project: Path) -> list[str]:
+    """Shell commands that install, test and list the new connector from a fresh shell (no
+    active virtualenv): absolute paths into the environment this aispend runs from, which
+    already satisfies the package's ``aispend`` requirement (aispend is on no index). pip when
+    that environment has it, else uv (environments made by ``uv venv`` have no pip)."""
+    interpreter = Path(sys.executable)
+    project_spec = shlex.quote(f"{project.resolve()}[test]")
+    if importlib.util.find_spec("pip") is not None:
+        install = f"{shlex.quote(str(interpreter))} -m pip install -e {project_spec}"
+    else:
+        uv = interpreter.with_name("uv")
+        uv_cmd = str(uv) if uv.exists() else (shutil.which("uv") or "uv")
+        install = (
+            f"{shlex.quote(uv_cmd)} pip install --python {shlex.quote(str(interpreter))} "
+            f"-e {project_spec}"
+        )
+    aispend = interpreter.with_name("aispend")
+    return [
+        f"cd {shlex.quote(str(project.resolve()))}",
+        install,
+        f"{shlex.quote(str(interpreter))} -m pytest",
+        f"{shlex.quote(str(aispend))} connectors list",
+    ]

@@ -37,11 +37,13 @@ def connectors_list() -> None:
 )
 def connectors_new(name: str, dest: Path) -> None:
     """Scaffold an external connector package (class, conformance test, README)."""
-    from connectors.scaffold import scaffold_connector
+    from connectors.scaffold import next_steps, scaffold_connector
 
     path = scaffold_connector(name, dest)
     click.echo(f"created {path}")
-    click.echo(f"next: cd {path} && uv pip install -e . && pytest")
+    click.echo("next, in any shell (install into this aispend's environment, test, list):")
+    for step in next_steps(path):
+        click.echo(f"  {step}")
 
 
 @main.group()

@@ -1,7 +1,9 @@
-"""The simulated Example AI admin API, served by aispend's vendor simulator.
+"""The simulated Example AI admin API, served by aispend's vendor simulator over real HTTP.
 
-Every (member, day) gets zero to two usage items (one per model) drawn from ``rng_for`` so any day can be
-generated on demand; ``expected_billed_micros`` is the exact sum the API bills for a day.
+Every (member, day) gets zero to two usage items (one per model) drawn from ``rng_for``, so
+any day can be generated on demand; each item costs its tokens at the model's price, so the
+amount per token is plausible. ``expected_billed_micros`` and ``expected_tokens`` are what the
+API billed and processed that day: the conformance kit holds the connector to both.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from connectors.contract import to_micros
+from connectors.dates import days
+from connectors.money import to_micros
 from connectors.simulator import (
     SimRequest,
     SimResponse,
@@ -19,63 +22,88 @@ from connectors.simulator import (
     rng_for,
 )
 
-MODELS = ("example-large", "example-small")
+#: model → USD per million (input, output) tokens
+PRICES = {
+    "example-large": (Decimal("3"), Decimal("15")),
+    "example-small": (Decimal("0.25"), Decimal("1.25")),
+}
+MAX_RANGE_DAYS = 31
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
 
 
 @register_vendor
 class ExampleAIVendor(SimulatedVendor):
-    """``/example/v1/organization`` and ``/example/v1/usage`` (cursor pagination)."""
+    """``/example/v1/organization``, ``/v1/usage`` (cursor pagination) and ``/v1/costs``."""
 
     name = "example"
 
     def items_for(self, day: dt.date) -> list[dict]:
-        items = []
+        items: list[dict] = []
         if not self.in_range(day):
             return items
         for member in self.team:
             rng = rng_for(self.seed, self.name, member.index, day)
-            for model in rng.sample(MODELS, rng.randint(0, 2)):
+            for model in rng.sample(sorted(PRICES), rng.randint(0, 2)):
+                input_tokens = rng.randint(1_000, 400_000)
+                output_tokens = rng.randint(100, 60_000)
+                price_in, price_out = PRICES[model]
+                cost = (input_tokens * price_in + output_tokens * price_out) / 1_000_000
                 items.append(
                     {
                         "date": day.isoformat(),
                         "user_email": member.email,
                         "model": model,
-                        "input_tokens": rng.randint(1_000, 400_000),
-                        "output_tokens": rng.randint(100, 60_000),
-                        "cost_usd": str(Decimal(rng.randint(1, 9_000_000)) / 1_000_000),
+                        "input_tokens": input_tokens,
+                        "output_tokens": output_tokens,
+                        "cost_usd": str(cost),
                     }
                 )
         return items
 
     def expected_billed_micros(self, day: dt.date) -> int:
-        return sum(to_micros(item["cost_usd"]) for item in self.items_for(day))
+        return sum(to_micros(item["cost_usd"], unit="usd") for item in self.items_for(day))
+
+    def expected_tokens(self, day: dt.date) -> int:
+        return sum(item["input_tokens"] + item["output_tokens"] for item in self.items_for(day))
 
     def handle(self, req: SimRequest) -> SimResponse:
         if req.method == "GET" and req.path == "/v1/organization":
-            return SimResponse(body={"id": "org_example", "name": "Example Org"})
-        if req.method == "GET" and req.path == "/v1/usage":
-            return self._usage(req)
+            return SimResponse(body={"id": "org_example", "name": "Example AI Org"})
+        if req.method == "GET" and req.path in ("/v1/usage", "/v1/costs"):
+            try:
+                start = dt.date.fromisoformat(req.arg("start_date") or "")
+                end = dt.date.fromisoformat(req.arg("end_date") or "")
+            except ValueError:
+                return error_response(400, "start_date and end_date (YYYY-MM-DD) are required")
+            if end < start or (end - start).days + 1 > MAX_RANGE_DAYS:
+                return error_response(400, f"the range must be 1 to {MAX_RANGE_DAYS} days")
+            if req.path == "/v1/costs":
+                return self._costs(start, end)
+            return self._usage(req, start, end)
         return error_response(404, f"no route {req.method} {req.path}")
 
-    def _usage(self, req: SimRequest) -> SimResponse:
+    def _costs(self, start: dt.date, end: dt.date) -> SimResponse:
+        data = [
+            {"date": day.isoformat(), "amount_usd": str(Decimal(micros) / 1_000_000)}
+            for day in days(start, end)
+            if (micros := self.expected_billed_micros(day))
+        ]
+        return SimResponse(body={"data": data})
+
+    def _usage(self, req: SimRequest, start: dt.date, end: dt.date) -> SimResponse:
         try:
-            start = dt.date.fromisoformat(req.arg("start_date") or "")
-            end = dt.date.fromisoformat(req.arg("end_date") or "")
-            limit = int(req.arg("limit", "20") or 20)
+            requested = int(req.arg("limit") or DEFAULT_LIMIT)
         except ValueError:
-            return error_response(400, "start_date and end_date (YYYY-MM-DD) are required")
-        if end < start or (end - start).days > 30:
-            return error_response(400, "the range must be 1 to 31 days")
+            return error_response(400, "limit must be a number")
+        # page_size() caps pages at the kit's page cap, so a small team spans several pages.
+        limit = self.page_size(requested, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
         page = req.arg("page")
         offset = 0
         if page:
             self.take_page(f"{start}:{end}:{page}")
             offset = int(page.removeprefix("off_"))
-        items = []
-        day = start
-        while day <= end:
-            items.extend(self.items_for(day))
-            day += dt.timedelta(days=1)
+        items = [item for day in days(start, end) for item in self.items_for(day)]
         chunk = items[offset : offset + limit]
         has_more = offset + limit < len(items)
         next_page = f"off_{offset + limit}" if has_more else None
