@@ -11,8 +11,6 @@
 A check run on its own (no partition range in the run) judges the days the latest run wrote.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 
 import dagster as dg

@@ -10,8 +10,6 @@ say which days its files cover (otherwise only its daily sweep picks new files u
 The sensor never asks which connector it is watching.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import json
 

@@ -13,7 +13,6 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, select, text
 
 from connectors.contract import (
-    ActivityRecord,
     CheckResult,
     Connector,
     ConnectorError,
@@ -21,13 +20,14 @@ from connectors.contract import (
     FetchBatch,
     FetchContext,
     UsageRecord,
+    VendorTotal,
 )
 from connectors.manual import ManualConnector
-from pipelines.checks import BILLED_TOTAL_ACCOUNT, BILLED_TOTAL_METRIC, build_ingest_checks
+from pipelines.checks import build_ingest_checks
 from pipelines.ingest import build_ingest_asset
 from pipelines.resources import WarehouseResource, dispose_engines
 from pipelines.schedules import build_schedules
-from pipelines.sensors import build_manual_entries_sensor
+from pipelines.sensors import build_input_sensor
 from pipelines.sync import run_sync
 from warehouse import credentials, manual_entries, sync_status, tenants
 from warehouse.actors import SYSTEM
@@ -201,7 +201,7 @@ def test_tenant_option_restricts_the_sync(engine, settings):
 
 
 def test_sensor_requests_manual_span_when_entries_change(engine, settings):
-    sensor = build_manual_entries_sensor(build_ingest_asset(ManualConnector))
+    sensor = build_input_sensor(ManualConnector, build_ingest_asset(ManualConnector))
     resources = {"warehouse": WarehouseResource.for_settings(settings)}
     acme = tenants.create_tenant(engine, "acme")
 
@@ -227,6 +227,7 @@ def test_sensor_requests_manual_span_when_entries_change(engine, settings):
     assert request.asset_selection == [dg.AssetKey("ingest_manual")]
     assert request.tags["dagster/asset_partition_range_start"] == "2025-06-10"
     assert request.tags["dagster/asset_partition_range_end"] == "2025-07-09"
+    assert request.tags["aispend/tenant"] == "acme"
     assert not tick(changed.cursor).run_requests
 
 
@@ -275,14 +276,7 @@ class BilledTotalConnector(Connector):
                     list_cost_micros=50,
                 ),
             ],
-            activity=[
-                ActivityRecord(
-                    day=start,
-                    account_key=BILLED_TOTAL_ACCOUNT,
-                    metric=BILLED_TOTAL_METRIC,
-                    value=100,
-                )
-            ],
+            vendor_totals=[VendorTotal(day=start, billed_cost_micros=100)],
         )
 
 
@@ -313,3 +307,65 @@ def test_range_outside_partitions_is_refused(settings):
     future = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=3)
     with pytest.raises(ValueError, match="flakyvendor: end"):
         run_sync(settings, start=dt.date(2025, 1, 1), end=future, connectors=CONNECTORS)
+
+
+def test_manual_edits_and_deletes_reach_the_facts_on_the_next_run(engine, settings):
+    """Through the reshaped framework: the input sensor notices each change and the run it
+    requests rewrites (or removes) the entry's facts, tagged with who entered and edited it."""
+    from warehouse.actors import Actor
+
+    asset = build_ingest_asset(ManualConnector)
+    sensor = build_input_sensor(ManualConnector, asset)
+    resources = {"warehouse": WarehouseResource.for_settings(settings)}
+    acme = tenants.create_tenant(engine, "acme")
+    ada = Actor("ada@acme.example", "admin")
+
+    def tick_and_run(cursor):
+        with dg.build_sensor_context(cursor=cursor, resources=resources) as ctx:
+            data = sensor.evaluate_tick(ctx)
+        for request in data.run_requests or []:
+            result = dg.materialize(
+                [asset, *build_ingest_checks(ManualConnector)],
+                resources=resources,
+                tags=request.tags,
+            )
+            assert all(e.passed for e in result.get_asset_check_evaluations())
+        return data.cursor, len(data.run_requests or [])
+
+    def manual_facts():
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(UsageFact.billed_cost_micros, UsageFact.tags, UsageFact.confidence).where(
+                    UsageFact.source == "manual"
+                )
+            ).all()
+        return sum(r[0] for r in rows), {str(sorted(r[1].items())) for r in rows}, rows
+
+    entry = manual_entries.create_entry(
+        engine,
+        acme,
+        ada,
+        provider="GitHub",
+        service="Copilot seats",
+        amount="31",
+        period_start=dt.date(2025, 6, 1),
+        period_end=dt.date(2025, 6, 30),
+    )
+    cursor, runs = tick_and_run(None)
+    total, tags, rows = manual_facts()
+    assert runs == 1 and total == 31_000_000 and len(rows) == 30
+    assert tags == {str(sorted({"entry_id": str(entry), "entered_by": ada.email}.items()))}
+    assert {r[2] for r in rows} == {"medium"}
+
+    manual_entries.edit_entry(
+        engine, acme, SYSTEM, entry, amount="15.5", period_end=dt.date(2025, 6, 15)
+    )
+    cursor, runs = tick_and_run(cursor)
+    total, tags, rows = manual_facts()
+    assert runs == 1 and total == 15_500_000 and len(rows) == 15  # the shortened days are gone
+    assert all("edited_by" in t and "system" in t for t in tags)
+
+    manual_entries.delete_entry(engine, acme, SYSTEM, entry)
+    cursor, runs = tick_and_run(cursor)
+    assert runs == 1 and manual_facts()[2] == []
+    assert tick_and_run(cursor)[1] == 0  # nothing changed since: no run

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from connectors.contract import FetchContext
 from connectors.cursor import CursorConnector
-from connectors.manual import ManualConnector, split_evenly
+from connectors.manual import ManualConnector
 from warehouse import (
     audit,
     credentials,
@@ -361,32 +361,6 @@ def test_manual_entry_split_sums_exactly(engine, tenants, amount, start, end):
     assert {r.day for r in rows} == {start + dt.timedelta(days=i) for i in range(len(rows))}
     cents = [abs(r.billed_cost_micros) // 10_000 for r in rows]
     assert max(cents) - min(cents) <= 1  # even split
-
-
-def test_manual_split_respects_the_fetch_window():
-    parts = split_evenly(3_100_000_00, dt.date(2026, 10, 1), dt.date(2026, 10, 31))
-    assert sum(p for _, p in parts) == 3_100_000_00
-    config = {
-        "entries": [
-            {
-                "id": 1,
-                "provider": "X",
-                "service": "Y",
-                "amount_micros": 31_000_000,
-                "period_start": "2026-10-01",
-                "period_end": "2026-10-31",
-            }
-        ]
-    }
-    rows = [
-        r
-        for b in ManualConnector().fetch(
-            config, dt.date(2026, 10, 10), dt.date(2026, 10, 12), FetchContext()
-        )
-        for r in b.usage
-    ]
-    assert [r.day.day for r in rows] == [10, 11, 12]
-    assert sum(r.billed_cost_micros for r in rows) == 3_000_000
 
 
 @pytest.mark.parametrize(

@@ -178,14 +178,15 @@ def _reconcile(
     tenant_ids: Sequence[int] | None,
     slugs: dict[int, str],
 ) -> None:
-    rows = conn.scalars(
-        select(VendorReconciliationTotal).where(
+    table = VendorReconciliationTotal.__table__
+    rows = conn.execute(
+        select(table).where(
             VendorReconciliationTotal.source == source,
             VendorReconciliationTotal.period_start <= end,
             VendorReconciliationTotal.period_end >= start,
             *_tenant_filter(VendorReconciliationTotal.tenant_id, tenant_ids),
         )
-    ).all()
+    ).all()  # Core rows: a connection, not an ORM session
     for row in rows:
         first, last = _day(row.period_start), _day(row.period_end)
         slug = slugs.get(row.tenant_id, str(row.tenant_id))

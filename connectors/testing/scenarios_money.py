@@ -129,7 +129,8 @@ class MoneyScenarios(KitBase):
         got = self.fetch_all(conformance_target)
         sums = unit_sums(got.usage, prices)
         assert sums, f"no billed record carries a consumed quantity in {[p.unit for p in prices]}"
-        assert unit_price_problems(sums, prices) == []
+        problems = unit_price_problems(sums, prices)
+        assert not problems, f"amounts per unit are implausible for unit_prices: {problems}"
         slipped = [
             dataclasses.replace(r, billed_cost_micros=r.billed_cost_micros * 100) for r in got.usage
         ]

@@ -61,8 +61,12 @@ class ExampleAIVendor(SimulatedVendor):
                 )
         return items
 
-    def expected_billed_micros(self, day: dt.date) -> int:
+    def billed_micros(self, day: dt.date) -> int:
+        """What the API bills for a day: every item's cost, exactly."""
         return sum(to_micros(item["cost_usd"], unit="usd") for item in self.items_for(day))
+
+    def expected_billed_micros(self, day: dt.date) -> int:
+        return self.billed_micros(day)
 
     def expected_tokens(self, day: dt.date) -> int:
         return sum(item["input_tokens"] + item["output_tokens"] for item in self.items_for(day))
@@ -87,7 +91,7 @@ class ExampleAIVendor(SimulatedVendor):
         data = [
             {"date": day.isoformat(), "amount_usd": str(Decimal(micros) / 1_000_000)}
             for day in days(start, end)
-            if (micros := self.expected_billed_micros(day))
+            if (micros := self.billed_micros(day))
         ]
         return SimResponse(body={"data": data})
 

@@ -1,0 +1,140 @@
+"""The accuracy invariant as a Dagster asset check, on SQLite and PostgreSQL: judged per day
+of the run's partitions (not the whole table), holding people + unattributed to the vendor's
+control total, guarding units, and reconciling independent period totals once synced."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import dagster as dg
+import pytest
+from cryptography.fernet import Fernet
+
+from connectors.contract import (
+    CheckResult,
+    Connector,
+    CredentialField,
+    FetchBatch,
+    ReconciliationTotal,
+    UnitPrice,
+    UsageRecord,
+    VendorTotal,
+)
+from connectors.dates import days
+from pipelines.checks import build_ingest_checks
+from pipelines.ingest import TENANT_TAG, build_ingest_asset, range_tags
+from pipelines.resources import WarehouseResource, dispose_engines
+from warehouse import credentials, tenants
+from warehouse.actors import SYSTEM
+from warehouse.settings import Settings
+
+BAD_DAY = dt.date(2025, 3, 3)
+MILLION = Decimal(1_000_000)
+
+
+class Scripted(Connector):
+    """Bills $3 per million tokens a day to one key; the test sets what goes wrong."""
+
+    name = "scripted"
+    provider = "Scripted"
+    services = ("API",)
+    credential_fields = (CredentialField("api_key"),)
+    unit_prices = (UnitPrice("tokens", Decimal("0.000000005"), Decimal("0.00008")),)
+    script: dict = {}
+
+    def check(self, config):
+        return CheckResult(True)
+
+    def fetch(self, config, start, end, ctx):
+        scale = self.script.get("scale", 1)
+        batch = FetchBatch()
+        for day in days(start, end):
+            batch.usage.append(
+                UsageRecord(
+                    day=day,
+                    account_key="key-1",
+                    service="API",
+                    sku="m",
+                    billed_cost_micros=3_000_000 * scale,
+                    consumed_quantity=MILLION,
+                    consumed_unit="tokens",
+                )
+            )
+            if not self.script.get("no_totals"):
+                short = 1 if day == self.script.get("short_day") else 0
+                batch.vendor_totals.append(VendorTotal(day, 3_000_000 * scale - short))
+        period = self.script.get("reconcile")
+        if period:
+            first, last, amount = period
+            batch.reconciliation.append(ReconciliationTotal("cycle", first, last, amount, "key-1"))
+        yield batch
+
+
+@pytest.fixture
+def warehouse(engine, warehouse_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("AISPEND_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AISPEND_DATABASE_URL", warehouse_url)
+    monkeypatch.setenv("AISPEND_SECRET_KEY", Fernet.generate_key().decode())
+    settings = Settings.from_env()
+    acme = tenants.create_tenant(engine, "acme")
+    credentials.configure_source(
+        engine, settings.secret_keys, acme, SYSTEM, "scripted", {"api_key": "k"}, {"api_key"}
+    )
+    resource = WarehouseResource.for_settings(settings)
+    yield resource
+    resource.release()
+    Scripted.script = {}
+    dispose_engines()
+
+
+def _run(resource, start: dt.date, end: dt.date, **script) -> dict[str, dg.AssetCheckEvaluation]:
+    Scripted.script = script
+    result = dg.materialize(
+        [build_ingest_asset(Scripted), *build_ingest_checks(Scripted)],
+        resources={"warehouse": resource},
+        tags={**range_tags(start, end), TENANT_TAG: "acme"},
+    )
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+
+def test_a_short_day_fails_only_the_runs_that_cover_it(warehouse):
+    first = _run(warehouse, dt.date(2025, 3, 1), dt.date(2025, 3, 5), short_day=BAD_DAY)
+    accuracy = first["accuracy_invariant"]
+    assert not accuracy.passed
+    assert "2025-03-03" in accuracy.description and "off by $0.000001" in accuracy.description
+    assert accuracy.metadata["days_checked"].value == 5
+    # The bad day stays in the table; a run over other days judges only its own days.
+    later = _run(warehouse, dt.date(2025, 3, 4), dt.date(2025, 3, 6))
+    assert later["accuracy_invariant"].passed
+    assert later["accuracy_invariant"].metadata["days_checked"].value == 3
+    assert later["unique_record_keys"].passed and later["no_negative_usage_cost"].passed
+
+
+def test_cents_read_as_dollars_fail_even_when_facts_and_totals_agree(warehouse):
+    checks = _run(warehouse, dt.date(2025, 3, 1), dt.date(2025, 3, 2), scale=100)
+    accuracy = checks["accuracy_invariant"]
+    assert not accuracy.passed
+    assert "cents read as dollars" in accuracy.description
+
+
+def test_a_source_without_control_totals_is_a_warning_not_a_pass(warehouse):
+    checks = _run(warehouse, dt.date(2025, 3, 1), dt.date(2025, 3, 2), no_totals=True)
+    accuracy = checks["accuracy_invariant"]
+    assert not accuracy.passed and accuracy.severity == dg.AssetCheckSeverity.WARN
+    assert "no control total" in accuracy.description
+
+
+def test_reconciliation_waits_for_the_whole_period_then_compares(warehouse):
+    march = (dt.date(2025, 3, 1), dt.date(2025, 3, 10))
+    right = (*march, 30_000_000)  # ten days at $3
+    partial = _run(warehouse, dt.date(2025, 3, 8), dt.date(2025, 3, 10), reconcile=right)
+    metadata = partial["accuracy_invariant"].metadata
+    assert partial["accuracy_invariant"].passed
+    assert "not every day is synced" in str(metadata["reconciliation_pending"].value)
+    whole = _run(warehouse, *march, reconcile=right)
+    assert whole["accuracy_invariant"].passed
+    assert whole["accuracy_invariant"].metadata["reconciled"].value
+    wrong = _run(warehouse, *march, reconcile=(*march, 3_000_000_000))
+    assert not wrong["accuracy_invariant"].passed
+    assert "cycle for key-1" in wrong["accuracy_invariant"].description
