@@ -43,10 +43,27 @@ def test_asset_graph_follows_registry_and_sql():
         assert node.backfill_policy == dg.BackfillPolicy.single_run()
         checks = {c.name for c in graph.get_check_keys_for_assets({key})}
         assert checks == {"unique_record_keys", "no_negative_usage_cost", "accuracy_invariant"}
+    # Schedules and sensors follow each connector's declaration, nothing else.
     sensors = {s.name: s for s in defs.sensors}
-    assert sensors["manual_entries_changed"].default_status == dg.DefaultSensorStatus.RUNNING
     assert sensors["marts_automation"].default_status == dg.DefaultSensorStatus.RUNNING
-    schedule_names = {s.name for s in defs.schedules}
-    api = [n for n, c in connectors.items() if c.source_type != "manual"]
-    ingest_schedules = {f"{kind}_{n}" for n in api for kind in ("refresh", "sweep")}
-    assert schedule_names == ingest_schedules | {"suggestions_daily"}
+    watched = {n for n, c in connectors.items() if c.schedule.watch_input}
+    assert "manual" in watched
+    inputs = {name for name in sensors if name.endswith("_input_changed")}
+    assert inputs == {f"{n}_input_changed" for n in watched}
+    assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
+    expected = {f"refresh_{n}" for n, c in connectors.items() if c.schedule.refresh_cron}
+    expected |= {f"sweep_{n}" for n, c in connectors.items() if c.schedule.sweep_cron}
+    assert {s.name for s in defs.schedules} == expected | {"suggestions_daily"}
+    assert {"refresh_anthropic", "sweep_cursor"} <= expected and "refresh_manual" not in expected
+    manual = graph.get(dg.AssetKey("ingest_manual")).partitions_def
+    api = graph.get(dg.AssetKey("ingest_cursor")).partitions_def
+    assert manual.get_last_partition_key() > api.get_last_partition_key()  # days ahead
+
+
+def test_no_connector_is_special_in_the_pipeline():
+    """The pipeline reads declarations only: no module branches on a connector's name or
+    source type (a new file-based or admin-input connector needs no new branch)."""
+    for path in sorted((ROOT / "pipelines").rglob("*.py")):
+        text = path.read_text()
+        for needle in ('source_type == "manual"', "source_type != ", '"manual" in', "ManualEntry"):
+            assert needle not in text, f"{path.relative_to(ROOT)} contains {needle!r}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
@@ -9,10 +10,24 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, insert, select
 
-from connectors.contract import Account, ActivityRecord, FetchBatch, UsageRecord
+from connectors.contract import (
+    Account,
+    ActivityRecord,
+    FetchBatch,
+    ReconciliationTotal,
+    UsageRecord,
+    VendorTotal,
+)
 from warehouse import sync_status
 from warehouse.facts import replace_partition
-from warehouse.models import ActivityFact, Tenant, UsageFact, VendorAccount
+from warehouse.models import (
+    ActivityFact,
+    Tenant,
+    UsageFact,
+    VendorAccount,
+    VendorBilledTotal,
+    VendorReconciliationTotal,
+)
 
 D1 = dt.date(2025, 3, 1)
 D2 = dt.date(2025, 3, 2)
@@ -159,3 +174,72 @@ def test_sync_status_records_attempt_success_failure(engine):
     assert sync_status.freshness(state.last_success_at, state.last_success_at) == "fresh"
     later = state.last_success_at + dt.timedelta(hours=30)
     assert sync_status.freshness(state.last_success_at, later) == "old"
+
+
+def _totals(engine, tenant_id):
+    with engine.connect() as conn:
+        billed = conn.execute(
+            select(
+                VendorBilledTotal.day, VendorBilledTotal.scope, VendorBilledTotal.billed_cost_micros
+            )
+            .where(VendorBilledTotal.tenant_id == tenant_id)
+            .order_by(VendorBilledTotal.day, VendorBilledTotal.scope)
+        ).all()
+        figures = conn.execute(
+            select(
+                VendorReconciliationTotal.account_key,
+                VendorReconciliationTotal.period_start,
+                VendorReconciliationTotal.period_end,
+                VendorReconciliationTotal.billed_cost_micros,
+            ).where(VendorReconciliationTotal.tenant_id == tenant_id)
+        ).all()
+    return [tuple(r) for r in billed], [tuple(r) for r in figures]
+
+
+def _with_totals(days: list[dt.date], scale: int = 1, cycle_end: dt.date = D2):
+    for batch in _batches(days):
+        batch.vendor_totals = [VendorTotal(day, 1_000 * scale, scope="seats") for day in days] + [
+            VendorTotal(day, 5 * scale, scope="credits") for day in days
+        ]
+        batch.reconciliation = [ReconciliationTotal("cycle", D1, cycle_end, 77 * scale, "ada")]
+        batch.usage[0] = dataclasses.replace(batch.usage[0], tags={"entered_by": "ada"})
+        yield batch
+        days = []  # one batch carries every day's totals
+
+
+def test_control_totals_are_replaced_with_the_partition_and_reconciliation_upserted(engine):
+    tid = _tenant(engine)
+    _write(engine, tid, _with_totals([D1, D2, D3]))
+    billed, figures = _totals(engine, tid)
+    assert billed == [
+        (D, scope, micros)
+        for D in (D1, D2, D3)
+        for scope, micros in (("credits", 5), ("seats", 1_000))
+    ]
+    assert figures == [("ada", D1, D2, 77)]
+    # A later run over D3 only: D3's totals replaced, the cycle snapshot updated in place.
+    _write(engine, tid, _with_totals([D3], scale=2, cycle_end=D3), start=D3, end=D3)
+    billed, figures = _totals(engine, tid)
+    assert [b for b in billed if b[0] == D3] == [(D3, "credits", 10), (D3, "seats", 2_000)]
+    assert [b for b in billed if b[0] == D1] == [(D1, "credits", 5), (D1, "seats", 1_000)]
+    assert figures == [("ada", D1, D3, 154)]
+    with engine.connect() as conn:
+        tags = conn.execute(select(UsageFact.tags).where(UsageFact.tags.is_not(None))).scalars()
+        assert list(tags) == [{"entered_by": "ada"}] * 3
+
+
+def test_bad_control_totals_roll_the_write_back(engine):
+    tid = _tenant(engine)
+    _write(engine, tid, _with_totals([D1, D2, D3]))
+    before = (_usage(engine, tid), _totals(engine, tid))
+
+    def twice() -> Iterator[FetchBatch]:
+        yield FetchBatch(vendor_totals=[VendorTotal(D1, 1)])
+        yield FetchBatch(vendor_totals=[VendorTotal(D1, 1)])
+
+    with pytest.raises(ValueError, match="2025-03-01 was reported twice"):
+        _write(engine, tid, twice())
+    outside = FetchBatch(vendor_totals=[VendorTotal(dt.date(2025, 3, 9), 1)])
+    with pytest.raises(ValueError, match="vendor total for 2025-03-09 is outside"):
+        _write(engine, tid, iter([outside]))
+    assert (_usage(engine, tid), _totals(engine, tid)) == before

@@ -151,34 +151,60 @@ def test_wrong_credentials_are_reported_without_the_key(synced_env):
     assert "key_wrong_000000000" not in failed.output
 
 
-def test_the_vendor_total_reported_with_the_facts_matches_them(synced_env, engine):
-    """Anthropic reports its cost report's daily totals beside the facts; the accuracy check
-    (and this test) hold the per-key allocation plus the remainder to them exactly."""
+def test_the_vendor_totals_travel_in_their_own_table_and_match_the_facts(synced_env, engine):
+    """Anthropic and Cursor report the vendor's own daily totals beside the facts, in
+    vendor_billed_totals (never as an account or an activity); the per-person allocation plus
+    the remainder equals them exactly, and they equal what the simulator billed."""
     from sqlalchemy import func
 
-    from connectors.contract import BILLED_TOTAL_METRIC, VENDOR_TOTAL_ACCOUNT
-    from warehouse.models import ActivityFact
+    from warehouse.models import ActivityFact, VendorAccount, VendorBilledTotal
 
     assert sync().exit_code == 0
     with Session(engine) as s:
-        totals = dict(
-            s.execute(
-                select(ActivityFact.day, ActivityFact.value).where(
-                    ActivityFact.source == "anthropic",
-                    ActivityFact.account_key == VENDOR_TOTAL_ACCOUNT,
-                    ActivityFact.metric == BILLED_TOTAL_METRIC,
-                )
-            ).all()
+        for source in SOURCES:
+            totals = dict(
+                s.execute(
+                    select(VendorBilledTotal.day, VendorBilledTotal.billed_cost_micros).where(
+                        VendorBilledTotal.source == source
+                    )
+                ).all()
+            )
+            billed = dict(
+                s.execute(
+                    select(UsageFact.charge_period_start, func.sum(UsageFact.billed_cost_micros))
+                    .where(UsageFact.source == source, UsageFact.cost_basis == "billed")
+                    .group_by(UsageFact.charge_period_start)
+                ).all()
+            )
+            assert len(totals) == (END - START).days + 1
+            assert totals == {d: int(v) for d, v in billed.items()}
+            assert all(v == synced_env.expected_billed_micros(source, d) for d, v in totals.items())
+        accounts = set(s.scalars(select(VendorAccount.account_key)))
+        metrics = set(s.scalars(select(ActivityFact.metric)))
+    assert not any(a.startswith("x_") for a in accounts), "a control total became an account"
+    assert not any(m.startswith("x_") for m in metrics)
+
+
+def test_the_export_counts_every_token_once(synced_env):
+    """Summed token columns of the FOCUS export equal the tokens the vendors processed, each
+    once: Claude Code on API billing is not added on top of the Messages usage it repeats."""
+    assert sync().exit_code == 0
+    rows = export_rows()
+    for source in SOURCES:
+        exported = sum(
+            int(r[column] or 0)
+            for r in rows
+            if r["x_Source"] == source
+            for column in (
+                "x_InputTokens",
+                "x_OutputTokens",
+                "x_CacheReadTokens",
+                "x_CacheWriteTokens",
+            )
         )
-        billed = dict(
-            s.execute(
-                select(UsageFact.charge_period_start, func.sum(UsageFact.billed_cost_micros))
-                .where(UsageFact.source == "anthropic", UsageFact.cost_basis == "billed")
-                .group_by(UsageFact.charge_period_start)
-            ).all()
-        )
-    assert len(totals) == (END - START).days + 1
-    assert {d: int(v) for d, v in totals.items()} == {d: int(v) for d, v in billed.items()}
-    assert all(
-        int(v) == synced_env.expected_billed_micros("anthropic", d) for d, v in totals.items()
-    )
+        processed = 0
+        day = START
+        while day <= END:
+            processed += synced_env.expected_tokens(source, day)
+            day += dt.timedelta(days=1)
+        assert exported == processed, source

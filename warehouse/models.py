@@ -135,7 +135,7 @@ class UsageFact(Base):
     source_type: Mapped[str] = mapped_column(String(8), default="api")
     ingestion_run_id: Mapped[str | None] = mapped_column(String(64))
     ingested_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
-    tags: Mapped[dict | None] = mapped_column(JSON)  # FOCUS Tags: key/value labels
+    tags: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))  # FOCUS Tags
 
 
 class VendorBilledTotal(Base):
