@@ -91,6 +91,16 @@ def describe(cls: type[Connector]) -> dict[str, Any]:
             {"name": f.name, "secret": f.secret, "required": f.required, "help": f.help}
             for f in cls.credential_fields
         ],
+        "settings_fields": [
+            {"name": f.name, "kind": f.kind, "default": f.default, "help": f.help}
+            for f in cls.settings_fields
+        ],
+        "config_source": cls.config_source,
+        "schedule": {
+            "refresh_cron": cls.schedule.refresh_cron,
+            "sweep_cron": cls.schedule.sweep_cron,
+            "watch_input": cls.schedule.watch_input,
+        },
         "revision_window_days": cls.revision_window_days,
         "max_window_days": cls.max_window_days,
     }

@@ -158,6 +158,9 @@ def test_describe(plugins: Plugins):
         "credential_fields": [
             {"name": "api_key", "secret": True, "required": True, "help": "the key"}
         ],
+        "settings_fields": [],
+        "config_source": "credentials",
+        "schedule": {"refresh_cron": "7 * * * *", "sweep_cron": "30 3 * * *", "watch_input": False},
         "revision_window_days": 4,
         "max_window_days": 14,
     }

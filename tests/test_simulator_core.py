@@ -223,3 +223,40 @@ def test_plugin_fixture_serves_the_built_in_vendors(vendor_simulator: Simulator)
     for name in vendor_simulator.vendor_names():
         url = vendor_simulator.base_url(name) + "/nowhere"
         assert httpx.get(url).status_code in (401, 404)  # a real server answered
+
+
+def test_faults_served_are_counted_per_kind(sim):
+    config = sim.config("tiny")
+    base = config["base_url"]
+    headers = {"x-api-key": config["api_key"]}
+    sim.set_faults("tiny", rate_limit_every=2, server_error_every=3, retry_after=0)
+    with httpx.Client(headers=headers) as client:
+        statuses = [client.get(base + "/v1/echo").status_code for _ in range(6)]
+    assert statuses.count(429) == sim.served("tiny", "rate_limit") == 3
+    assert statuses.count(500) == sim.served("tiny", "server_error") == 1  # the 6th is a 429
+    sim.set_faults("tiny", rate_limit_every=None, server_error_every=None, missing_field="nope")
+    with httpx.Client(headers=headers) as client:
+        client.get(base + "/v1/rows")
+    assert sim.served("tiny", "missing_field") == 0  # nothing dropped: not counted as served
+    sim.set_faults("tiny", missing_field="cost")
+    with httpx.Client(headers=headers) as client:
+        client.get(base + "/v1/rows")
+    assert sim.served("tiny", "missing_field") == 1
+
+
+def test_page_cap_bounds_every_page_a_vendor_serves():
+    vendor = TinyVendor(generate_team(7, 3), dt.date(2026, 9, 1), 10, 7, page_cap=4)
+    assert vendor.page_size(None, default=20, maximum=100) == 4
+    assert vendor.page_size(2, default=20, maximum=100) == 2
+    uncapped = TinyVendor(generate_team(7, 3), dt.date(2026, 9, 1), 10, 7)
+    assert uncapped.page_size(500, default=20, maximum=100) == 100
+    assert uncapped.page_size(None, default=20, maximum=None) == 20
+    with Simulator(vendors=["anthropic"], members=6, page_cap=2) as capped:
+        key = capped.config("anthropic")["admin_api_key"]
+        body = httpx.get(
+            capped.base_url("anthropic") + "/v1/organizations/users",
+            params={"limit": 1000},
+            headers={"x-api-key": key, "anthropic-version": "2023-06-01"},
+        ).json()
+    assert len(body["data"]) == 2 and body["has_more"] is True
+    assert capped.vendor("anthropic").offered_pages() == 1

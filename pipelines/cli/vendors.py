@@ -23,11 +23,15 @@ def connectors_list() -> None:
     for name, cls in load_connectors().items():
         info = describe(cls)
         click.echo(
-            f"{name}  ({info['provider']}; {info['source_type']}; services: {', '.join(info['services'])})"
+            f"{name}  ({info['provider']}; {info['source_type']}; config from "
+            f"{info['config_source']}; services: {', '.join(info['services'])})"
         )
         for f in cls.credential_fields:
             kind = "secret" if f.secret else "plain"
             click.echo(f"    --set {f.name}=…   [{kind}] {f.help}")
+        for s in cls.settings_fields:
+            default = f", default {s.default}" if s.default is not None else ""
+            click.echo(f"    --set {s.name}=…   [setting: {s.kind}{default}] {s.help}")
 
 
 @connectors.command("new")
@@ -55,7 +59,11 @@ def vendor() -> None:
 @click.argument("source")
 @click.option("--tenant", "tenant_slug", default=None)
 @click.option(
-    "--set", "pairs", multiple=True, metavar="FIELD=VALUE", help="A credential field; repeat."
+    "--set",
+    "pairs",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="A credential or setting field; repeat.",
 )
 @click.option(
     "--base-url", default=None, help="The vendor's API root (simulator, proxy, test server)."
@@ -64,11 +72,12 @@ def vendor_configure(
     source: str, tenant_slug: str | None, pairs: tuple[str, ...], base_url: str | None
 ) -> None:
     """Store a source's credentials, encrypted."""
+    from connectors.fields import SettingField
     from connectors.registry import get_connector
     from warehouse import credentials
 
     cls = get_connector(source)
-    known = {f.name: f for f in cls.credential_fields}
+    known = {f.name: f for f in cls.config_fields()}
     values: dict[str, str] = {}
     for pair in pairs:
         field, sep, value = pair.partition("=")
@@ -79,6 +88,8 @@ def vendor_configure(
                 f"{source} has no field {field!r} (fields: {', '.join(known) or 'none'})",
                 param_hint="--set",
             )
+        if isinstance(known[field], SettingField):
+            known[field].parse(value)  # a setting that does not parse is refused, not stored
         values[field] = value
     if base_url:
         values["base_url"] = base_url
@@ -87,7 +98,14 @@ def vendor_configure(
     tenant = _tenant(settings, engine, tenant_slug)
     actor = cli_actor()
     stored = credentials.masked_config(engine, settings.secret_keys, tenant, actor, source)
-    missing = [n for n, f in known.items() if f.required and n not in values and n not in stored]
+    missing = [
+        n
+        for n, f in known.items()
+        if f.required
+        and getattr(f, "default", None) is None
+        and n not in values
+        and n not in stored
+    ]
     if missing:
         raise click.UsageError(f"{source} needs --set {'=… --set '.join(missing)}=…")
     secret = {n for n, f in known.items() if f.secret}
@@ -114,7 +132,7 @@ def vendor_test(source: str, tenant_slug: str | None) -> None:
     tenant = _tenant(settings, engine, tenant_slug)
     cls = get_connector(source)
     config = credentials.connector_config(engine, settings.secret_keys, tenant, source)
-    if not config and cls.credential_fields:
+    if not config and cls.config_fields():
         raise click.UsageError(
             f"{source} is not configured for {tenant.slug}; run `aispend vendor configure {source}`"
         )
