@@ -13,12 +13,19 @@ honours the simulator's ``page_cap``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from typing import Any
 
 from connectors.simulator.anthropic.data import AnthropicData, rfc3339
+from connectors.simulator.anthropic.wire import (
+    BadRequest,
+    anthropic_error,
+    cents_string,
+    decode_token,
+    encode_token,
+    int_arg,
+    parse_rfc3339,
+)
 from connectors.simulator.team import SimMember, rng_for
 from connectors.simulator.vendor import SimRequest, SimResponse, SimulatedVendor, register_vendor
 
@@ -48,65 +55,6 @@ PATH_COST = "/v1/organizations/cost_report"
 PATH_CLAUDE_CODE = "/v1/organizations/usage_report/claude_code"
 PATH_USERS = "/v1/organizations/users"
 PATH_API_KEYS = "/v1/organizations/api_keys"
-
-
-def cents_string(micros: int) -> str:
-    """Micro-dollars as Anthropic's cost ``amount``: a decimal string of cents ("123.45")."""
-    sign = "-" if micros < 0 else ""
-    whole, frac = divmod(abs(micros), 10_000)
-    digits = f"{frac:04d}".rstrip("0").ljust(2, "0")
-    return f"{sign}{whole}.{digits}"
-
-
-class BadRequest(Exception):
-    pass
-
-
-def anthropic_error(status: int, kind: str, message: str) -> SimResponse:
-    return SimResponse(status, {"type": "error", "error": {"type": kind, "message": message}})
-
-
-def _parse_rfc3339(value: str | None, name: str) -> dt.datetime:
-    if not value:
-        raise BadRequest(f"{name} is required")
-    try:
-        stamp = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest(f"{name} must be an RFC 3339 timestamp, got {value!r}") from None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=dt.UTC)
-    return stamp.astimezone(dt.UTC)
-
-
-def _int_arg(req: SimRequest, name: str, default: int, low: int, high: int) -> int:
-    raw = req.arg(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be an integer") from None
-    if not low <= value <= high:
-        raise BadRequest(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
-def _encode_token(*parts: object) -> str:
-    raw = "|".join(str(p) for p in parts).encode()
-    return "page_" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_token(token: str, kind: str, arity: int) -> list[str]:
-    if not token.startswith("page_"):
-        raise BadRequest("page is not a valid page token")
-    body = token[5:]
-    try:
-        parts = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode().split("|")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadRequest("page is not a valid page token") from None
-    if not parts or parts[0] != kind or len(parts) != arity + 1:
-        raise BadRequest("page token belongs to another endpoint")
-    return parts[1:]
 
 
 @register_vendor
@@ -159,10 +107,10 @@ class AnthropicVendor(AnthropicData, SimulatedVendor):
         width = req.arg("bucket_width", "1d")
         if width != "1d":
             raise BadRequest(f"bucket_width {width!r} is not supported by the simulator (1d only)")
-        limit = _int_arg(req, "limit", DEFAULT_DAY_BUCKETS, 1, MAX_DAY_BUCKETS)
-        first = _parse_rfc3339(req.arg("starting_at"), "starting_at").date()  # snap to the day
+        limit = int_arg(req, "limit", DEFAULT_DAY_BUCKETS, 1, MAX_DAY_BUCKETS)
+        first = parse_rfc3339(req.arg("starting_at"), "starting_at").date()  # snap to the day
         if req.arg("ending_at"):
-            ending = _parse_rfc3339(req.arg("ending_at"), "ending_at")
+            ending = parse_rfc3339(req.arg("ending_at"), "ending_at")
             stop = ending.date() + (ONE_DAY if ending.time() != dt.time(0) else dt.timedelta(0))
         else:
             stop = first + dt.timedelta(days=limit)
@@ -172,7 +120,7 @@ class AnthropicVendor(AnthropicData, SimulatedVendor):
         begin = first
         token = req.arg("page")
         if token:
-            (day_text,) = _decode_token(token, kind, 1)
+            (day_text,) = decode_token(token, kind, 1)
             self.take_page(token)
             try:
                 begin = dt.date.fromisoformat(day_text)
@@ -187,7 +135,7 @@ class AnthropicVendor(AnthropicData, SimulatedVendor):
             day += ONE_DAY
         next_token = None
         if day < stop:
-            next_token = _encode_token(kind, day.isoformat())
+            next_token = encode_token(kind, day.isoformat())
             self.offer_page(next_token)
         return days, limit, next_token or ""
 
@@ -300,12 +248,12 @@ class AnthropicVendor(AnthropicData, SimulatedVendor):
             day = dt.date.fromisoformat(text)
         except ValueError:
             raise BadRequest(f"starting_at must be a UTC date YYYY-MM-DD, got {text!r}") from None
-        limit = _int_arg(req, "limit", CC_DEFAULT_LIMIT, 1, CC_MAX_LIMIT)
+        limit = int_arg(req, "limit", CC_DEFAULT_LIMIT, 1, CC_MAX_LIMIT)
         limit = self.page_size(limit, default=CC_DEFAULT_LIMIT, maximum=CC_MAX_LIMIT)
         offset = 0
         token = req.arg("page")
         if token:
-            token_day, token_offset = _decode_token(token, "claude_code", 2)
+            token_day, token_offset = decode_token(token, "claude_code", 2)
             if token_day != day.isoformat():
                 raise BadRequest("page token belongs to another day")
             self.take_page(token)
@@ -316,7 +264,7 @@ class AnthropicVendor(AnthropicData, SimulatedVendor):
         page = [dict(r) for r in records[offset : offset + limit]]
         next_token = None
         if offset + limit < len(records):
-            next_token = _encode_token("claude_code", day.isoformat(), offset + limit)
+            next_token = encode_token("claude_code", day.isoformat(), offset + limit)
             self.offer_page(next_token)
         return SimResponse(
             body={"data": page, "has_more": next_token is not None, "next_page": next_token}
@@ -324,7 +272,7 @@ class AnthropicVendor(AnthropicData, SimulatedVendor):
 
     # directory ------------------------------------------------------------------------------
     def _list_page(self, req: SimRequest, items: list[dict[str, Any]]) -> SimResponse:
-        limit = _int_arg(req, "limit", LIST_DEFAULT_LIMIT, 1, LIST_MAX_LIMIT)
+        limit = int_arg(req, "limit", LIST_DEFAULT_LIMIT, 1, LIST_MAX_LIMIT)
         limit = self.page_size(limit, default=LIST_DEFAULT_LIMIT, maximum=LIST_MAX_LIMIT)
         after, before = req.arg("after_id"), req.arg("before_id")
         ids = [item["id"] for item in items]

@@ -1,0 +1,89 @@
+"""Migrations on SQLite and PostgreSQL: the data migrations move what the old schema held."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def unmigrated_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.db'}"
+    return request.getfixturevalue("pg_database_factory")("aispend_migration")
+
+
+def test_the_fake_vendor_total_account_is_moved_to_its_own_table(unmigrated_url):
+    """0002 moves control totals stored as the fake ``x_vendor_total`` account's activity into
+    vendor_billed_totals, and deletes the fake activities, account and any identity link."""
+    from warehouse import migrate
+    from warehouse.engine import make_engine
+
+    engine = make_engine(unmigrated_url)
+    try:
+        migrate.upgrade(engine, "0001")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "insert into tenants (id, slug, name, created_at) values (1, 'a', 'A', CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "insert into members (id, tenant_id, display_name, created_at) values (1, 1, 'Ada', CURRENT_TIMESTAMP)"
+                )
+            )
+            for account_id, key in ((1, "x_vendor_total"), (2, "ada@example.com")):
+                conn.execute(
+                    text(
+                        "insert into vendor_accounts (id, tenant_id, source, account_key, kind,"
+                        " first_seen_at, last_seen_at) values (:id, 1, 'anthropic', :key, 'user',"
+                        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": account_id, "key": key},
+                )
+                conn.execute(
+                    text(
+                        "insert into identity_links (tenant_id, vendor_account_id, member_id,"
+                        " linked_at) values (1, :id, 1, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": account_id},
+                )
+            for day, value, key, metric in (
+                ("2026-09-01", 1234567, "x_vendor_total", "x_billed_total_micros"),
+                ("2026-09-02", 7, "x_vendor_total", "x_billed_total_micros"),
+                ("2026-09-01", 3, "ada@example.com", "sessions"),
+            ):
+                conn.execute(
+                    text(
+                        "insert into activity_facts (tenant_id, source, account_key, day, metric,"
+                        " value) values (1, 'anthropic', :key, :day, :metric, :value)"
+                    ),
+                    {
+                        "key": key,
+                        "day": dt.date.fromisoformat(day),
+                        "metric": metric,
+                        "value": value,
+                    },
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            totals = conn.execute(
+                text("select day, billed_cost_micros from vendor_billed_totals order by day")
+            ).all()
+            accounts = conn.execute(text("select account_key from vendor_accounts")).scalars().all()
+            links = (
+                conn.execute(text("select vendor_account_id from identity_links")).scalars().all()
+            )
+            metrics = conn.execute(text("select metric from activity_facts")).scalars().all()
+        assert [(str(d)[:10], v) for d, v in totals] == [("2026-09-01", 1234567), ("2026-09-02", 7)]
+        assert accounts == ["ada@example.com"] and links == [2] and metrics == ["sessions"]
+    finally:
+        engine.dispose()
