@@ -205,50 +205,35 @@ def test_inclusive_input_is_split_so_tokens_count_once():
 
 
 # -- purchases -----------------------------------------------------------------------------------
-def test_a_month_of_seat_fees_sums_exactly_to_the_price():
-    october = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
-    rows = amortized_purchase(
+OCTOBER = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+
+
+def _seat_fee(within: tuple[dt.date, dt.date], **extra) -> list[UsageRecord]:
+    return amortized_purchase(
         account_key="octocat",
         service="Copilot Business",
         sku="seat",
         amount_micros=19_000_000,
-        period_start=october[0],
-        period_end=october[1],
-        within=october,
-        consumed_quantity=Decimal(1),
-        consumed_unit="seat",
+        period_start=OCTOBER[0],
+        period_end=OCTOBER[1],
+        within=within,
+        **extra,
     )
+
+
+def test_a_month_of_seat_fees_sums_exactly_to_the_price():
+    seat = {"consumed_quantity": Decimal(1), "consumed_unit": "seat"}
+    rows = _seat_fee(OCTOBER, **seat)
     assert len(rows) == 31 and {r.charge_category for r in rows} == {"Purchase"}
     assert sum(r.effective_cost_micros for r in rows) == 19_000_000
     assert sum(r.billed_cost_micros for r in rows) == 19_000_000
-    in_pieces = [
-        r
-        for lo, hi in day_windows(*october, 7)
-        for r in amortized_purchase(
-            account_key="octocat",
-            service="Copilot Business",
-            sku="seat",
-            amount_micros=19_000_000,
-            period_start=october[0],
-            period_end=october[1],
-            within=(lo, hi),
-            consumed_quantity=Decimal(1),
-            consumed_unit="seat",
-        )
-    ]
+    in_pieces = [r for window in day_windows(*OCTOBER, 7) for r in _seat_fee(window, **seat)]
     assert in_pieces == rows  # fetching a month in pieces gives the same rows
-    invoiced = amortized_purchase(
-        account_key="octocat",
-        service="Copilot Business",
-        sku="seat",
-        amount_micros=19_000_000,
-        period_start=october[0],
-        period_end=october[1],
-        within=october,
-        billed_on=october[0],
-    )
+    invoiced = _seat_fee(OCTOBER, billed_on=OCTOBER[0])
     assert [r.billed_cost_micros for r in invoiced[:2]] == [19_000_000, 0]
     assert sum(r.effective_cost_micros for r in invoiced) == 19_000_000
+    with pytest.raises(ValueError, match="outside"):
+        _seat_fee(OCTOBER, billed_on=dt.date(2026, 11, 1))
 
 
 # -- settings ------------------------------------------------------------------------------------

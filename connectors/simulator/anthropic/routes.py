@@ -57,6 +57,16 @@ PATH_USERS = "/v1/organizations/users"
 PATH_API_KEYS = "/v1/organizations/api_keys"
 
 
+def _bucket(day: dt.date, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """One day bucket of a usage or cost report."""
+    return {"starting_at": rfc3339(day), "ending_at": rfc3339(day + ONE_DAY), "results": results}
+
+
+def _report_page(data: list[dict[str, Any]], next_token: str) -> SimResponse:
+    body = {"data": data, "has_more": bool(next_token), "next_page": next_token or None}
+    return SimResponse(body=body)
+
+
 @register_vendor
 class AnthropicVendor(AnthropicData, SimulatedVendor):
     """Anthropic's Admin API for a generated team, generated per (member, day) on demand."""
@@ -177,16 +187,8 @@ class AnthropicVendor(AnthropicData, SimulatedVendor):
                         **dict(zip(USAGE_DIMENSIONS, key, strict=True)),
                     }
                 )
-            data.append(
-                {
-                    "starting_at": rfc3339(day),
-                    "ending_at": rfc3339(day + ONE_DAY),
-                    "results": results,
-                }
-            )
-        return SimResponse(
-            body={"data": data, "has_more": bool(next_token), "next_page": next_token or None}
-        )
+            data.append(_bucket(day, results))
+        return _report_page(data, next_token)
 
     def _cost_report(self, req: SimRequest) -> SimResponse:
         group_by = req.args("group_by")
@@ -226,16 +228,8 @@ class AnthropicVendor(AnthropicData, SimulatedVendor):
                 }
                 for (ws, cost_type, description, model, token_type), micros in groups.items()
             ]
-            data.append(
-                {
-                    "starting_at": rfc3339(day),
-                    "ending_at": rfc3339(day + ONE_DAY),
-                    "results": results,
-                }
-            )
-        return SimResponse(
-            body={"data": data, "has_more": bool(next_token), "next_page": next_token or None}
-        )
+            data.append(_bucket(day, results))
+        return _report_page(data, next_token)
 
     # claude code ----------------------------------------------------------------------------
     def _claude_code(self, req: SimRequest) -> SimResponse:
