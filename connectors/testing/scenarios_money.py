@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -32,7 +33,9 @@ def _billed_by_day(records) -> dict[dt.date, int]:
 
 
 class MoneyScenarios(KitBase):
-    def truths(self, target: ConformanceTarget, per_day) -> dict[dt.date, int] | None:
+    def truths(
+        self, target: ConformanceTarget, per_day: Callable[[dt.date], int | None]
+    ) -> dict[dt.date, int] | None:
         """What the target knows for each day of the window; None when it knows nothing."""
         known = {day: per_day(day) for day in self.window_days_of(target)}
         if all(value is None for value in known.values()):
