@@ -5,7 +5,9 @@ A connector like any other, whose input is admin data instead of a vendor API: i
 its config from the tenant's entries, ``warehouse.manual_entries.connector_config``) and
 ``schedule = WATCH_INPUT`` (the pipeline's input sensor re-syncs when an entry is added,
 edited or deleted). Each entry's period is split into daily records whose sum equals the entry
-to the cent; every record carries who entered (and last edited) it in its tags.
+to the cent; every record carries who entered (and last edited) it in its tags. An entry's
+optional token count is split over its days the same way and booked as input tokens (a typed
+total does not say which kind); ``None`` when not given.
 """
 
 from __future__ import annotations
@@ -98,6 +100,9 @@ class ManualConnector(Connector):
             )
             tags = _tags(entry)
             category = entry.one_of("charge_category", CATEGORIES)
+            tokens = {}
+            if entry.opt("tokens") is not None:
+                tokens = dict(split_over_days(entry.count("tokens"), e_start, e_end, step=1))
             for day, micros in split_over_days(entry.integer("amount_micros"), e_start, e_end):
                 if not start <= day <= end:
                     continue
@@ -110,6 +115,7 @@ class ManualConnector(Connector):
                         service=entry.text("service"),
                         sku=f"manual-entry-{tags['entry_id']}",
                         billed_cost_micros=micros,
+                        input_tokens=tokens.get(day),
                         charge_category=category,
                         confidence=self.default_confidence,
                         tags=tags,

@@ -7,7 +7,8 @@
 - ``allocate(total, weights)``: split a billed total over usage weights (tokens, requests…) so
   the parts sum to the total exactly (largest remainder).
 - ``split_over_days(amount, start, end)``: spread a multi-day amount (a monthly seat fee, a
-  manual entry) over its days in whole cents, summing to the amount exactly.
+  manual entry) over its days in whole cents, summing to the amount exactly (``step=1`` for
+  a count such as tokens).
 
 This module imports nothing from aispend: the contract and every connector build on it.
 """
@@ -75,22 +76,28 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     return parts
 
 
-def split_over_days(amount_micros: int, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
-    """Split an amount over the inclusive days ``start..end`` in whole cents, exactly.
+def split_over_days(
+    amount: int, start: dt.date, end: dt.date, *, step: int = CENT_MICROS
+) -> list[tuple[dt.date, int]]:
+    """Split a whole amount over the inclusive days ``start..end`` exactly.
 
-    Every day gets the same number of cents; leftover cents go one each to the first days and
-    sub-cent micros (rare) to the last day. The parts always sum to ``amount_micros``.
+    Every day gets the same number of ``step``s (whole cents of micro-dollars by default;
+    ``step=1`` splits a count such as tokens); leftover steps go one each to the first days and
+    what is smaller than a step (sub-cent micros, rare) to the last day. The parts always sum
+    to ``amount``.
     """
     if end < start:
         raise ValueError(f"period ends ({end}) before it starts ({start})")
+    if step < 1:
+        raise ValueError("step must be at least 1")
     days = (end - start).days + 1
-    sign = -1 if amount_micros < 0 else 1
-    cents, sub_cent = divmod(abs(amount_micros), CENT_MICROS)
-    per_day, extra = divmod(cents, days)
+    sign = -1 if amount < 0 else 1
+    steps, below_step = divmod(abs(amount), step)
+    per_day, extra = divmod(steps, days)
     parts = []
     for i in range(days):
-        micros = (per_day + (1 if i < extra else 0)) * CENT_MICROS
+        part = (per_day + (1 if i < extra else 0)) * step
         if i == days - 1:
-            micros += sub_cent
-        parts.append((start + dt.timedelta(days=i), sign * micros))
+            part += below_step
+        parts.append((start + dt.timedelta(days=i), sign * part))
     return parts

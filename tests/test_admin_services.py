@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connectors.contract import CheckResult, Connector, CredentialField, FetchContext
-from connectors.manual import ManualConnector, split_count
+from connectors.manual import ManualConnector
+from connectors.money import split_over_days
 from warehouse import (
     audit,
     credentials,
@@ -324,7 +325,7 @@ def test_manual_entry_tokens_are_split_exactly_and_validated(engine, tenant):
 @pytest.mark.parametrize("total, days", [(0, 3), (7, 3), (10**12 + 5, 31), (2, 5)])
 def test_split_count_sums_exactly(total, days):
     start = dt.date(2026, 1, 1)
-    parts = split_count(total, start, start + dt.timedelta(days=days - 1))
+    parts = split_over_days(total, start, start + dt.timedelta(days=days - 1), step=1)
     assert sum(p for _, p in parts) == total
     assert len(parts) == days
     assert max(p for _, p in parts) - min(p for _, p in parts) <= 1

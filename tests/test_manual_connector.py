@@ -35,6 +35,7 @@ ENTRIES = [
         "provider": "Cursor",
         "service": "Cursor seats",
         "amount_micros": 40_000_007,
+        "tokens": 1_000_003,
         "period_start": "2026-10-01",
         "period_end": "2026-10-31",
         "charge_category": "Purchase",
@@ -62,17 +63,27 @@ ENTRIES = [
 SPAN = (dt.date(2026, 9, 1), dt.date(2026, 10, 31))
 
 
-def billed_on(day: dt.date) -> int:
+def _on(day: dt.date, field: str, step: int) -> int:
     return sum(
-        micros
+        part
         for e in ENTRIES
-        for d, micros in split_over_days(
-            e["amount_micros"],
+        if e.get(field) is not None
+        for d, part in split_over_days(
+            e[field],
             dt.date.fromisoformat(e["period_start"]),
             dt.date.fromisoformat(e["period_end"]),
+            step=step,
         )
         if d == day
     )
+
+
+def billed_on(day: dt.date) -> int:
+    return _on(day, "amount_micros", 10_000)
+
+
+def tokens_on(day: dt.date) -> int:
+    return _on(day, "tokens", 1)
 
 
 class TestManualConformance(ConnectorConformance):
@@ -95,7 +106,7 @@ class TestManualConformance(ConnectorConformance):
             {"entries": ENTRIES},
             (dt.date(2026, 9, 28), dt.date(2026, 10, 2)),
             billed=billed_on,
-            tokens=lambda day: 0,  # entries carry no tokens
+            tokens=tokens_on,  # an entry's optional token count, split like its amount
             span=SPAN,
         )
 

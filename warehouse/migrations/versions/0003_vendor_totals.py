@@ -1,7 +1,7 @@
 """vendor control totals get their own tables; the fake x_vendor_total account goes
 
-Revision ID: 0002_vendor_totals
-Revises: 0001
+Revision ID: 0003_vendor_totals
+Revises: 0002_manual_tokens
 Create Date: 2026-11-29
 
 Until now a connector reported the vendor's billed total per day as an activity metric
@@ -17,8 +17,8 @@ Downgrade drops the new tables and column; it does not recreate the fake account
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_vendor_totals"
-down_revision = "0001"
+revision = "0003_vendor_totals"
+down_revision = "0002_manual_tokens"
 branch_labels = None
 depends_on = None
 
