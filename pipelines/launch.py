@@ -73,19 +73,29 @@ def _connectors() -> Mapping[str, type[Connector]]:
 def sync_now_range(
     settings: Settings, connector: type[Connector], today: dt.date | None = None
 ) -> tuple[dt.date, dt.date]:
-    """What "Sync now" covers: the vendor's revision window up to today; for manual entries,
-    every day an entry covers or a manual fact sits on."""
+    """What "Sync now" covers, from the connector's declaration: for input at rest (admin
+    input, a folder) every day the input covers or the source's facts sit on, over the tenants
+    the connector covers; for an API, the vendor's revision window up to today."""
     from pipelines.resources import engine_for
-    from pipelines.sensors import manual_span
+    from pipelines.sensors import sync_span
+    from warehouse.connector_inputs import config_for, tenants_for
+    from warehouse.facts import fact_span
 
     today = today or dt.datetime.now(dt.UTC).date()
-    if connector.source_type == "manual":
-        with engine_for(settings).connect() as conn:
-            span = manual_span(conn)
-        if span is None:
-            raise ValueError("there are no manual entries to sync yet")
-        return span
-    return today - dt.timedelta(days=max(connector.revision_window_days, 1)), today
+    if not connector.schedule.watch_input:
+        return today - dt.timedelta(days=max(connector.revision_window_days, 1)), today
+    engine = engine_for(settings)
+    spans = []
+    for tenant in tenants_for(engine, connector):
+        config = config_for(engine, settings.secret_keys, connector, tenant)
+        days = sync_span(
+            connector, connector().input_span(config), fact_span(engine, tenant.id, connector.name)
+        )
+        if days is not None:
+            spans.append(days)
+    if not spans:
+        raise ValueError(f"{connector.provider}: nothing to sync yet (no input and no facts)")
+    return min(s[0] for s in spans), max(s[1] for s in spans)
 
 
 def launch_sync(

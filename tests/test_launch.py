@@ -152,5 +152,5 @@ def test_sync_now_covers_the_revision_window_or_the_manual_span(settings, engine
     )
     from connectors.manual import ManualConnector
 
-    with pytest.raises(ValueError, match="no manual entries"):
+    with pytest.raises(ValueError, match="nothing to sync yet"):
         launch.sync_now_range(settings, ManualConnector, today)

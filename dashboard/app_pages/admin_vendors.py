@@ -142,8 +142,9 @@ for name, cls in load_connectors().items():
         summary = (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
         st.caption(f"Connector `{name}` · {summary}")
         show_status(name)
-        if cls.source_type == "manual":
-            st.write("Typed in on the Manual entries page; no credentials.")
+        if cls.config_source == "admin_input":  # data admins enter in aispend itself
+            entered = (cls.admin_input or "admin input").replace("_", " ")
+            st.write(f"Entered in aispend ({entered}); no credentials.")
             actions(name, cls, configured=True)
             continue
         stored = credentials.masked_config(ctx.engine, keys, ctx.tenant, actor, name)
