@@ -21,7 +21,7 @@ def unmigrated_url(request, tmp_path) -> str:
 
 
 def test_the_fake_vendor_total_account_is_moved_to_its_own_table(unmigrated_url):
-    """0003 moves control totals stored as the fake ``x_vendor_total`` account's activity into
+    """0004 moves control totals stored as the fake ``x_vendor_total`` account's activity into
     vendor_billed_totals, and deletes the fake activities, account and any identity link."""
     from warehouse import migrate
     from warehouse.engine import make_engine

@@ -16,7 +16,7 @@ from typing import Any
 
 import anthropic
 
-from connectors.anthropic import price_for
+from pipelines.suggestions.list_prices import price_for
 from pipelines.suggestions.prompt import request_body
 from warehouse.suggestion_config import SuggestionConfig
 

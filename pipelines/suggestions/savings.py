@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from connectors.anthropic import price_for
+from pipelines.suggestions.list_prices import price_for
 
 # Claude models one tier down, for "the same work on a cheaper model".
 CHEAPER_TIER = {"opus": "claude-sonnet-4-5", "sonnet": "claude-haiku-4-5"}

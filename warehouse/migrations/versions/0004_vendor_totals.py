@@ -1,7 +1,7 @@
 """vendor control totals get their own tables; the fake x_vendor_total account goes
 
-Revision ID: 0003_vendor_totals
-Revises: 0002_manual_tokens
+Revision ID: 0004_vendor_totals
+Revises: 0003_suggestions
 Create Date: 2026-11-29
 
 Until now a connector reported the vendor's billed total per day as an activity metric
@@ -17,8 +17,8 @@ Downgrade drops the new tables and column; it does not recreate the fake account
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_vendor_totals"
-down_revision = "0002_manual_tokens"
+revision = "0004_vendor_totals"
+down_revision = "0003_suggestions"
 branch_labels = None
 depends_on = None
 
