@@ -33,7 +33,11 @@ from typing import Any, ClassVar
 from connectors.simulator.team import SimMember
 
 #: Built-in simulated vendors, imported lazily (skipped while a module does not exist yet).
-BUILTIN_VENDOR_MODULES = ("connectors.simulator.anthropic", "connectors.simulator.cursor")
+BUILTIN_VENDOR_MODULES = (
+    "connectors.simulator.anthropic",
+    "connectors.simulator.cursor",
+    "connectors.simulator.openai",
+)
 #: Plugins may ship a simulated vendor too: ``name = "package.module:VendorClass"``.
 VENDOR_ENTRY_POINT_GROUP = "aispend.simulated_vendors"
 
