@@ -188,7 +188,7 @@ class OpenAIData:
             rng = rng_for(self.seed, "openai", "usage", key.id, day.isoformat())
             member = key.owner_user
             if member is None:  # a service account's key: no user on its rows
-                if rng.random() < 0.8:
+                if rng.random() < (0.8 if key.listed else 0.4):
                     rows.append(self._row(rng, key, key.project_id, None, SERVICE_MODEL))
                 continue
             if rng.random() >= (0.7 if key.listed else 0.5):

@@ -1,0 +1,160 @@
+"""OpenAI through the real pipeline, on SQLite and PostgreSQL: the simulated Administration API
+over HTTP, the Dagster ingest asset and its checks, the warehouse, and identity linking.
+
+Per day, what people (members linked by email) plus service accounts plus the explicit
+``unattributed`` account were billed equals the costs endpoint to the micro-dollar, exactly
+as its float amounts read; the accuracy check passes; token columns equal the tokens
+processed, each once; a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import dagster as dg
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from connectors.openai import OpenAIConnector
+from connectors.simulator import Simulator
+from pipelines.checks import build_ingest_checks
+from pipelines.demo import link_demo_team
+from pipelines.ingest import TENANT_TAG, build_ingest_asset, range_tags
+from pipelines.resources import WarehouseResource, dispose_engines
+from warehouse import credentials, tenants
+from warehouse.actors import SYSTEM
+from warehouse.models import IdentityLink, Member, UsageFact, VendorAccount, VendorBilledTotal
+from warehouse.settings import Settings
+
+START, END = dt.date(2026, 9, 1), dt.date(2026, 9, 12)
+
+
+@pytest.fixture
+def synced(engine, warehouse_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("AISPEND_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AISPEND_DATABASE_URL", warehouse_url)
+    monkeypatch.setenv("AISPEND_SECRET_KEY", Fernet.generate_key().decode())
+    settings = Settings.from_env()
+    acme = tenants.create_tenant(engine, "acme")
+    resource = WarehouseResource.for_settings(settings)
+    with Simulator(members=9, vendors=["openai"], start=START, days=30) as sim:
+        credentials.configure_source(
+            engine, settings.secret_keys, acme, SYSTEM, "openai", sim.config("openai"),
+            {"admin_api_key"},
+        )  # fmt: skip
+
+        def run() -> dict[str, dg.AssetCheckEvaluation]:
+            result = dg.materialize(
+                [build_ingest_asset(OpenAIConnector), *build_ingest_checks(OpenAIConnector)],
+                resources={"warehouse": resource},
+                tags={**range_tags(START, END), TENANT_TAG: "acme"},
+            )
+            return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+        yield sim, acme, run
+    resource.release()
+    dispose_engines()
+
+
+def _days() -> list[dt.date]:
+    return [START + dt.timedelta(days=i) for i in range((END - START).days + 1)]
+
+
+def _billed_by_day_and_holder(engine) -> dict[dt.date, dict[str, int]]:
+    """Billed micros per day and holder: a member's name, or the account's kind."""
+    holder = func.coalesce(Member.display_name, VendorAccount.kind)
+    query = (
+        select(UsageFact.charge_period_start, holder, func.sum(UsageFact.billed_cost_micros))
+        .join(
+            VendorAccount,
+            and_(
+                VendorAccount.tenant_id == UsageFact.tenant_id,
+                VendorAccount.source == UsageFact.source,
+                VendorAccount.account_key == UsageFact.account_key,
+            ),
+        )
+        .outerjoin(IdentityLink, IdentityLink.vendor_account_id == VendorAccount.id)
+        .outerjoin(Member, Member.id == IdentityLink.member_id)
+        .where(UsageFact.source == "openai", UsageFact.cost_basis == "billed")
+        .group_by(UsageFact.charge_period_start, holder)
+    )
+    out: dict[dt.date, dict[str, int]] = defaultdict(dict)
+    with Session(engine) as s:
+        for day, who, micros in s.execute(query):
+            out[day][who] = int(micros)
+    return out
+
+
+def test_people_plus_unattributed_equal_the_bill_every_day(engine, synced):
+    sim, acme, run = synced
+    checks = run()
+    assert {name: c.passed for name, c in checks.items()} == {
+        "unique_record_keys": True,
+        "no_negative_usage_cost": True,
+        "accuracy_invariant": True,
+    }
+    assert checks["accuracy_invariant"].metadata["days_checked"].value == len(_days())
+    assert link_demo_team(engine, acme) == len(sim.team)  # members from accounts, by email
+
+    by_day = _billed_by_day_and_holder(engine)
+    names = {m.name for m in sim.team}
+    with Session(engine) as s:
+        totals = dict(
+            s.execute(
+                select(VendorBilledTotal.day, VendorBilledTotal.billed_cost_micros).where(
+                    VendorBilledTotal.source == "openai"
+                )
+            ).all()
+        )
+    for day in _days():
+        holders = by_day[day]
+        people = sum(micros for who, micros in holders.items() if who in names)
+        services = holders.get("service_account", 0)
+        unattributed = holders.get("unattributed", 0)
+        assert set(holders) - names <= {"service_account", "unattributed"}, holders
+        assert people > 0 and services > 0 and unattributed > 0
+        expected = sim.expected_billed_micros("openai", day)
+        assert people + services + unattributed == expected == totals[day], day
+
+
+def test_tokens_are_counted_once_and_a_rerun_changes_nothing(engine, synced):
+    sim, _, run = synced
+    run()
+    tokens = (
+        func.coalesce(func.sum(UsageFact.input_tokens), 0)
+        + func.coalesce(func.sum(UsageFact.output_tokens), 0)
+        + func.coalesce(func.sum(UsageFact.cache_read_tokens), 0)
+        + func.coalesce(func.sum(UsageFact.cache_write_tokens), 0)
+    )
+    with Session(engine) as s:
+        per_day = dict(
+            s.execute(
+                select(UsageFact.charge_period_start, tokens)
+                .where(UsageFact.source == "openai")
+                .group_by(UsageFact.charge_period_start)
+            ).all()
+        )
+        cached = s.scalar(select(func.sum(UsageFact.cache_read_tokens)))
+        before = sorted(
+            s.execute(
+                select(UsageFact.record_key, UsageFact.billed_cost_micros, UsageFact.input_tokens)
+            ).all()
+        )
+        kinds = dict(s.execute(select(VendorAccount.account_key, VendorAccount.kind)).all())
+    for day in _days():
+        assert int(per_day[day]) == sim.expected_tokens("openai", day), day
+    assert cached and cached > 0
+    assert not any(k.startswith("x_") for k in kinds), "a control total became an account"
+    assert "service_account" in kinds.values() and kinds["unattributed"] == "unattributed"
+
+    assert run()["accuracy_invariant"].passed
+    with Session(engine) as s:
+        after = sorted(
+            s.execute(
+                select(UsageFact.record_key, UsageFact.billed_cost_micros, UsageFact.input_tokens)
+            ).all()
+        )
+    assert after == before
