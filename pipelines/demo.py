@@ -1,7 +1,7 @@
 """`aispend demo`: a working aispend on simulator data, no vendor key needed.
 
-Initialises $AISPEND_HOME, starts the vendor simulator on 127.0.0.1, points the real Anthropic
-and Cursor connectors at it, adds a manual entry, backfills the history through Dagster and
+Initialises $AISPEND_HOME, starts the vendor simulator on 127.0.0.1, points the real Anthropic,
+Cursor and OpenAI connectors at it, adds a manual entry, backfills the history through Dagster and
 serves both UIs (the simulator keeps answering while they run, so schedules work too).
 """
 
@@ -18,7 +18,7 @@ from warehouse.settings import Settings
 DEMO_ADMIN = "admin@example.com"
 DEMO_VIEWER = "viewer@example.com"
 DEMO_PASSWORD = "aispend-demo"
-DEMO_SOURCES = ("anthropic", "cursor")
+DEMO_SOURCES = ("anthropic", "cursor", "openai")
 SIMULATOR_PORT = 8765
 ACTOR = Actor("aispend-demo", "admin")
 DEMO_TEAMS = ("Platform", "Product", "Data")
