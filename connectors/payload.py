@@ -11,6 +11,7 @@ endpoint, which names the exact field on failure::
         cost = item.money("cost_usd", unit="usd")       # integer micro-dollars
         tokens = item.count("input_tokens")              # whole number >= 0
         team = item.opt_text("team")                     # absent or null -> None
+        item.currency("currency", default="USD")         # USD in any case, or refused
 
     # SchemaError: "acme at /v1/usage: field 'data[3].cost_usd' is missing"
 
@@ -187,6 +188,16 @@ class Node:
     def money(self, key: str | None = None, *, unit: MoneyUnit) -> int:
         """An amount in ``unit`` (``"usd"`` or ``"cents"``) as integer micro-dollars."""
         return to_micros(self.number(key), unit=unit)
+
+    def currency(
+        self, key: str = "currency", *, expected: str = "USD", default: str | None = None
+    ) -> str:
+        """A currency code that must be ``expected``, in any case (OpenAI sends ``"usd"``).
+        With a ``default``, an absent, null or empty code means the default."""
+        value = (self.opt_text(key) or default) if default is not None else self.text(key)
+        if value.upper() != expected.upper():
+            raise self._fail(key, f"is {value!r}, not {expected}")
+        return value
 
     def day(self, key: str | None = None, *, formats: Sequence[str] = EXTRA_DAY_FORMATS) -> dt.date:
         """A UTC day: ``YYYY-MM-DD``, an RFC 3339 timestamp, or one of ``formats``."""

@@ -19,8 +19,10 @@ from connectors.accuracy import (
     unit_sums,
 )
 from connectors.contract import (
+    CheckResult,
     Connector,
     ConnectorError,
+    CredentialError,
     CredentialField,
     ReconciliationTotal,
     SchemaError,
@@ -28,6 +30,7 @@ from connectors.contract import (
     UnitPrice,
     UsageRecord,
 )
+from connectors.credential_check import check_call
 from connectors.dates import (
     day_end_ms,
     day_of_epoch_ms,
@@ -166,6 +169,33 @@ def test_payload_reader_reads_and_names_the_field_on_failure():
         assert caught.value.field_name == field_name
         assert str(caught.value).startswith("acme at /v1/usage: field")
         assert problem in str(caught.value)
+
+
+def test_currency_codes_are_checked_in_any_case():
+    read = PayloadReader("acme", "/v1/costs")
+    assert read.body({"currency": "usd"}).currency("currency") == "usd"
+    assert read.body({"c": "USD"}).currency("c", expected="usd") == "USD"
+    assert read.body({"currency": None}).currency(default="USD") == "USD"
+    with pytest.raises(SchemaError, match=r"field 'amount\.currency' is 'eur', not USD"):
+        read.body({"amount": {"currency": "eur"}}).obj("amount").currency()
+    with pytest.raises(SchemaError, match="is missing"):
+        read.body({}).currency()
+
+
+def test_check_call_reports_refusals_by_status_and_never_the_secret():
+    def refused():
+        raise CredentialError("acme", "credentials were rejected (HTTP 403)", endpoint="/v1/me")
+
+    def broken():
+        raise ConnectorError("acme", "HTTP 500: down", endpoint="/v1/me")
+
+    assert check_call(lambda: None, "the token") == CheckResult(True, "the token works")
+    assert check_call(refused, "the token") == CheckResult(
+        False, "the token was rejected (HTTP 403)"
+    )
+    assert check_call(broken).reason == "acme at /v1/me: HTTP 500: down"
+    with pytest.raises(ZeroDivisionError):  # a bug is not a failed check
+        check_call(lambda: 1 / 0)
 
 
 def test_csv_rows_are_read_by_header_and_name_file_line_and_column(tmp_path: Path):

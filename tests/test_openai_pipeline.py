@@ -2,8 +2,8 @@
 over HTTP, the Dagster ingest asset and its checks, the warehouse, and identity linking.
 
 Per day, what people (members linked by email) plus service accounts plus the explicit
-``unattributed`` account were billed equals the costs endpoint to the micro-dollar, exactly
-as its float amounts read; the accuracy check passes; token columns equal the tokens
+``unattributed`` account were billed, as the FOCUS export says it, equals the costs endpoint to
+the micro-dollar, exactly as its float amounts read; the accuracy check passes; token columns equal the tokens
 processed, each once; a second run changes nothing.
 """
 
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
 import dagster as dg
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connectors.openai import OpenAIConnector
@@ -26,7 +27,8 @@ from pipelines.ingest import TENANT_TAG, build_ingest_asset, range_tags
 from pipelines.resources import WarehouseResource, dispose_engines
 from warehouse import credentials, tenants
 from warehouse.actors import SYSTEM
-from warehouse.models import IdentityLink, Member, UsageFact, VendorAccount, VendorBilledTotal
+from warehouse.export import focus_rows
+from warehouse.models import UsageFact, VendorAccount, VendorBilledTotal
 from warehouse.settings import Settings
 
 START, END = dt.date(2026, 9, 1), dt.date(2026, 9, 12)
@@ -63,28 +65,18 @@ def _days() -> list[dt.date]:
     return [START + dt.timedelta(days=i) for i in range((END - START).days + 1)]
 
 
-def _billed_by_day_and_holder(engine) -> dict[dt.date, dict[str, int]]:
-    """Billed micros per day and holder: a member's name, or the account's kind."""
-    holder = func.coalesce(Member.display_name, VendorAccount.kind)
-    query = (
-        select(UsageFact.charge_period_start, holder, func.sum(UsageFact.billed_cost_micros))
-        .join(
-            VendorAccount,
-            and_(
-                VendorAccount.tenant_id == UsageFact.tenant_id,
-                VendorAccount.source == UsageFact.source,
-                VendorAccount.account_key == UsageFact.account_key,
-            ),
-        )
-        .outerjoin(IdentityLink, IdentityLink.vendor_account_id == VendorAccount.id)
-        .outerjoin(Member, Member.id == IdentityLink.member_id)
-        .where(UsageFact.source == "openai", UsageFact.cost_basis == "billed")
-        .group_by(UsageFact.charge_period_start, holder)
-    )
-    out: dict[dt.date, dict[str, int]] = defaultdict(dict)
-    with Session(engine) as s:
-        for day, who, micros in s.execute(query):
-            out[day][who] = int(micros)
+def _billed_by_day_and_holder(engine, tenant, services: set[str]) -> dict[str, dict[str, int]]:
+    """From the FOCUS export: billed micros per day and holder (the linked member's name,
+    ``service_account``, ``unattributed``, or an unexpected account key)."""
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in focus_rows(engine, tenant, START, END):
+        if row["x_Source"] != "openai" or row["x_CostBasis"] != "billed":
+            continue
+        key = row["x_AccountKey"]
+        holder = row["x_MemberName"] or ("service_account" if key in services else key)
+        micros = Decimal(row["BilledCost"]).scaleb(6)
+        assert micros == int(micros), row  # exact micro-dollars in the export
+        out[row["ChargePeriodStart"][:10]][holder] += int(micros)
     return out
 
 
@@ -99,7 +91,9 @@ def test_people_plus_unattributed_equal_the_bill_every_day(engine, synced):
     assert checks["accuracy_invariant"].metadata["days_checked"].value == len(_days())
     assert link_demo_team(engine, acme) == len(sim.team)  # members from accounts, by email
 
-    by_day = _billed_by_day_and_holder(engine)
+    vendor = sim.vendor("openai")
+    services = {k.service_account[0] for k in vendor.keys if k.service_account}
+    by_day = _billed_by_day_and_holder(engine, acme, services)
     names = {m.name for m in sim.team}
     with Session(engine) as s:
         totals = dict(
@@ -110,7 +104,7 @@ def test_people_plus_unattributed_equal_the_bill_every_day(engine, synced):
             ).all()
         )
     for day in _days():
-        holders = by_day[day]
+        holders = by_day[day.isoformat()]
         people = sum(micros for who, micros in holders.items() if who in names)
         services = holders.get("service_account", 0)
         unattributed = holders.get("unattributed", 0)

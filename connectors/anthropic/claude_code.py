@@ -98,9 +98,7 @@ def parse_claude_code_page(body: Any, day: dt.date, into: ClaudeCodeDay) -> None
                 tok.count("cache_creation"),
             )
             cost = item.obj("estimated_cost")
-            currency = cost.opt_text("currency") or "USD"
-            if currency.upper() != "USD":
-                raise cost.reader.error(f"{cost.path}.currency", f"is {currency!r}, not USD")
+            cost.currency("currency", default="USD")
             usage = into.models.setdefault((who, item.text("model")), ModelUsage())
             usage.tokens = usage.tokens + tokens
             usage.estimated_micros += cost.money("amount", unit="cents")

@@ -4,7 +4,6 @@ and activity, with the cost report's own daily totals as the control total."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
@@ -36,14 +35,13 @@ from connectors.contract import (
     Account,
     CheckResult,
     Connector,
-    ConnectorError,
-    CredentialError,
     CredentialField,
     FetchBatch,
     FetchContext,
     UnitPrice,
     VendorTotal,
 )
+from connectors.credential_check import check_call
 from connectors.dates import day_windows, days, iso_midnight
 from connectors.http import VendorHttp
 from connectors.payload import PayloadReader
@@ -111,18 +109,13 @@ class AnthropicConnector(Connector):
     # -- verbs ---------------------------------------------------------------------------------
     def check(self, config: dict[str, Any]) -> CheckResult:
         """One cheap authorised call: the first user of the organisation."""
-        try:
+
+        def first_user() -> None:
             with self._http(config, None) as http:
                 body = http.get_json(PATH_USERS, params={"limit": 1})
                 PayloadReader(VENDOR, PATH_USERS).body(body).list("data")
-        except CredentialError as exc:
-            status = re.search(r"HTTP (\d{3})", str(exc))
-            if status:
-                return CheckResult(False, f"the admin API key was rejected (HTTP {status[1]})")
-            return CheckResult(False, str(exc))
-        except ConnectorError as exc:
-            return CheckResult(False, str(exc))
-        return CheckResult(True, "the admin API key works")
+
+        return check_call(first_user, "the admin API key")
 
     def fetch(
         self, config: dict[str, Any], start: dt.date, end: dt.date, ctx: FetchContext

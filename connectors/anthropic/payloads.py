@@ -113,9 +113,7 @@ def parse_cost_page(body: Any) -> list[CostLine]:
     for bucket in PayloadReader(VENDOR, PATH_COST).body(body).list("data"):
         day = bucket.day("starting_at")
         for row in bucket.list("results"):
-            currency = row.opt_text("currency") or "USD"
-            if currency.upper() != "USD":
-                raise row.reader.error(f"{row.path}.currency", f"is {currency!r}, not USD")
+            row.currency("currency", default="USD")
             lines.append(
                 CostLine(
                     day=day,

@@ -123,9 +123,7 @@ def parse_costs_page(body: Any) -> list[CostLine]:
         day = _bucket_day(bucket)
         for row in bucket.list("results"):
             amount = row.obj("amount")
-            currency = amount.text("currency")
-            if currency.lower() != "usd":
-                raise amount.reader.error(f"{amount.path}.currency", f"is {currency!r}, not usd")
+            amount.currency("currency", expected="usd")
             lines.append(
                 CostLine(
                     day=day,
