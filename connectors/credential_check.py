@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from connectors.contract import CheckResult, ConnectorError, CredentialError
+from connectors.http import VendorHttp
+from connectors.payload import PayloadReader
 
 
 def check_call(call: Callable[[], Any], credential: str = "the API key") -> CheckResult:
@@ -24,3 +26,20 @@ def check_call(call: Callable[[], Any], credential: str = "the API key") -> Chec
     except ConnectorError as exc:
         return CheckResult(False, str(exc))
     return CheckResult(True, f"{credential} works")
+
+
+def check_listing(
+    open_http: Callable[[], VendorHttp],
+    path: str,
+    params: dict[str, Any] | None = None,
+    credential: str = "the API key",
+) -> CheckResult:
+    """``check_call`` over one GET of a list endpoint whose ``data`` must be a list (e.g. the
+    first user of an organisation: ``params={"limit": 1}``)."""
+
+    def first_page() -> None:
+        with open_http() as http:
+            body = http.get_json(path, params=params)
+            PayloadReader(http.vendor, path).body(body).list("data")
+
+    return check_call(first_page, credential)

@@ -25,6 +25,7 @@ from connectors.contract import (
     FetchContext,
     SchemaError,
 )
+from connectors.dates import days
 from connectors.money import to_micros
 from connectors.openai import OpenAIConnector
 from connectors.openai.payloads import PATH_COSTS, PATH_USAGE, PATH_USERS
@@ -61,10 +62,6 @@ def _fetch(sim: Simulator, start: dt.date, end: dt.date, **config_overrides) -> 
     return out
 
 
-def _days(start: dt.date, end: dt.date) -> list[dt.date]:
-    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-
-
 @pytest.fixture
 def sim():
     """A ten-person team over September and October 2026 (every quirk appears)."""
@@ -85,7 +82,7 @@ def test_billed_records_and_control_totals_equal_the_costs_every_day(sim, faults
     for r in got.usage:
         billed[r.day] += r.billed_cost_micros
     totals = {t.day: t.billed_cost_micros for t in got.vendor_totals}
-    for day in _days(start, end):
+    for day in days(start, end):
         expected = sim.expected_billed_micros("openai", day)
         assert expected > 0
         assert billed[day] == expected == totals[day], day
@@ -132,7 +129,7 @@ def test_costs_reach_key_owners_service_accounts_and_users_of_revoked_keys(sim):
     # What each key's lines billed, from the simulator's finest-grain lines.
     by_key: dict[str | None, int] = defaultdict(int)
     playground = 0
-    for day in _days(start, end):
+    for day in days(start, end):
         for line in vendor.day_costs(day):
             by_key[line.api_key_id] += json_micros(line.amount)
             if line.api_key_id is None and line.unit == "tokens":
@@ -171,9 +168,9 @@ def test_tokens_are_counted_once_from_inclusive_input(sim):
     counted: dict[dt.date, int] = defaultdict(int)
     for r in got.usage:
         counted[r.day] += record_tokens(r)
-    for day in _days(start, end):
+    for day in days(start, end):
         assert counted[day] == sim.expected_tokens("openai", day)
-    rows = [row for day in _days(start, end) for row in sim.vendor("openai").day_rows(day)]
+    rows = [row for day in days(start, end) for row in sim.vendor("openai").day_rows(day)]
     assert any(row.cached for row in rows) and any(row.cache_write for row in rows)
     assert sum(r.cache_read_tokens or 0 for r in got.usage) == sum(row.cached for row in rows)
     assert sum(r.cache_write_tokens or 0 for r in got.usage) == sum(row.cache_write for row in rows)

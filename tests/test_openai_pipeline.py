@@ -2,9 +2,9 @@
 over HTTP, the Dagster ingest asset and its checks, the warehouse, and identity linking.
 
 Per day, what people (members linked by email) plus service accounts plus the explicit
-``unattributed`` account were billed, as the FOCUS export says it, equals the costs endpoint to
-the micro-dollar, exactly as its float amounts read; the accuracy check passes; token columns equal the tokens
-processed, each once; a second run changes nothing.
+``unattributed`` account were billed, as the FOCUS export says it, equals the costs endpoint
+to the micro-dollar, exactly as its float amounts read; the accuracy check passes; token
+columns equal the tokens processed, each once; a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from connectors.dates import days
 from connectors.openai import OpenAIConnector
 from connectors.simulator import Simulator
 from pipelines.checks import build_ingest_checks
@@ -61,10 +62,6 @@ def synced(engine, warehouse_url, tmp_path, monkeypatch):
     dispose_engines()
 
 
-def _days() -> list[dt.date]:
-    return [START + dt.timedelta(days=i) for i in range((END - START).days + 1)]
-
-
 def _billed_by_day_and_holder(engine, tenant, services: set[str]) -> dict[str, dict[str, int]]:
     """From the FOCUS export: billed micros per day and holder (the linked member's name,
     ``service_account``, ``unattributed``, or an unexpected account key)."""
@@ -88,7 +85,7 @@ def test_people_plus_unattributed_equal_the_bill_every_day(engine, synced):
         "no_negative_usage_cost": True,
         "accuracy_invariant": True,
     }
-    assert checks["accuracy_invariant"].metadata["days_checked"].value == len(_days())
+    assert checks["accuracy_invariant"].metadata["days_checked"].value == (END - START).days + 1
     assert link_demo_team(engine, acme) == len(sim.team)  # members from accounts, by email
 
     vendor = sim.vendor("openai")
@@ -103,7 +100,7 @@ def test_people_plus_unattributed_equal_the_bill_every_day(engine, synced):
                 )
             ).all()
         )
-    for day in _days():
+    for day in days(START, END):
         holders = by_day[day.isoformat()]
         people = sum(micros for who, micros in holders.items() if who in names)
         services = holders.get("service_account", 0)
@@ -138,7 +135,7 @@ def test_tokens_are_counted_once_and_a_rerun_changes_nothing(engine, synced):
             ).all()
         )
         kinds = dict(s.execute(select(VendorAccount.account_key, VendorAccount.kind)).all())
-    for day in _days():
+    for day in days(START, END):
         assert int(per_day[day]) == sim.expected_tokens("openai", day), day
     assert cached and cached > 0
     assert not any(k.startswith("x_") for k in kinds), "a control total became an account"

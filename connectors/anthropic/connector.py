@@ -7,6 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from connectors.anthropic.allocation import SERVICE_API, allocate_day
@@ -41,10 +42,9 @@ from connectors.contract import (
     UnitPrice,
     VendorTotal,
 )
-from connectors.credential_check import check_call
+from connectors.credential_check import check_listing
 from connectors.dates import day_windows, days, iso_midnight
 from connectors.http import VendorHttp
-from connectors.payload import PayloadReader
 
 API_VERSION = "2023-06-01"
 MAX_BUCKETS = 31  # usage and cost reports: at most 31 one-day buckets per page
@@ -109,13 +109,8 @@ class AnthropicConnector(Connector):
     # -- verbs ---------------------------------------------------------------------------------
     def check(self, config: dict[str, Any]) -> CheckResult:
         """One cheap authorised call: the first user of the organisation."""
-
-        def first_user() -> None:
-            with self._http(config, None) as http:
-                body = http.get_json(PATH_USERS, params={"limit": 1})
-                PayloadReader(VENDOR, PATH_USERS).body(body).list("data")
-
-        return check_call(first_user, "the admin API key")
+        open_http = partial(self._http, config, None)
+        return check_listing(open_http, PATH_USERS, {"limit": 1}, "the admin API key")
 
     def fetch(
         self, config: dict[str, Any], start: dt.date, end: dt.date, ctx: FetchContext

@@ -8,6 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 from connectors.contract import (
@@ -21,7 +22,7 @@ from connectors.contract import (
     UnitPrice,
     VendorTotal,
 )
-from connectors.credential_check import check_call
+from connectors.credential_check import check_listing
 from connectors.dates import day_start_seconds, day_windows, days
 from connectors.http import VendorHttp
 from connectors.openai.allocation import SERVICE, allocate_day
@@ -36,7 +37,6 @@ from connectors.openai.payloads import (
     parse_costs_page,
     parse_usage_page,
 )
-from connectors.payload import PayloadReader
 
 MAX_DAY_BUCKETS = 31  # usage/completions: at most 31 one-day buckets per page (costs: 180)
 COST_GROUPS = ["project_id", "line_item", "api_key_id"]
@@ -107,13 +107,8 @@ class OpenAIConnector(Connector):
     # -- verbs ---------------------------------------------------------------------------------
     def check(self, config: dict[str, Any]) -> CheckResult:
         """One cheap authorised call: the first user of the organisation."""
-
-        def first_user() -> None:
-            with self._http(config, None) as http:
-                body = http.get_json(PATH_USERS, params={"limit": 1})
-                PayloadReader(VENDOR, PATH_USERS).body(body).list("data")
-
-        return check_call(first_user, "the admin API key")
+        open_http = partial(self._http, config, None)
+        return check_listing(open_http, PATH_USERS, {"limit": 1}, "the admin API key")
 
     def fetch(
         self, config: dict[str, Any], start: dt.date, end: dt.date, ctx: FetchContext
