@@ -170,7 +170,9 @@ class OpenAIData:
         return self.user_ids[member.index]
 
     # -- usage -------------------------------------------------------------------------------
-    def _row(self, rng: Any, key: SimKey | None, project: str, user: str | None, model: str):
+    def _row(
+        self, rng: Any, key: SimKey | None, project: str, user: str | None, model: str
+    ) -> UsageRow:
         inclusive = rng.randint(20_000, 1_500_000)
         cached = rng.randint(0, inclusive * 6 // 10)
         write = rng.randint(0, (inclusive - cached) // 10) if model in CACHE_WRITE_MODELS else 0

@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from connectors.dates import DAY_SECONDS, day_of_epoch_seconds, day_start_seconds
-from connectors.simulator.openai.data import CostLine, OpenAIData, UsageRow
+from connectors.simulator.openai.data import CostLine, OpenAIData, SimKey, UsageRow
 from connectors.simulator.team import SimMember
 from connectors.simulator.vendor import SimRequest, SimResponse, SimulatedVendor, register_vendor
 from connectors.simulator.wire import BadRequest, decode_token, encode_token, int_arg
@@ -88,7 +88,9 @@ class OpenAIVendor(OpenAIData, SimulatedVendor):
             return openai_error(400, str(exc))
 
     # bucketed reports -----------------------------------------------------------------------
-    def _bucket_days(self, req: SimRequest, kind: str, limits: tuple[int, int]) -> tuple:
+    def _bucket_days(
+        self, req: SimRequest, kind: str, limits: tuple[int, int]
+    ) -> tuple[list[dt.date], str]:
         """The day buckets of this page and the next page token ("" when none)."""
         width = req.arg("bucket_width", "1d")
         if width != "1d":
@@ -247,12 +249,13 @@ class OpenAIVendor(OpenAIData, SimulatedVendor):
         ]
         return self._list_page(req, req.path.rstrip("/"), keys)
 
-    def _owner(self, key: Any, created: int) -> dict[str, Any]:
+    def _owner(self, key: SimKey, created: int) -> dict[str, Any]:
         if key.owner_user is not None:
             m = key.owner_user
             user = {"object": "organization.project.user", "id": self.user_id(m), "name": m.name,
                     "email": m.email, "role": "member", "added_at": created}  # fmt: skip
             return {"type": "user", "user": user}
+        assert key.service_account is not None  # a key has a user or a service account
         service_id, name = key.service_account
         service = {"object": "organization.project.service_account", "id": service_id,
                    "name": name, "role": "member", "created_at": created}  # fmt: skip
