@@ -56,12 +56,14 @@ def _show(ctx: AppContext, launched: LaunchedSync) -> None:
         st.info(f"Syncing {span} through Dagster. {where}")
         return
     finished: set[str] = st.session_state.setdefault(FINISHED_KEY, set())
+    if launched.launch_id not in finished:
+        # Rerun the whole page before writing the outcome, so it is shown once, by the page's
+        # own run, and not a second time by this fragment's fading output.
+        finished.add(launched.launch_id)
+        st.cache_data.clear()  # the marts changed: every page reads fresh numbers
+        st.rerun(scope="app")
     if state.status == "succeeded":
         st.success(f"Sync of {span} finished. {where}")
     else:
         last = state.log_tail.strip().splitlines()[-1:] or ["no output"]
         st.error(f"Sync of {span} failed: {plain(last[0])}. {where}")
-    if launched.launch_id not in finished:
-        finished.add(launched.launch_id)
-        st.cache_data.clear()  # the marts changed: every page reads fresh numbers
-        st.rerun(scope="app")
