@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import dagster as dg
 
 from connectors.contract import Connector
+from pipelines.badges import build_badges_asset
 from pipelines.checks import build_ingest_checks
 from pipelines.ingest import build_ingest_asset, ingest_key
 from pipelines.marts import build_mart_assets, mart_automation_sensor
@@ -40,7 +41,13 @@ def build_definitions(connectors: Mapping[str, type[Connector]]) -> dg.Definitio
         # Steps in the run's own process: no re-import per step (STACK-NOTES §Dagster).
         executor=dg.in_process_executor,
     )
-    return dg.Definitions.merge(core, suggestion_definitions([ingest_key(n) for n in ingest]))
+    facts = [ingest_key(n) for n in ingest]
+    badge_awards = build_badges_asset(facts)
+    return dg.Definitions.merge(
+        core,
+        dg.Definitions(assets=[badge_awards]),
+        suggestion_definitions([*facts, badge_awards.key], refresh_first=[badge_awards.key]),
+    )
 
 
 @dg.definitions

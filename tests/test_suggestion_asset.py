@@ -42,9 +42,16 @@ def test_the_asset_is_in_the_graph_after_the_ingest_assets_with_a_daily_schedule
     connectors = load_connectors()
     defs = build_definitions(connectors)
     node = defs.resolve_asset_graph().get(dg.AssetKey(ASSET_NAME))
-    assert node.parent_keys == {dg.AssetKey(f"ingest_{n}") for n in connectors}
+    ingest = {dg.AssetKey(f"ingest_{n}") for n in connectors}
+    assert node.parent_keys == ingest | {dg.AssetKey("badge_awards")}  # badges are mentioned
     daily = next(s for s in defs.schedules if s.name == "suggestions_daily")
     assert daily.default_status == dg.DefaultScheduleStatus.RUNNING
+    # The daily run refreshes the badges first, then the suggestions; it never syncs a vendor.
+    job = defs.resolve_job_def(daily.job_name)
+    assert set(job.asset_layer.selected_asset_keys) == {
+        dg.AssetKey("badge_awards"),
+        dg.AssetKey(ASSET_NAME),
+    }
 
 
 def test_materializing_twice_calls_claude_only_the_first_time(

@@ -5,7 +5,8 @@
 - ``fresh_hours`` / ``stale_hours``: a vendor's data is fresh below the first, stale up to the
   second, old beyond it;
 - ``viewers_see_only_own_detail``: viewers keep team totals but other members' detail is
-  withheld by the query layer.
+  withheld by the query layer;
+- ``badge_*``: the thresholds of the badges (``warehouse.badges`` says what each one means).
 
 Any signed-in user reads them (the viewer pages need them); only an admin changes them, audited.
 """
@@ -27,6 +28,8 @@ from warehouse.tenants import TenantRef
 DISPLAY_MODES = ("named", "initialed", "anonymous")
 KEY_PREFIX = "dashboard."
 MAX_HOURS = 24 * 90
+MAX_THRESHOLD = 10**12
+BADGE_MAXIMA = {"badge_early_adopter_days": 3650, "badge_daily_driver_days": 31}
 
 
 class SettingsError(ValueError):
@@ -39,6 +42,14 @@ class DashboardSettings:
     fresh_hours: int = sync_status.FRESH_HOURS
     stale_hours: int = sync_status.STALE_HOURS
     viewers_see_only_own_detail: bool = False
+    badge_pioneer_first_n: int = 3
+    badge_early_adopter_days: int = 30
+    badge_token_titan_tokens: int = 10_000_000
+    badge_big_spender_usd: int = 500
+    badge_multi_tool_count: int = 3
+    badge_daily_driver_days: int = 15
+    badge_time_saver_hours: int = 10
+    badge_model_explorer_count: int = 3
 
     def validate(self) -> None:
         if self.display_mode not in DISPLAY_MODES:
@@ -56,9 +67,14 @@ class DashboardSettings:
             )
         if not isinstance(self.viewers_see_only_own_detail, bool):
             raise SettingsError("viewers_see_only_own_detail must be true or false")
+        for name in BADGE_FIELDS:
+            value, top = getattr(self, name), BADGE_MAXIMA.get(name, MAX_THRESHOLD)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+                raise SettingsError(f"{name} must be a whole number from 1 to {top:,}")
 
 
 FIELDS = tuple(f.name for f in dataclasses.fields(DashboardSettings))
+BADGE_FIELDS = tuple(name for name in FIELDS if name.startswith("badge_"))
 
 
 def _stored(s: Session, tenant: TenantRef) -> dict[str, Any]:

@@ -60,13 +60,16 @@ def build_suggestions_asset(deps: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     return member_suggestions
 
 
-def suggestion_definitions(deps: Sequence[dg.AssetKey]) -> dg.Definitions:
-    """The asset and its daily schedule, to merge into the code location."""
+def suggestion_definitions(
+    deps: Sequence[dg.AssetKey], refresh_first: Sequence[dg.AssetKey] = ()
+) -> dg.Definitions:
+    """The asset and its daily schedule (which also refreshes ``refresh_first``, e.g. the
+    badges the suggestions mention), to merge into the code location."""
     asset = build_suggestions_asset(deps)
     daily = dg.ScheduleDefinition(
         name="suggestions_daily",
         cron_schedule=DAILY_CRON,
-        target=asset,
+        target=dg.AssetSelection.assets(*refresh_first, asset),
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Daily: refresh members' suggestions (cached: unchanged inputs cost nothing).",
@@ -77,8 +80,10 @@ def suggestion_definitions(deps: Sequence[dg.AssetKey]) -> dg.Definitions:
 def materialize_suggestions(
     settings: Settings, *, tenant: str | None = None, instance: dg.DagsterInstance | None = None
 ) -> dict:
-    """Materialize ``member_suggestions`` now, in process; returns its metadata."""
+    """Materialize the badges, then ``member_suggestions``, now, in process; returns the
+    suggestions' metadata."""
     from connectors.registry import load_connectors
+    from pipelines.badges import ASSET_NAME as BADGES_ASSET
     from pipelines.definitions import build_definitions
     from pipelines.sync import dagster_instance
 
@@ -87,12 +92,16 @@ def materialize_suggestions(
     try:
         result = dg.materialize(
             [*defs.assets, *(defs.asset_checks or [])],
-            selection=[dg.AssetKey(ASSET_NAME)],
+            selection=[dg.AssetKey(BADGES_ASSET), dg.AssetKey(ASSET_NAME)],
             instance=instance or dagster_instance(settings),
             resources={"warehouse": warehouse},
             tags={TENANT_TAG: tenant} if tenant else None,
         )
     finally:
         warehouse.release()
-    (event,) = result.get_asset_materialization_events()
+    (event,) = [
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey(ASSET_NAME)
+    ]
     return {k: getattr(v, "value", v) for k, v in event.materialization.metadata.items()}

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, String, and_, cast, func, select
 
 from pipelines.suggestions.savings import cheaper_model, model_name
+from warehouse.badges import badges_by_member
 from warehouse.models import ActivityFact, IdentityLink, Member, UsageFact, VendorAccount
 
 # Estimated seconds saved per unit of an activity metric (replaced by the member_period mart's
@@ -202,6 +203,9 @@ def member_months(engine: Engine, tenant_id: int, periods: list[str]) -> list[Me
         if key in out:
             out[key].active_days = len(member_days)
     _add_ranks(out, spans)
+    held = badges_by_member(engine, tenant_id)
+    for (member_id, period), mm in out.items():
+        mm.badges = tuple(name for earned, name in held.get(member_id, ()) if earned <= period)
     _add_teammate_favourites(out, wanted)
     for (member_id, period), mm in out.items():
         mm.idle_tools = tuple(
