@@ -1,5 +1,5 @@
-"""The suggestion card on the Overview page (AppTest, SQLite and PostgreSQL), the admins'
-generation costs, and the pure card renderer.
+"""The suggestion card on My progress and its teaser on the Overview (AppTest, SQLite and
+PostgreSQL), the admins' generation costs, and the pure card renderer.
 
 The card belongs to the signed-in user's member (users map to members by email); Regenerate
 streams through the offline muse without a key, through the SDK against a fake Anthropic
@@ -60,6 +60,12 @@ def _card_texts(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if "aispend-suggestion-card" in m.value]
 
 
+def _progress(at: AppTest) -> AppTest:
+    at.switch_page("app_pages/my_progress.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
 def _regenerate(at: AppTest) -> AppTest:
     next(b for b in at.button if b.label == "Regenerate").click()
     at.run()
@@ -67,18 +73,22 @@ def _regenerate(at: AppTest) -> AppTest:
     return at
 
 
-def test_a_viewer_sees_their_own_card_on_the_overview(card_env) -> None:
+def test_a_viewer_sees_a_teaser_on_the_overview_and_their_card_on_my_progress(card_env) -> None:
     at = login(app(), *VIEWER[:2])
+    assert not _card_texts(at)
+    (teaser_line,) = [m.value for m in at.markdown if "aispend-suggestion-teaser" in m.value]
+    assert "With the 14 hours Claude saved you" in teaser_line
+    at = _progress(at)
     (card,) = _card_texts(at)
     assert FIRST in card and "Vic Viewer" in card
     assert "~14 h saved (est.)" in card and "#2 of 7 ▲3" in card
-    assert not [s for s in at.selectbox if s.label == "Suggestion for"]  # no one else's
+    assert not [s for s in at.selectbox if s.label in ("Suggestion for", "Progress of")]
     assert not at.caption or all("breather" not in c.value for c in at.caption)
 
 
 def test_regenerate_without_a_key_streams_the_offline_muse(card_env, engine) -> None:
     tenant, vic, month = card_env
-    at = _regenerate(login(app(), *VIEWER[:2]))
+    at = _regenerate(_progress(login(app(), *VIEWER[:2])))
     saved = store.cached_suggestion(engine, tenant.id, vic, month)
     assert saved.text != FIRST and saved.generator == "offline"
     (card,) = _card_texts(at)
@@ -93,7 +103,7 @@ def test_regenerate_with_a_key_streams_claude_and_a_failure_changes_nothing(
     try:
         monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-dashboard-test")
         set_config(engine, tenant, SYSTEM, base_url=fake.base_url, max_retries=0, timeout_s=2)
-        at = _regenerate(login(app(), *VIEWER[:2]))
+        at = _regenerate(_progress(login(app(), *VIEWER[:2])))
         assert fake.calls == 1
         (card,) = _card_texts(at)
         assert "Fresh from the fake Claude: knit faster." in card
@@ -118,9 +128,12 @@ def test_a_user_without_a_member_is_invited_not_blocked(card_env, engine) -> Non
     create_user(engine, tenant, SYSTEM, email="new@example.com", name="New",
                 password="new-password-1", role="viewer")  # fmt: skip
     at = login(app(), "new@example.com", "new-password-1")
+    assert any(m.label.startswith("Billed spend") for m in at.metric)  # the overview works
+    at = _progress(at)
     assert not _card_texts(at)
-    assert any("links your login email" in i.value for i in at.info)
-    assert any(m.label.startswith("Billed spend") for m in at.metric)  # the page still works
+    assert any("links your login (new@example.com)" in i.value for i in at.info)
+    to_earn = [c.value for c in at.caption if c.value.startswith("To earn:")]
+    assert "To earn: 10,000,000 tokens in one month" in to_earn and len(to_earn) == 8
 
 
 def test_an_admin_picks_any_members_card_and_sees_generation_costs(card_env, engine) -> None:
@@ -135,8 +148,8 @@ def test_an_admin_picks_any_members_card_and_sees_generation_costs(card_env, eng
         generation=store.Generation(model="claude-haiku-4-5", trigger="pipeline", outcome="ok",
                                     input_tokens=400, output_tokens=60, cost_micros=700),
     )  # fmt: skip
-    at = login(app(), *ADMIN[:2])
-    picker = next(s for s in at.selectbox if s.label == "Suggestion for")
+    at = _progress(login(app(), *ADMIN[:2]))
+    picker = next(s for s in at.selectbox if s.label == "Progress of")
     assert picker.options == ["Vic Viewer", "Zoe Other"]
     assert FIRST in _card_texts(at)[0]
     picker.select_index(1).run()

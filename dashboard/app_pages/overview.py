@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.app_context import app_context, current_actor, engine_for
-from dashboard.components.suggestion_panel import show_suggestion_panel
+from dashboard.components.suggestion_panel import show_suggestion_teaser
 from dashboard.formatting import current_month, month_label, usd
 
 CACHE_TTL_S = 60
@@ -68,7 +68,7 @@ if total.estimated_micros:
     estimated_col.metric("Estimated usage (not billed)", usd(total.estimated_micros))
     estimated_col.caption("estimated from usage and list prices; never added to the billed total")
 
-show_suggestion_panel(ctx, actor, month)
+show_suggestion_teaser(ctx, actor, month)
 
 st.subheader("By provider")
 table = total.by_provider.assign(

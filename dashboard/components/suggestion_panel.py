@@ -12,7 +12,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app_context import AppContext
-from dashboard.components.suggestion_card import card_html, quiet_note, thinking_line
+from dashboard.components.suggestion_card import card_html, quiet_note, teaser_html, thinking_line
+from dashboard.navigation import page_path
 from dashboard.suggestion_queries import (
     MemberRef,
     list_members,
@@ -72,12 +73,15 @@ def _regenerate(ctx: AppContext, actor: Actor, member: MemberRef, period: str) -
     st.rerun()  # show the saved card (or the previous one, with the note)
 
 
-def show_suggestion_panel(ctx: AppContext, actor: Actor | None, period: str) -> None:
-    """The signed-in person's suggestion card for ``period`` ('YYYY-MM')."""
+def show_suggestion_panel(
+    ctx: AppContext, actor: Actor | None, period: str, member: MemberRef | None = None
+) -> None:
+    """The suggestion card for ``period`` ('YYYY-MM') of ``member`` (by default the signed-in
+    person's; an admin picks anyone)."""
     if actor is None:
         return
     st.subheader("Your suggestion" if not actor.is_admin else "Suggestions")
-    member = _whose(ctx, actor)
+    member = member or _whose(ctx, actor)
     if member is None:
         st.info(
             "Your personal suggestion appears here once an admin links your login email to a "
@@ -100,4 +104,16 @@ def show_suggestion_panel(ctx: AppContext, actor: Actor | None, period: str) -> 
         key="aispend_regenerate_button",
         help="Ask for a fresh suggestion from the same numbers",
         on_click=lambda: st.session_state.__setitem__(REGENERATE_KEY, (member.id, period)),
+    )
+
+
+def show_suggestion_teaser(ctx: AppContext, actor: Actor | None, period: str) -> None:
+    """One line of the signed-in person's suggestion, linking to the card on My progress."""
+    own = member_for_email(ctx.engine, ctx.tenant.id, actor.email) if actor else None
+    card = suggestion_card(ctx.engine, ctx.tenant.id, own.id, period) if own else None
+    if card is None:
+        return
+    st.markdown(teaser_html(card), unsafe_allow_html=True)
+    st.page_link(
+        page_path("my-progress"), label="Your suggestion and badges on My progress", icon="✨"
     )
