@@ -214,6 +214,13 @@ def test_settings_page_saves_and_refuses_bad_thresholds(dashboard_env, engine: E
     saved = dashboard_settings.get_dashboard_settings(engine, dashboard_env, SYSTEM)
     assert (saved.display_mode, saved.viewers_see_only_own_detail) == ("anonymous", True)
 
+    titan = next(n for n in at.number_input if n.label.endswith("Token Titan"))
+    titan.set_value(2_000_000)
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    saved = dashboard_settings.get_dashboard_settings(engine, dashboard_env, SYSTEM)
+    assert saved.badge_token_titan_tokens == 2_000_000
+    assert saved.badge_big_spender_usd == 500  # the others keep their values
+
     at.number_input[0].set_value(48)  # fresh longer than stale
     next(b for b in at.button if b.label == "Save settings").click().run()
     assert any("must be above the fresh one" in e for e in _errors(at))

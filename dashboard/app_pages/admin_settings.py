@@ -1,4 +1,5 @@
-"""Admin → Settings: how the leaderboard names people, freshness thresholds, privacy."""
+"""Admin → Settings: how the leaderboard names people, freshness thresholds, privacy, and the
+thresholds of the badges."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import streamlit as st
 
 from dashboard.admin_page import admin_page, attempt, done
 from warehouse import dashboard_settings as ds
+from warehouse.badges import CATALOGUE
 
 DISPLAY_MODE_LABELS = {
     "named": "Named — full names",
@@ -49,6 +51,19 @@ with st.form("dashboard_settings"):
         value=current.viewers_see_only_own_detail,
         help="Team totals stay visible; other members' detail is withheld from viewers.",
     )
+    st.subheader("Badges")
+    st.caption("Awards already earned stay earned when a threshold changes.")
+    thresholds = {}
+    columns = st.columns(2)
+    for i, badge in enumerate(CATALOGUE):
+        thresholds[badge.setting] = columns[i % 2].number_input(
+            f"{badge.icon} {badge.name}",
+            min_value=1,
+            max_value=ds.BADGE_MAXIMA.get(badge.setting, ds.MAX_THRESHOLD),
+            value=getattr(current, badge.setting),
+            step=1,
+            help=badge.criteria.format(threshold="N"),
+        )
     if st.form_submit_button("Save settings"):
         ok, _ = attempt(
             ds.update_dashboard_settings,
@@ -59,6 +74,7 @@ with st.form("dashboard_settings"):
             fresh_hours=int(fresh),
             stale_hours=int(stale),
             viewers_see_only_own_detail=bool(own_only),
+            **{name: int(value) for name, value in thresholds.items()},
         )
         if ok:
             done("Settings saved.")
