@@ -50,7 +50,11 @@ def show_rank(progress: Progress) -> None:
     rank_col.metric(
         "Rank",
         f"#{progress.rank} of {progress.members_ranked}",
-        delta=f"{progress.climb} places since last month" if progress.climb else None,
+        delta=(
+            f"{progress.climb} place{'s' if progress.climb != 1 else ''} since last month"
+            if progress.climb
+            else None
+        ),
         help=how,
     )
     if not progress.climb:  # no down arrow, ever: the previous place, in grey
