@@ -9,7 +9,6 @@ counts as "using" a tool: a billed charge, tokens or requests on a day, or a pos
 metric, through the member's linked vendor accounts.
 """
 
-
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass

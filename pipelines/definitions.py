@@ -9,6 +9,7 @@ import dagster as dg
 
 from connectors.contract import Connector
 from pipelines.badges import build_badges_asset
+from pipelines.budgets import build_budget_asset
 from pipelines.checks import build_ingest_checks
 from pipelines.ingest import build_ingest_asset, ingest_key
 from pipelines.marts import build_mart_assets, mart_automation_sensor
@@ -45,7 +46,7 @@ def build_definitions(connectors: Mapping[str, type[Connector]]) -> dg.Definitio
     badge_awards = build_badges_asset(facts)
     return dg.Definitions.merge(
         core,
-        dg.Definitions(assets=[badge_awards]),
+        dg.Definitions(assets=[badge_awards, build_budget_asset(facts)]),
         suggestion_definitions([*facts, badge_awards.key], refresh_first=[badge_awards.key]),
     )
 

@@ -16,6 +16,10 @@ ENV_VARS = {
     "AISPEND_DAGSTER_PORT": "Port of the Dagster UI started by `aispend serve`. Default 3000",
     "AISPEND_DASHBOARD_PORT": "Port of the Streamlit dashboard started by `aispend serve`. Default 8501",
     "AISPEND_DAGSTER_PG_URL": "postgresql+psycopg2:// URL of Dagster's own storage, read by pipelines/dagster_postgres.yaml",
+    "AISPEND_ALERT_WEBHOOK_URL": "Optional: a Slack-compatible incoming webhook that receives budget alerts (a secret)",
+    "AISPEND_ALERT_SMTP": "Optional: host:port of an SMTP server that mails budget alerts (plain SMTP, e.g. a local relay)",
+    "AISPEND_ALERT_EMAIL_FROM": "Sender of alert emails. Default aispend@localhost",
+    "AISPEND_ALERT_EMAIL_TO": "Comma-separated recipients of alert emails",
     "ANTHROPIC_API_KEY": "Optional: Claude writes the monthly suggestions (else the offline generator)",
     "DAGSTER_HOME": "Dagster instance folder (with dagster.yaml). Default $AISPEND_HOME/dagster",
 }
@@ -46,6 +50,10 @@ class Settings:
     admin_password: str | None = None
     dagster_port: int = 3000
     dashboard_port: int = 8501
+    alert_webhook_url: str | None = None
+    alert_smtp: str | None = None
+    alert_email_from: str = "aispend@localhost"
+    alert_email_to: tuple[str, ...] = ()
 
     @property
     def dotenv_path(self) -> Path:
@@ -66,6 +74,13 @@ class Settings:
             env["AISPEND_COOKIE_KEY"] = self.cookie_key
         if self.anthropic_api_key:
             env["ANTHROPIC_API_KEY"] = self.anthropic_api_key
+        if self.alert_webhook_url:
+            env["AISPEND_ALERT_WEBHOOK_URL"] = self.alert_webhook_url
+        if self.alert_smtp:
+            env["AISPEND_ALERT_SMTP"] = self.alert_smtp
+        env["AISPEND_ALERT_EMAIL_FROM"] = self.alert_email_from
+        if self.alert_email_to:
+            env["AISPEND_ALERT_EMAIL_TO"] = ",".join(self.alert_email_to)
         return env
 
     @classmethod
@@ -89,4 +104,10 @@ class Settings:
             admin_password=merged.get("AISPEND_ADMIN_PASSWORD"),
             dagster_port=int(merged.get("AISPEND_DAGSTER_PORT") or 3000),
             dashboard_port=int(merged.get("AISPEND_DASHBOARD_PORT") or 8501),
+            alert_webhook_url=merged.get("AISPEND_ALERT_WEBHOOK_URL"),
+            alert_smtp=merged.get("AISPEND_ALERT_SMTP"),
+            alert_email_from=merged.get("AISPEND_ALERT_EMAIL_FROM") or "aispend@localhost",
+            alert_email_to=tuple(
+                a.strip() for a in merged.get("AISPEND_ALERT_EMAIL_TO", "").split(",") if a.strip()
+            ),
         )
