@@ -250,3 +250,31 @@ def test_audit_log_page_lists_and_filters(dashboard_env, engine: Engine) -> None
     assert "amount: $19.00" in details and "None" not in table.to_string()
     at.multiselect[0].select("member.create").run()
     assert list(at.dataframe[0].value["Action"]) == ["member.create"]
+
+
+def test_budgets_page_sets_shows_refuses_and_removes(dashboard_env, engine: Engine) -> None:
+    from warehouse import budgets
+
+    at = _admin_on("admin_budgets.py")
+    assert any("No budgets yet" in i.value for i in at.info)
+    next(t for t in at.text_input if t.label == "Dollars per month").input("12,345.67")
+    at = _click(at, "Save budget")
+    assert _errors(at) == []
+    (ref,) = budgets.list_budgets(engine, dashboard_env, SYSTEM)
+    assert (ref.scope, ref.monthly_micros, ref.thresholds) == (
+        "tenant",
+        12_345_670_000,
+        (75, 90, 100),
+    )
+    row = at.dataframe[0].value.to_dict("records")[0]
+    assert (row["budget"], row["monthly"], row["spent"]) == ("whole team", "$12,345.67", "$0.00")
+
+    next(t for t in at.text_input if t.label == "Dollars per month").input("lots")
+    at = _click(at, "Save budget")
+    assert any("'lots' is not a number" in e for e in _errors(at))
+    at = _click(at, "Remove budget")
+    assert budgets.list_budgets(engine, dashboard_env, SYSTEM) == []
+    assert [e["action"] for e in audit.list_events(engine, dashboard_env, SYSTEM)][:2] == [
+        "budget.remove",
+        "budget.set",
+    ]

@@ -4,14 +4,14 @@ the pipeline's ``manual`` connector, never written as facts here."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from connectors.money import to_micros
 from warehouse import audit
 from warehouse.actors import Actor, require_admin
+from warehouse.amounts import AmountError, dollars_to_micros
 from warehouse.members import MEMBER_KIND
 from warehouse.models import IdentityLink, ManualEntry, Member, VendorAccount
 from warehouse.tenants import TenantRef
@@ -31,16 +31,12 @@ def member_account_key(member_id: int) -> str:
 
 def _amount_micros(amount: Decimal | str | int, category: str) -> int:
     try:
-        value = Decimal(str(amount).strip().replace(",", "").lstrip("$"))
-    except InvalidOperation:
-        raise ManualEntryError(f"amount {amount!r} is not a number") from None
-    if not value.is_finite():
-        raise ManualEntryError(f"amount {amount!r} is not a number")
-    if value.as_tuple().exponent < -6:
-        raise ManualEntryError(f"amount {amount!r} has more than 6 decimal places")
-    if value < 0 and category not in ("Credit", "Adjustment"):
+        micros = dollars_to_micros(amount)
+    except AmountError as exc:
+        raise ManualEntryError(str(exc)) from None
+    if micros < 0 and category not in ("Credit", "Adjustment"):
         raise ManualEntryError("a negative amount needs the category Credit or Adjustment")
-    return to_micros(value, unit="usd")
+    return micros
 
 
 def _tokens(tokens: int | str | None) -> int | None:

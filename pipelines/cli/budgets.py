@@ -22,11 +22,11 @@ def _context(tenant_slug: str | None):
 
 
 def _micros(_ctx, _param, value: str) -> int:
-    from connectors.money import to_micros
+    from warehouse.amounts import AmountError, dollars_to_micros
 
     try:
-        return to_micros(value)
-    except (ValueError, ArithmeticError):
+        return dollars_to_micros(value)
+    except AmountError:
         raise click.BadParameter(
             f"{value!r} is not an amount in dollars, e.g. 500 or 1234.56"
         ) from None

@@ -1,0 +1,23 @@
+"""Dollar amounts as people type them ("228", "1,234.56", "$19.99") into exact micro-dollars."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+
+class AmountError(ValueError):
+    """Not an amount in dollars; the message names what was typed."""
+
+
+def dollars_to_micros(amount: Decimal | str | int) -> int:
+    """``amount`` in dollars as integer micro-dollars; refuses text that is not a finite number
+    or has more than 6 decimal places (finer than a micro-dollar)."""
+    try:
+        value = Decimal(str(amount).strip().replace(",", "").lstrip("$"))
+    except InvalidOperation:
+        raise AmountError(f"amount {amount!r} is not a number") from None
+    if not value.is_finite():
+        raise AmountError(f"amount {amount!r} is not a number")
+    if value.as_tuple().exponent < -6:
+        raise AmountError(f"amount {amount!r} has more than 6 decimal places")
+    return int(value.scaleb(6))
