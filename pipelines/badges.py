@@ -23,6 +23,7 @@ from warehouse import badges, tenants
 from warehouse.actors import SYSTEM
 from warehouse.dashboard_settings import DashboardSettings, get_dashboard_settings
 from warehouse.models import ActivityFact, IdentityLink, UsageFact, VendorAccount
+from warehouse.sql_values import as_date
 from warehouse.tenants import TenantRef
 
 ASSET_NAME = "badge_awards"
@@ -109,12 +110,7 @@ def first_uses(engine: Engine, tenant_id: int) -> list[FirstUse]:
     )
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    return [FirstUse(m, s, _as_date(d)) for m, s, d in rows]
-
-
-def _as_date(value) -> dt.date:
-    """SQLite returns MIN() over a UNION of dates as text; PostgreSQL as a date."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    return [FirstUse(m, s, as_date(d)) for m, s, d in rows]
 
 
 def earned_badges(

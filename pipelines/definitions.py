@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import dagster as dg
 
 from connectors.contract import Connector
+from pipelines.analytics import build_analytics_asset
 from pipelines.badges import build_badges_asset
 from pipelines.budgets import build_budget_asset
 from pipelines.checks import build_ingest_checks
@@ -46,7 +47,9 @@ def build_definitions(connectors: Mapping[str, type[Connector]]) -> dg.Definitio
     badge_awards = build_badges_asset(facts)
     return dg.Definitions.merge(
         core,
-        dg.Definitions(assets=[badge_awards, build_budget_asset(facts)]),
+        dg.Definitions(
+            assets=[badge_awards, build_budget_asset(facts), build_analytics_asset(facts)]
+        ),
         suggestion_definitions([*facts, badge_awards.key], refresh_first=[badge_awards.key]),
     )
 

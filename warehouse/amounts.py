@@ -21,3 +21,10 @@ def dollars_to_micros(amount: Decimal | str | int) -> int:
     if value.as_tuple().exponent < -6:
         raise AmountError(f"amount {amount!r} has more than 6 decimal places")
     return int(value.scaleb(6))
+
+
+def usd_text(micros: int) -> str:
+    """Integer micro-dollars as "$1,234.57" (half-up to the cent), for messages and alerts."""
+    sign, micros = ("-", -micros) if micros < 0 else ("", micros)
+    cents = (micros + 5_000) // 10_000
+    return f"{sign}${cents // 100:,}.{cents % 100:02d}"

@@ -20,8 +20,11 @@ from sqlalchemy.orm import Session
 
 from warehouse import audit
 from warehouse.actors import Actor, require_admin, require_signed_in
+from warehouse.amounts import usd_text
 from warehouse.models import IdentityLink, Member, UsageFact, VendorAccount
 from warehouse.models_budgets import Budget, BudgetAlert
+from warehouse.projection import month_bounds, project
+from warehouse.sql_values import as_date
 from warehouse.tenants import TenantRef
 
 SCOPES = ("tenant", "team", "member", "vendor", "tag")
@@ -165,11 +168,6 @@ def list_budgets(engine: Engine, tenant: TenantRef, actor: Actor) -> list[Budget
         return [_ref(r) for r in rows]
 
 
-def month_bounds(period: str) -> tuple[dt.date, dt.date]:
-    first = dt.date.fromisoformat(f"{period}-01")
-    return first, (first + dt.timedelta(days=32)).replace(day=1)
-
-
 def _daily_spend(s: Session, tenant: TenantRef, budget: BudgetRef, start: dt.date, end: dt.date):
     """Billed spend per day in [start, end) that ``budget`` covers."""
     day = UsageFact.charge_period_start
@@ -219,31 +217,21 @@ def utilisation(
     period: str,
     *,
     today: dt.date | None = None,
-    trailing_days: int = 7,
 ) -> list[Utilisation]:
-    """Every budget's spend in ``period`` and a month-end projection (realised + the trailing
-    ``trailing_days`` daily rate x the days left; for a finished month, the realised spend)."""
+    """Every budget's spend in ``period`` and its month-end projection (``warehouse.projection``:
+    realised + the trailing daily rate x the days left; a finished month projects itself)."""
     require_signed_in(actor, "reading budget utilisation")
     today = today or dt.datetime.now(dt.UTC).date()
     start, end = month_bounds(period)
     out = []
     with Session(engine) as s:
         for budget in list_budgets(engine, tenant, actor):
-            per_day = _daily_spend(s, tenant, budget, start, end)
-            spend = sum(per_day.values())
-            projected = spend
-            if start <= today < end:
-                window_start = max(start, today - dt.timedelta(days=trailing_days))
-                window = [m for d, m in per_day.items() if window_start <= _as_date(d) < today]
-                days = (today - window_start).days
-                rate = sum(window) // days if days else 0
-                projected = spend + rate * (end - today).days
-            out.append(Utilisation(budget, period, spend, projected))
+            per_day = {
+                as_date(d): m for d, m in _daily_spend(s, tenant, budget, start, end).items()
+            }
+            p = project(per_day, period, today)
+            out.append(Utilisation(budget, period, p.realised_micros, p.projected_micros))
     return out
-
-
-def _as_date(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def record_alerts(engine: Engine, tenant: TenantRef, usage: list[Utilisation]) -> int:
@@ -282,21 +270,16 @@ def record_alerts(engine: Engine, tenant: TenantRef, usage: list[Utilisation]) -
 
 
 def alert_message(tenant: TenantRef, u: Utilisation, kind: str) -> str:
-    spent, budget = usd(u.spend_micros), usd(u.budget.monthly_micros)
+    spent, budget = usd_text(u.spend_micros), usd_text(u.budget.monthly_micros)
     if kind == "projected":
         return (
             f"aispend · {tenant.name}: the {u.budget.label} budget is projected to exceed "
-            f"{budget} in {u.period} (projection {usd(u.projected_micros)}; spent {spent} so far)."
+            f"{budget} in {u.period} (projection {usd_text(u.projected_micros)}; spent {spent} so far)."
         )
     return (
         f"aispend · {tenant.name}: the {u.budget.label} budget reached {kind} % in {u.period}: "
         f"{spent} of {budget}."
     )
-
-
-def usd(micros: int) -> str:
-    cents = (micros + 5_000) // 10_000
-    return f"${cents // 100:,}.{cents % 100:02d}"
 
 
 @dataclass(frozen=True)

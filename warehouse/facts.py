@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, delete, func, select
 
 from connectors.contract import Account, ActivityRecord, FetchBatch, UsageRecord
 from warehouse.models import ActivityFact, UsageFact, VendorAccount
+from warehouse.sql_values import as_date
 from warehouse.vendor_totals import TotalsBuffer, delete_billed_totals, upsert_insert
 
 CHUNK_ROWS = 1000
@@ -263,8 +264,4 @@ def fact_span(engine: Engine, tenant_id: int, source: str) -> tuple[dt.date, dt.
         ).one()
     if first is None:
         return None
-    return _as_date(first), _as_date(last)
-
-
-def _as_date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    return as_date(first), as_date(last)

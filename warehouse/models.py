@@ -265,4 +265,9 @@ class Setting(Base):
 
 
 # Sibling model modules register their tables on the same metadata (kept apart to stay small).
-from warehouse import models_badges, models_budgets, models_suggestions  # noqa: E402, F401
+from warehouse import (  # noqa: E402, F401
+    models_analytics,
+    models_badges,
+    models_budgets,
+    models_suggestions,
+)

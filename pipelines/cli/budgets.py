@@ -55,6 +55,7 @@ def budget_set(
 ) -> None:
     """Create or change a budget."""
     from warehouse import budgets
+    from warehouse.amounts import usd_text
 
     try:
         levels = [int(t) for t in thresholds.split(",") if t.strip()]
@@ -67,7 +68,7 @@ def budget_set(
         engine, tenant, actor, scope=scope, target=target, monthly_micros=amount,
         thresholds=levels,
     )  # fmt: skip
-    click.echo(f"budget {ref.id}: {ref.label}, {budgets.usd(ref.monthly_micros)} a month")
+    click.echo(f"budget {ref.id}: {ref.label}, {usd_text(ref.monthly_micros)} a month")
 
 
 @budget.command("list")
@@ -76,6 +77,7 @@ def budget_set(
 def budget_list(period: str | None, tenant_slug: str | None) -> None:
     """Budgets with this month's spend, utilisation and month-end projection."""
     from warehouse import budgets
+    from warehouse.amounts import usd_text
 
     _, engine, tenant, actor = _context(tenant_slug)
     period = period or f"{dt.datetime.now(dt.UTC).date():%Y-%m}"
@@ -85,9 +87,9 @@ def budget_list(period: str | None, tenant_slug: str | None) -> None:
     for u in usage:
         b = u.budget
         click.echo(
-            f"{b.id:>4}  {b.label:<30} {budgets.usd(u.spend_micros):>14} of "
-            f"{budgets.usd(b.monthly_micros):<14} {u.percent:5.1f} %  "
-            f"projected {budgets.usd(u.projected_micros)} (estimate)"
+            f"{b.id:>4}  {b.label:<30} {usd_text(u.spend_micros):>14} of "
+            f"{usd_text(b.monthly_micros):<14} {u.percent:5.1f} %  "
+            f"projected {usd_text(u.projected_micros)} (estimate)"
         )
 
 

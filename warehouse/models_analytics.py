@@ -1,0 +1,47 @@
+"""Python-computed analytics marts: month-end forecasts per vendor and spend anomalies.
+
+Imported by ``warehouse.models`` so the one metadata (and Alembic) sees the tables. Both are
+rewritten by their assets (``pipelines.analytics``) for the periods they cover, in one
+transaction, so a reader never sees half of a refresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from warehouse.models import Base, Timestamp, _now
+
+
+class VendorForecast(Base):
+    """A vendor's month: billed so far, the trailing daily rate, and the projected invoice
+    (realised + rate x days left). A projection, labelled as such wherever it is shown."""
+
+    __tablename__ = "vendor_forecasts"
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    realised_micros: Mapped[int] = mapped_column(BigInteger)
+    daily_rate_micros: Mapped[int] = mapped_column(BigInteger)
+    days_left: Mapped[int] = mapped_column(Integer)
+    projected_micros: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
+
+
+class SpendAnomaly(Base):
+    """A day on which a member's or a vendor's billed spend stood out, and why."""
+
+    __tablename__ = "spend_anomalies"
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)  # member | vendor
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)  # member id | source
+    spend_micros: Mapped[int] = mapped_column(BigInteger)
+    baseline_micros: Mapped[int] = mapped_column(BigInteger)  # trailing 28-day median
+    reason: Mapped[str] = mapped_column(Text)
