@@ -265,4 +265,4 @@ class Setting(Base):
 
 
 # Sibling model modules register their tables on the same metadata (kept apart to stay small).
-from warehouse import models_badges, models_budgets, models_suggestions  # noqa: E402, F401
+from warehouse import models_badges, models_budgets, models_prices, models_suggestions  # noqa: E402, F401
