@@ -29,6 +29,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from connectors.tokens import TokenRates
 from warehouse import audit
 from warehouse.actors import Actor, require_admin, require_signed_in
 from warehouse.models import UsageFact
@@ -99,6 +100,14 @@ class PriceBook:
             if valid:
                 return valid[-1]
         return None
+
+    def token_rates(self, model: str, day: dt.date) -> TokenRates | None:
+        """The version in force as connector-side ``TokenRates`` (``FetchContext.token_rates``:
+        usage weights for sharing a billed total, never billed cost)."""
+        price = self.price_for(model, day)
+        if price is None:
+            return None
+        return TokenRates(price.input, price.output, price.cache_read, price.cache_write)
 
     def list_price(
         self,
