@@ -220,15 +220,21 @@ class Account:
 
 @dataclass
 class FetchContext:
-    """What the framework hands a connector for one fetch: a logger, HTTP options and today.
+    """What the framework hands a connector for one fetch: a logger, HTTP options, today and
+    (optionally) list prices.
 
     ``today`` is the UTC date the framework considers current (the simulator's last day in
     tests): a connector that reads a "current period" snapshot uses it, never the clock.
+    ``token_rates`` (model, day) gives the price table's list prices, so a billed total can be
+    shared by priced usage where token kinds are mixed; a connector must work without it.
     """
 
     log: Any = None  # a logging.Logger-like object; never given secrets
     http_options: dict[str, Any] = field(default_factory=dict)
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    #: List prices from the warehouse's price table, ``(model, day) -> TokenRates | None``
+    #: (``connectors.tokens``), for usage weights only; None when the framework has none.
+    token_rates: Any = None
 
     def info(self, msg: str) -> None:
         if self.log is not None:

@@ -5,7 +5,8 @@ should not have to re-implement: a hard 30 s timeout cap, retries with exponenti
 full jitter on 429/5xx/connection errors that honour ``Retry-After``, JSON parsed with
 ``parse_float=Decimal`` (money stays exact), clear errors (``CredentialError`` on 401/403,
 ``SchemaError`` on a body that is not JSON, ``ConnectorError`` otherwise), pagination helpers
-for the styles vendors use (cursor + ``has_more``, page numbers, ``Link`` header, ``after_id``)
+for the styles vendors use (cursor + ``has_more``, a nested next cursor, page numbers, ``Link``
+header, ``after_id``)
 and secret redaction in every exception message and log line.
 
 Nothing here imports Dagster or SQLAlchemy: a connector package depends on this module and
@@ -308,6 +309,31 @@ class VendorHttp:
             else:
                 assert body_json is not None
                 body_json[page_param] = token
+
+    def paginate_next_cursor(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        next_cursor: Callable[[Any], Any],
+        cursor_param: str = "cursor",
+    ) -> Iterator[Any]:
+        """GET pages while ``next_cursor(body)`` gives a token (None or "" ends), sent back as
+        ``cursor_param``: for cursors nested in the body (Replit's
+        ``data.pagination.nextCursor``). ``next_cursor`` may raise a ``SchemaError``."""
+        query = dict(params or {})
+        seen: set[str] = set()
+        while True:
+            body = self._expect_object(self.get_json(path, params=query), path)
+            yield body
+            token = next_cursor(body)
+            if token in (None, ""):
+                return
+            token = str(token)
+            if token in seen:
+                raise self._error(f"pagination loops: cursor {token!r} was already requested", path)
+            seen.add(token)
+            query[cursor_param] = token
 
     def paginate_pages(
         self,

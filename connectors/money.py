@@ -58,7 +58,8 @@ def allocate(total: int, weights: list[int]) -> list[int]:
 
     Largest-remainder (Hamilton) rounding; ties go to the earlier weight. A negative total
     (a credit) is split like its absolute value, negated. Weights must be whole numbers ≥ 0
-    with a positive sum; use usage (tokens, requests, seats) as weights, never prices.
+    with a positive sum; use usage (tokens, requests, seats, or tokens at the price table's list
+    prices: ``connectors.tokens.TokenRates``) as weights, never a price held in connector code.
     """
     if any(w < 0 for w in weights):
         raise ValueError("allocate needs weights >= 0")

@@ -24,7 +24,10 @@ day, must equal the simulated vendor's ``expected_tokens(day)``.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 TOKEN_COLUMNS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 
@@ -89,3 +92,36 @@ class TokenCounts:
 def record_tokens(record: object) -> int:
     """The tokens a record's columns carry (``None`` counts as 0)."""
     return sum(getattr(record, name) or 0 for name in TOKEN_COLUMNS)
+
+
+@dataclass(frozen=True)
+class TokenRates:
+    """A model's list prices in USD per million tokens (``None``: no price for that kind), as
+    the warehouse's price table gives them through ``FetchContext.token_rates``. For usage
+    **weights** only (sharing a billed total fairly among rows of different token mixes),
+    never billed cost, and never held in connector code."""
+
+    input: Decimal
+    output: Decimal
+    cache_read: Decimal | None = None
+    cache_write: Decimal | None = None
+
+    def weight(self, counts: TokenCounts) -> int | None:
+        """The counts at these prices in micro-dollars (a whole-number weight for
+        ``connectors.money.allocate``); ``None`` when a used kind has no price."""
+        total = Decimal(0)
+        for tokens, rate in (
+            (counts.input, self.input),
+            (counts.output, self.output),
+            (counts.cache_read, self.cache_read),
+            (counts.cache_write, self.cache_write),
+        ):
+            if tokens:
+                if rate is None:
+                    return None
+                total += tokens * rate
+        return int(total.to_integral_value())
+
+
+#: What ``FetchContext.token_rates`` is: (model id, UTC day) → the rates in force, or None.
+RatesLookup = Callable[[str, dt.date], TokenRates | None]

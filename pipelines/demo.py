@@ -1,7 +1,7 @@
 """`aispend demo`: a working aispend on simulator data, no vendor key needed.
 
 Initialises $AISPEND_HOME, starts the vendor simulator on 127.0.0.1, points the real Anthropic,
-Cursor and OpenAI connectors at it, adds a manual entry, backfills the history through Dagster and
+Cursor, OpenAI and Replit connectors at it, adds a manual entry, backfills the history through Dagster and
 serves both UIs (the simulator keeps answering while they run, so schedules work too).
 """
 
@@ -18,7 +18,7 @@ from warehouse.settings import Settings
 DEMO_ADMIN = "admin@example.com"
 DEMO_VIEWER = "viewer@example.com"
 DEMO_PASSWORD = "aispend-demo"
-DEMO_SOURCES = ("anthropic", "cursor", "openai")
+DEMO_SOURCES = ("anthropic", "cursor", "openai", "replit")
 SIMULATOR_PORT = 8765
 ACTOR = Actor("aispend-demo", "admin")
 DEMO_TEAMS = ("Platform", "Product", "Data")
@@ -37,7 +37,19 @@ def link_demo_team(engine, tenant) -> int:
             identities.create_member_from_account(engine, tenant, ACTOR, account["id"], team=team)
             people.add(email)
     identities.link_possible_matches(engine, tenant, ACTOR)  # their API keys, other vendors
+    _link_by_name(engine, tenant)  # accounts without an email (some Replit members)
     return len(people)
+
+
+def _link_by_name(engine, tenant) -> None:
+    """Link each unlinked person account whose display name is exactly one member's name."""
+    by_name: dict[str, list[int]] = {}
+    for member in members.list_members(engine, tenant, ACTOR):
+        by_name.setdefault(member["display_name"], []).append(member["id"])
+    for account in identities.list_accounts(engine, tenant, ACTOR):
+        matches = by_name.get(account["display_name"] or "", [])
+        if account["member_id"] is None and account["kind"] == "user" and len(matches) == 1:
+            identities.link_account(engine, tenant, ACTOR, account["id"], matches[0])
 
 
 def _start_simulator(members: int, start: dt.date, days: int):

@@ -26,6 +26,7 @@ from pipelines.resources import WarehouseResource
 from warehouse import sync_status
 from warehouse.connector_inputs import config_for, tenants_for
 from warehouse.facts import replace_partition
+from warehouse.prices import price_book
 from warehouse.tenants import TenantRef
 
 PARTITIONS_START = "2025-01-01"
@@ -82,7 +83,8 @@ def sync_tenant(
         missing = connector.missing_credentials(config)
         if missing:
             raise ConnectorError(connector.name, f"not configured: missing {', '.join(missing)}")
-        batches = connector().fetch(config, start, end, FetchContext(log=log))
+        rates = price_book(engine, tenant).token_rates  # list prices, for usage weights only
+        batches = connector().fetch(config, start, end, FetchContext(log=log, token_rates=rates))
         result = replace_partition(
             engine,
             tenant.id,

@@ -9,6 +9,7 @@ allow, the unattributed remainder is explicit, and errors name the vendor but ne
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 
 import httpx
@@ -256,6 +257,38 @@ def test_allocate_day_weights_by_token_type_else_by_total_tokens_never_by_price(
     assert (a.consumed_quantity, a.consumed_unit) == (400, "tokens")
     assert records[(UNATTRIBUTED, "claude-opus-4-1-20250805")].billed_cost_micros == 7_777
     assert records[(UNATTRIBUTED, "web_search")].billed_cost_micros == 20_000
+
+
+def test_a_line_mixing_token_kinds_is_shared_by_list_price_when_the_price_table_has_one():
+    """With the price table's rates (``FetchContext.token_rates``), a cost line without a token
+    type is shared by what each row's tokens cost at list price; an unpriced model still by
+    total tokens; billed totals stay exactly the cost lines."""
+    from warehouse.prices import PriceBook, shipped_versions
+
+    day = dt.date(2026, 9, 1)
+    sonnet, mystery = "claude-sonnet-4-5-20250929", "claude-mystery-9"
+    usage = {
+        ("apikey_a", sonnet): UsageTokens(uncached_input=300, output=100),  # 300*3 + 100*15
+        ("apikey_b", sonnet): UsageTokens(uncached_input=100, output=300),  # 100*3 + 300*15
+        (None, sonnet): UsageTokens(uncached_input=100),  # 100*3
+        ("apikey_a", mystery): UsageTokens(uncached_input=1, output=2),
+        ("apikey_b", mystery): UsageTokens(uncached_input=3, output=4),
+    }
+    costs = [
+        CostLine(day, 75_000, sonnet, None, "tokens", None),  # weights 2400:4800:300
+        CostLine(day, 1_000, mystery, None, "tokens", None),  # unpriced: 3:7 by tokens
+        CostLine(day, 400_000, sonnet, "output_tokens", "tokens", None),  # typed: 1:3 as before
+    ]
+    book = PriceBook(shipped_versions())
+    rates = functools.partial(book.token_rates, day=day)
+    records = {(r.account_key, r.sku): r for r in allocate_day(day, usage, costs, rates)}
+    assert sum(r.billed_cost_micros for r in records.values()) == sum(c.micros for c in costs)
+    assert records[("apikey_a", sonnet)].billed_cost_micros == 24_000 + 100_000
+    assert records[("apikey_b", sonnet)].billed_cost_micros == 48_000 + 300_000
+    assert records[(UNATTRIBUTED, sonnet)].billed_cost_micros == 3_000
+    assert records[("apikey_a", mystery)].billed_cost_micros == 300
+    assert records[("apikey_b", mystery)].billed_cost_micros == 700
+    assert all(r.list_cost_micros is None for r in records.values())  # weights, not list cost
 
 
 def test_a_malformed_page_raises_an_error_naming_anthropic(sim):

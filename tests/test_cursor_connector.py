@@ -9,6 +9,7 @@ two Cursor user-id namespaces are joined on email, and no error text carries the
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from connectors.dates import day_end_ms, day_start_ms
 from connectors.simulator import SimRequest, SimResponse, Simulator
 from connectors.simulator.cursor import DAY_MS, CursorVendor
 from connectors.testing import ConnectorConformance
+from connectors.testing.targets import SimulatorTarget
 
 START = dt.date(2026, 9, 1)  # the simulator's first day
 
@@ -37,12 +39,48 @@ START = dt.date(2026, 9, 1)  # the simulator's first day
 class TestCursorConformance(ConnectorConformance):
     connector = CursorConnector
     required_field = "chargedCents"
-    bypass = {
-        "test_unit_guard_catches_cents_read_as_dollars": (
-            "an event's charge mixes request units and tokens at model rates, so no fixed "
-            "price per unit exists; /teams/spend (read separately, in cents) reconciles instead"
-        )
-    }
+    # No unit_prices (an event's charge mixes request units and tokens at model rates, so no
+    # fixed price per unit exists): the kit's unit guard runs through /teams/spend instead.
+
+
+class _CentsAsDollars(CursorConnector):
+    """Reads ``chargedCents`` as dollars: facts and daily control totals 100x, consistently
+    (so the control-total check alone agrees), while ``/teams/spend`` stays right."""
+
+    def fetch(self, config, start, end, ctx):
+        for batch in super().fetch(config, start, end, ctx):
+            batch.usage = [
+                dataclasses.replace(r, billed_cost_micros=r.billed_cost_micros * 100)
+                for r in batch.usage
+            ]
+            batch.vendor_totals = [
+                dataclasses.replace(t, billed_cost_micros=t.billed_cost_micros * 100)
+                for t in batch.vendor_totals
+            ]
+            yield batch
+
+
+class _KitOn(ConnectorConformance):
+    """The kit's scenarios for any connector, called directly (not collected: no ``Test``)."""
+
+    connector = CursorConnector
+
+
+@pytest.mark.parametrize(
+    ("connector", "passes"), [(CursorConnector, True), (_CentsAsDollars, False)]
+)
+def test_the_unit_guard_fails_cents_read_as_dollars(connector, passes):
+    """The kit's unit guard for Cursor is real: a connector reading ``chargedCents`` as dollars
+    fails it through ``/teams/spend`` (in cents), and the right one passes."""
+    kit = _KitOn()
+    kit.connector = connector
+    with Simulator(members=6, vendors=["cursor"], page_cap=4) as simulator:
+        target = SimulatorTarget(simulator, "cursor", (simulator.start_day, simulator.start_day))
+        if passes:
+            kit.test_unit_guard_catches_cents_read_as_dollars(target)
+            return
+        with pytest.raises(AssertionError, match="cycle spend .* the vendor reports"):
+            kit.test_unit_guard_catches_cents_read_as_dollars(target)
 
 
 def _no_sleep(seconds: float) -> None:

@@ -22,6 +22,7 @@ from warehouse import (
     identities,
     manual_entries,
     members,
+    prices,
     suggestion_config,
     sync_status,
     users,
@@ -175,6 +176,9 @@ ADMIN_CALLS = {
     "set_suggestion_config": lambda e, t, actor: suggestion_config.set_config(
         e, t, actor, model="claude-sonnet-4-5"
     ),
+    "set_price": lambda e, t, actor: prices.set_price(
+        e, t, actor, model="m", provider="P", valid_from=dt.date(2026, 1, 1), input="1", output="2"
+    ),
 }
 
 # Reads of admin data: a viewer is refused these too, server-side.
@@ -197,6 +201,11 @@ SIGNED_IN_READS = {
         e, t, actor
     ),
     "tenant_statuses": lambda e, t, actor: sync_status.tenant_statuses(e, t, actor),
+    "list_prices": lambda e, t, actor: prices.list_prices(e, t, actor),
+    "price_history": lambda e, t, actor: prices.price_history(e, t, actor),
+    "list_price_equivalents": lambda e, t, actor: prices.list_price_equivalents(
+        e, t, actor, dt.date(2026, 1, 1), dt.date(2026, 1, 31)
+    ),
 }
 
 

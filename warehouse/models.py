@@ -269,5 +269,6 @@ from warehouse import (  # noqa: E402, F401
     models_analytics,
     models_badges,
     models_budgets,
+    models_prices,
     models_suggestions,
 )

@@ -1,4 +1,4 @@
-"""Allocating Anthropic's billed cost to API keys by usage, never by a price table.
+"""Allocating Anthropic's billed cost to API keys by usage (priced usage where kinds mix).
 
 The cost report is the billed truth but knows no API key; the usage report knows keys but no
 money. Each day, every cost line is shared among the usage rows (API key, model) it belongs
@@ -7,42 +7,60 @@ to, in proportion to a usage weight:
 - a line with a model and a ``token_type`` ("Claude Sonnet 4.5 Usage - Output Tokens"): the
   rows of that model, weighted by that token type's count;
 - a line with a model but no token type (or a type no row used): the rows of that model,
-  weighted by their total tokens;
+  weighted by their tokens at list price when the warehouse's price table prices the model
+  (``FetchContext.token_rates``: an output token weighs what it costs, not what an input
+  token does), else by their total tokens;
 - anything no row can carry (web search, code execution, a model nobody used per the usage
   report): the explicit ``unattributed`` account, under the line's model or cost type.
 
 Workbench rows (``api_key_id`` null) share like any row but land on ``unattributed``. Parts are
 split with ``connectors.money.allocate`` (largest remainder), so each day's records sum to the
-cost report's lines exactly. List-price equivalents are not computed here: the warehouse's
-model price table owns them.
+cost report's lines exactly. No price lives here: list prices come from the warehouse's price
+table, as weights only; list-price equivalents are the warehouse's too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 
 from connectors.anthropic.payloads import TOKEN_TYPES, CostLine, UsageTokens
 from connectors.contract import UNATTRIBUTED, UsageRecord
 from connectors.money import allocate
+from connectors.tokens import TokenRates
 
 SERVICE_API = "Claude API"
 
 RowKey = tuple[str | None, str]  # (api_key_id or None for Workbench, model)
 
 
-def _weights(usage: dict[RowKey, UsageTokens], rows: list[RowKey], token_type: str | None):
+def _weights(
+    usage: dict[RowKey, UsageTokens],
+    rows: list[RowKey],
+    token_type: str | None,
+    rates: TokenRates | None = None,
+) -> list[int]:
     weights = [usage[r].of_type(token_type) for r in rows] if token_type else []
-    if not any(weights):
-        weights = [usage[r].total for r in rows]
-    return weights
+    if any(weights):
+        return weights
+    if rates is not None:  # mixed token kinds: weigh them at list price, when every row prices
+        priced = [rates.weight(usage[r].counts()) for r in rows]
+        if all(w is not None for w in priced) and any(priced):
+            return [w for w in priced if w is not None]
+    return [usage[r].total for r in rows]
 
 
 def allocate_day(
-    day: dt.date, usage: dict[RowKey, UsageTokens], costs: list[CostLine]
+    day: dt.date,
+    usage: dict[RowKey, UsageTokens],
+    costs: list[CostLine],
+    rates: Callable[[str], TokenRates | None] | None = None,
 ) -> list[UsageRecord]:
-    """Billed records for one day; their billed cost sums to the cost lines' sum exactly."""
+    """Billed records for one day; their billed cost sums to the cost lines' sum exactly.
+    ``rates`` (model → list prices, from the warehouse's price table) weighs a line that mixes
+    token kinds by priced usage; without it (or for an unpriced model) by total tokens."""
     by_model: dict[str, list[RowKey]] = defaultdict(list)
     for row_key in sorted(usage, key=lambda k: (k[1], k[0] or "")):
         by_model[row_key[1]].append(row_key)
@@ -59,7 +77,7 @@ def allocate_day(
     billed: dict[RowKey, int] = defaultdict(int)
     for (model, kind), micros in sorted(pools.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         rows = by_model[model]
-        weights = _weights(usage, rows, kind)
+        weights = _weights(usage, rows, kind, rates(model) if rates and not kind else None)
         if not any(weights):
             leftover[model] += micros
             continue

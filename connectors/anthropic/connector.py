@@ -154,7 +154,8 @@ class AnthropicConnector(Connector):
             costs_by_day[line.day].append(line)
         batch = FetchBatch()
         for day in days(w_start, w_end):
-            batch.usage.extend(allocate_day(day, usage_by_day[day], costs_by_day[day]))
+            rates = partial(ctx.token_rates, day=day) if ctx.token_rates else None
+            batch.usage.extend(allocate_day(day, usage_by_day[day], costs_by_day[day], rates))
             batch.vendor_totals.append(
                 VendorTotal(day, sum(line.micros for line in costs_by_day[day]))
             )

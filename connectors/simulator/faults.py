@@ -61,7 +61,8 @@ def _drop_field(obj: Any, key: str, depth: int) -> int:
 
 
 def drop_field(body: Any, key: str) -> int:
-    """Remove ``key`` from the body, from the objects of its lists, and one level below those.
+    """Remove ``key`` from the body, from the objects of its lists and of an envelope object
+    (``{"data": {...}}``), and one level below those.
     Returns how many occurrences were removed (0: the fault did not apply to this body)."""
     dropped = 0
     if isinstance(body, dict):
@@ -69,7 +70,7 @@ def drop_field(body: Any, key: str) -> int:
             del body[key]
             dropped += 1
         for value in body.values():
-            if isinstance(value, list):
+            if isinstance(value, list | dict):  # a dict: an envelope such as {"data": {...}}
                 dropped += _drop_field(value, key, 1)
     elif isinstance(body, list):
         dropped += _drop_field(body, key, 1)

@@ -127,12 +127,13 @@ class MoneyScenarios(KitBase):
     def test_unit_guard_catches_cents_read_as_dollars(
         self, conformance_target: ConformanceTarget
     ) -> None:
+        """Amounts read in the wrong unit (cents as dollars: 100×) fail: through the declared
+        unit prices, or, for a connector without a fixed price per unit, through the vendor's
+        independent period totals read from another endpoint (Cursor's ``/teams/spend``)."""
         prices = self.connector.unit_prices
         if not prices:
-            pytest.fail(
-                "declare unit_prices = (UnitPrice(unit, min_usd, max_usd), ...) for a consumed "
-                "unit your billed records carry (or bypass with a reason)"
-            )
+            self._guard_by_reconciliation(conformance_target)
+            return
         got = self.fetch_all(conformance_target)
         sums = unit_sums(got.usage, prices)
         assert sums, f"no billed record carries a consumed quantity in {[p.unit for p in prices]}"
@@ -144,6 +145,49 @@ class MoneyScenarios(KitBase):
         assert unit_price_problems(unit_sums(slipped, prices), prices), (
             "amounts 100x too large (cents read as dollars) pass the declared unit prices: "
             "narrow the ranges"
+        )
+
+    def _guard_by_reconciliation(self, target: ConformanceTarget) -> None:
+        span = target.data_span()
+        if span is None:
+            pytest.fail(
+                "declare unit_prices = (UnitPrice(unit, min_usd, max_usd), ...) for a consumed "
+                "unit your billed records carry (or bypass with a reason)"
+            )
+        start = max(span[0], target.today - dt.timedelta(days=RECONCILIATION_DAYS))
+        got = self.fetch_all(target, window=(start, target.today))
+        if not got.reconciliation:
+            pytest.fail(
+                "no unit_prices and no ReconciliationTotal: declare unit_prices = (UnitPrice(unit, "
+                "min_usd, max_usd), ...), or report the vendor's independent period totals, so "
+                "an amount in the wrong unit fails (or bypass with a reason)"
+            )
+
+        def problems(records) -> list[str]:
+            out = []
+            for total in got.reconciliation:
+                billed = sum(
+                    r.billed_cost_micros
+                    for r in records
+                    if r.cost_basis == "billed"
+                    and total.period_start <= r.day <= total.period_end
+                    and (total.account_key is None or r.account_key == total.account_key)
+                )
+                problem = reconciliation_problem(total, billed)
+                if problem is not None:
+                    out.append(problem)
+            return out
+
+        assert not problems(got.usage), problems(got.usage)
+        assert any(t.billed_cost_micros for t in got.reconciliation), (
+            "every reconciliation total is zero, so a unit slip could not show"
+        )
+        slipped = [
+            dataclasses.replace(r, billed_cost_micros=r.billed_cost_micros * 100) for r in got.usage
+        ]
+        assert problems(slipped), (
+            "amounts 100x too large (cents read as dollars) still agree with the vendor's "
+            "independent totals: the guard would not catch a unit slip"
         )
 
     def test_reconciliation_totals_agree(self, conformance_target: ConformanceTarget) -> None:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP
 from typing import Any
 
 import anthropic
 
-from pipelines.suggestions.list_prices import price_for
+from pipelines.suggestions.list_prices import list_price
 from pipelines.suggestions.prompt import request_body
 from warehouse.suggestion_config import SuggestionConfig
 
@@ -55,11 +54,7 @@ def make_client(api_key: str, config: SuggestionConfig) -> anthropic.Anthropic:
 
 def estimated_cost_micros(model: str, input_tokens: int, output_tokens: int) -> int | None:
     """List-price cost of one generation in micro-dollars (tokens × $/MTok is exactly micros)."""
-    price = price_for(model)
-    if price is None:
-        return None
-    cost = input_tokens * price.input + output_tokens * price.output
-    return int(cost.to_integral_value(rounding=ROUND_HALF_UP))
+    return list_price(model, input_tokens=input_tokens, output_tokens=output_tokens).micros
 
 
 def _redact(text: str, secret: str | None) -> str:

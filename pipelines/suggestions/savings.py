@@ -6,9 +6,8 @@ lands (only ``inputs`` calls this).
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
 
-from pipelines.suggestions.list_prices import price_for
+from pipelines.suggestions.list_prices import list_price
 
 # Claude models one tier down, for "the same work on a cheaper model".
 CHEAPER_TIER = {"opus": "claude-sonnet-4-5", "sonnet": "claude-haiku-4-5"}
@@ -23,27 +22,24 @@ def model_name(sku: str) -> str:
 
 def cheaper_model(per_model: dict[str, list[int]]) -> tuple[str, str, int] | None:
     """(model, cheaper model, saving in micro-dollars): the biggest list-price saving from
-    moving one model's tokens (input, output, cache read, cache write) one tier down, if ≥ $1."""
+    moving one model's tokens (input, output, cache read, cache write) one tier down, if ≥ $1.
+    A model (or a token kind) without a list price gives no hint."""
     best: tuple[int, str, str] | None = None
     for model, (inp, out, cache_read, cache_write) in per_model.items():
-        price = price_for(model)
         tier = next((t for t in CHEAPER_TIER if t in model), None)
-        if price is None or tier is None:
+        if tier is None:
             continue
         cheaper = CHEAPER_TIER[tier]
-        cheap = price_for(cheaper)
-        if cheap is None:
+        tokens = {
+            "input_tokens": inp,
+            "output_tokens": out,
+            "cache_read_tokens": cache_read,
+            "cache_write_tokens": cache_write,
+        }
+        now, cheap = list_price(model, **tokens).micros, list_price(cheaper, **tokens).micros
+        if now is None or cheap is None:
             continue
-
-        def cost(p, inp=inp, out=out, cache_read=cache_read, cache_write=cache_write) -> Decimal:
-            return (
-                inp * p.input
-                + out * p.output
-                + cache_read * p.cache_read
-                + cache_write * p.cache_write_5m
-            )
-
-        saving = int((cost(price) - cost(cheap)).to_integral_value(rounding=ROUND_HALF_UP))
+        saving = now - cheap
         if saving >= MIN_SAVING_MICROS and (best is None or saving > best[0]):
             best = (saving, model, cheaper)
     return None if best is None else (best[1], best[2], best[0])
