@@ -19,13 +19,12 @@ from collections.abc import Sequence
 import dagster as dg
 from sqlalchemy import delete, func, select
 
-from pipelines.ingest import TENANT_TAG
 from pipelines.marts import GROUP as MARTS_GROUP
 from pipelines.marts import MART_CONDITION
-from pipelines.resources import WarehouseResource
-from warehouse import tenants
+from pipelines.tenant_assets import build_tenant_asset
 from warehouse.amounts import usd_text
-from warehouse.models import IdentityLink, UsageFact, VendorAccount
+from warehouse.identities import through_links
+from warehouse.models import IdentityLink, UsageFact
 from warehouse.models_analytics import SpendAnomaly, VendorForecast
 from warehouse.projection import month_bounds, project
 from warehouse.sql_values import as_date
@@ -60,14 +59,7 @@ def daily_spend(engine, tenant_id: int, start: dt.date, end: dt.date):
         ):
             by_vendor[source][as_date(d)] = int(micros or 0)
         member_rows = conn.execute(
-            select(IdentityLink.member_id, day, billed)
-            .join(
-                VendorAccount,
-                (VendorAccount.tenant_id == UsageFact.tenant_id)
-                & (VendorAccount.source == UsageFact.source)
-                & (VendorAccount.account_key == UsageFact.account_key),
-            )
-            .join(IdentityLink, IdentityLink.vendor_account_id == VendorAccount.id)
+            through_links(select(IdentityLink.member_id, day, billed), UsageFact)
             .where(*where)
             .group_by(IdentityLink.member_id, day)
         )
@@ -190,24 +182,15 @@ def refresh_analytics(engine, tenant: TenantRef, today: dt.date | None = None) -
 
 
 def build_analytics_asset(deps: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
-    @dg.asset(
-        name=ASSET_NAME,
-        group_name=MARTS_GROUP,
-        deps=list(deps),
-        kinds={"python"},
+    return build_tenant_asset(
+        ASSET_NAME,
+        lambda engine, tenant, _settings: refresh_analytics(engine, tenant),
+        deps=deps,
+        group=MARTS_GROUP,
         automation_condition=MART_CONDITION,
+        rows_from=("forecasts", "anomalies"),
         description=(
             "vendor_forecasts (month-end projection per vendor) and spend_anomalies (days a "
             "member's or vendor's spend stood out, with the reason)."
         ),
     )
-    def forecasts_and_anomalies(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        only = context.run.tags.get(TENANT_TAG)
-        totals = {"forecasts": 0, "anomalies": 0}
-        for tenant in tenants.list_tenants(warehouse.engine):
-            if only is None or tenant.slug == only:
-                for key, value in refresh_analytics(warehouse.engine, tenant).items():
-                    totals[key] += value
-        return dg.MaterializeResult(metadata={**totals, "rows": sum(totals.values())})
-
-    return forecasts_and_anomalies

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 import dagster as dg
 from sqlalchemy import Engine, func, or_, select, union_all
 
-from pipelines.ingest import TENANT_TAG
-from pipelines.resources import WarehouseResource
 from pipelines.suggestions.inputs import MemberMonth, member_months, period_of, periods_with_data
-from warehouse import badges, tenants
+from pipelines.tenant_assets import build_tenant_asset
+from warehouse import badges
 from warehouse.actors import SYSTEM
 from warehouse.dashboard_settings import DashboardSettings, get_dashboard_settings
-from warehouse.models import ActivityFact, IdentityLink, UsageFact, VendorAccount
+from warehouse.identities import through_links
+from warehouse.models import ActivityFact, IdentityLink, UsageFact
 from warehouse.sql_values import as_date
 from warehouse.tenants import TenantRef
 
@@ -77,14 +77,9 @@ def first_uses(engine: Engine, tenant_id: int) -> list[FirstUse]:
 
     def linked(table, day, used):
         return (
-            select(IdentityLink.member_id, table.source, func.min(day).label("day"))
-            .join(
-                VendorAccount,
-                (VendorAccount.tenant_id == table.tenant_id)
-                & (VendorAccount.source == table.source)
-                & (VendorAccount.account_key == table.account_key),
+            through_links(
+                select(IdentityLink.member_id, table.source, func.min(day).label("day")), table
             )
-            .join(IdentityLink, IdentityLink.vendor_account_id == VendorAccount.id)
             .where(table.tenant_id == tenant_id, used)
             .group_by(IdentityLink.member_id, table.source)
         )
@@ -133,22 +128,14 @@ def refresh_badges(engine: Engine, tenant: TenantRef, today: dt.date | None = No
 
 
 def build_badges_asset(deps: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
-    @dg.asset(
-        name=ASSET_NAME,
-        group_name=GROUP,
-        deps=list(deps),
-        kinds={"python"},
+    return build_tenant_asset(
+        ASSET_NAME,
+        lambda engine, tenant, _settings: {"new_awards": refresh_badges(engine, tenant)},
+        deps=deps,
+        group=GROUP,
+        rows_from=("new_awards",),
         description=(
             "Badges members earned (AI Pioneer, Token Titan, …): appended with earned_at, "
             "never revoked; thresholds in Admin → Settings."
         ),
     )
-    def badge_awards(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        only = context.run.tags.get(TENANT_TAG)
-        new = 0
-        for tenant in tenants.list_tenants(warehouse.engine):
-            if only is None or tenant.slug == only:
-                new += refresh_badges(warehouse.engine, tenant)
-        return dg.MaterializeResult(metadata={"new_awards": new})
-
-    return badge_awards

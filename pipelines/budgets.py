@@ -11,11 +11,10 @@ from collections.abc import Sequence
 import dagster as dg
 
 from pipelines.alert_delivery import deliver_pending
-from pipelines.ingest import TENANT_TAG
 from pipelines.marts import GROUP as MARTS_GROUP
 from pipelines.marts import MART_CONDITION
-from pipelines.resources import WarehouseResource
-from warehouse import budgets, tenants
+from pipelines.tenant_assets import build_tenant_asset
+from warehouse import budgets
 from warehouse.actors import SYSTEM
 from warehouse.settings import Settings
 from warehouse.tenants import TenantRef
@@ -43,30 +42,17 @@ def check_budgets(
 
 
 def build_budget_asset(deps: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
-    @dg.asset(
-        name=ASSET_NAME,
-        group_name=MARTS_GROUP,  # refreshed with the marts: after every sync, by the sensor
-        deps=list(deps),
-        kinds={"python"},
+    # In the marts group: refreshed with the marts, after every sync and by the mart sensor.
+    return build_tenant_asset(
+        ASSET_NAME,
+        check_budgets,
+        deps=deps,
+        group=MARTS_GROUP,
         automation_condition=MART_CONDITION,
+        rows_from=("new_alerts",),
         description=(
             "Budget alert events (75/90/100 % and projected overruns), recorded once per "
-            "budget, month and threshold, delivered to the configured webhook/SMTP with retries."
+            "budget, month and threshold, delivered to the configured webhook/SMTP; failed "
+            "deliveries stay pending and are retried on the next run."
         ),
     )
-    def budget_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        only = context.run.tags.get(TENANT_TAG)
-        totals = {"new_alerts": 0, "delivered": 0, "delivery_failed": 0}
-        for tenant in tenants.list_tenants(warehouse.engine):
-            if only is None or tenant.slug == only:
-                for key, value in check_budgets(
-                    warehouse.engine, tenant, warehouse.settings
-                ).items():
-                    totals[key] += value
-        if totals["delivery_failed"]:
-            context.log.warning(
-                f"{totals['delivery_failed']} budget alert(s) not delivered; retried next run"
-            )
-        return dg.MaterializeResult(metadata={**totals, "rows": totals["new_alerts"]})
-
-    return budget_alerts

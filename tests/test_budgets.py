@@ -202,3 +202,24 @@ def test_cli_sets_lists_and_removes_a_budget(
     (ref,) = budgets.list_budgets(engine, team[0], SYSTEM)
     assert run(main, ["budget", "remove", str(ref.id)]).exit_code == 0
     assert budgets.list_budgets(engine, team[0], SYSTEM) == []
+
+
+def test_the_marts_refresh_records_and_delivers_alerts_through_dagster(
+    engine: Engine, team, webhook, warehouse_url, tmp_path
+) -> None:
+    import dagster as dg
+
+    from pipelines.sync import refresh_marts
+
+    tenant, _ = team
+    today = dt.datetime.now(dt.UTC).date()  # the asset checks the real month (and the last)
+    with Session(engine) as s, s.begin():
+        s.add(usage(tenant, "windsurf", "team", today, service="Windsurf", sku="seat",
+                    billed=900 * D))  # fmt: skip
+    _set(engine, tenant, "vendor", "windsurf", 1_000)
+    settings = _settings(tmp_path, database_url=warehouse_url, alert_webhook_url=webhook.url)
+    rows = refresh_marts(settings, instance=dg.DagsterInstance.ephemeral())
+    # $900 of $1,000 today: 75 % and 90 %, whatever today is.
+    assert rows["budget_alerts"] == 2 and rows["forecasts_and_anomalies"] >= 1
+    assert len(webhook.received) == 2
+    assert refresh_marts(settings, instance=dg.DagsterInstance.ephemeral())["budget_alerts"] == 0

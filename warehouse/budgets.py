@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from warehouse import audit
 from warehouse.actors import Actor, require_admin, require_signed_in
 from warehouse.amounts import usd_text
-from warehouse.models import IdentityLink, Member, UsageFact, VendorAccount
+from warehouse.identities import through_links
+from warehouse.models import IdentityLink, Member, UsageFact
 from warehouse.models_budgets import Budget, BudgetAlert
 from warehouse.projection import month_bounds, project
 from warehouse.sql_values import as_date
@@ -178,16 +179,7 @@ def _daily_spend(s: Session, tenant: TenantRef, budget: BudgetRef, start: dt.dat
         day < end,
     )
     if budget.scope in ("team", "member"):
-        query = (
-            query.join(
-                VendorAccount,
-                (VendorAccount.tenant_id == UsageFact.tenant_id)
-                & (VendorAccount.source == UsageFact.source)
-                & (VendorAccount.account_key == UsageFact.account_key),
-            )
-            .join(IdentityLink, IdentityLink.vendor_account_id == VendorAccount.id)
-            .join(Member, Member.id == IdentityLink.member_id)
-        )
+        query = through_links(query, UsageFact).join(Member, Member.id == IdentityLink.member_id)
         if budget.scope == "team":
             query = query.where(Member.team == budget.target)
         else:

@@ -184,3 +184,16 @@ def link_possible_matches(engine: Engine, tenant: TenantRef, actor: Actor) -> li
             _link(s, tenant, actor, account, member_id)
             linked.append((_label(account), member_id))
     return linked
+
+
+def through_links(query, facts):
+    """``query`` joined from a fact table (``UsageFact`` or ``ActivityFact``) through its vendor
+    account to ``IdentityLink``: only linked facts remain, ``IdentityLink.member_id`` in reach."""
+    account = (
+        (VendorAccount.tenant_id == facts.tenant_id)
+        & (VendorAccount.source == facts.source)
+        & (VendorAccount.account_key == facts.account_key)
+    )
+    return query.join(VendorAccount, account).join(
+        IdentityLink, IdentityLink.vendor_account_id == VendorAccount.id
+    )

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Engine, String, and_, cast, func, select
+from sqlalchemy import Engine, String, cast, func, select
 
 from pipelines.suggestions.savings import cheaper_model, model_name
 from warehouse.badges import badges_by_member
+from warehouse.identities import through_links
 from warehouse.models import ActivityFact, IdentityLink, Member, UsageFact, VendorAccount
 
 # Estimated seconds saved per unit of an activity metric (replaced by the member_period mart's
@@ -131,16 +132,7 @@ def _month(column):
 
 def _linked_facts(query, table, day, tenant_id: int, start: dt.date, end: dt.date):
     """``query`` over the tenant's facts in [start, end) whose account is linked to a member."""
-    account = and_(
-        VendorAccount.tenant_id == tenant_id,
-        VendorAccount.source == table.source,
-        VendorAccount.account_key == table.account_key,
-    )
-    return (
-        query.join(VendorAccount, account)
-        .join(IdentityLink, IdentityLink.vendor_account_id == VendorAccount.id)
-        .where(table.tenant_id == tenant_id, day >= start, day < end)
-    )
+    return through_links(query, table).where(table.tenant_id == tenant_id, day >= start, day < end)
 
 
 def periods_with_data(engine: Engine, tenant_id: int, today: dt.date, lookback: int) -> list[str]:
