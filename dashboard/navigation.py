@@ -34,6 +34,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview.py", "Overview", "overview", default=True),
     PageSpec("my_progress.py", "My progress", "my-progress"),
+    PageSpec("analytics.py", "Analytics", "analytics"),
     PageSpec("admin.py", "Admin", "admin", admin_only=True),
     PageSpec("admin_members.py", "Members & identities", "members", admin_only=True),
     PageSpec("admin_manual_entries.py", "Manual entries", "manual-entries", admin_only=True),

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from warehouse.actors import Actor, require_admin
+from warehouse.actors import Actor, require_admin, require_signed_in
 from warehouse.models import AuditEvent
 from warehouse.tenants import TenantRef
 
@@ -30,6 +30,16 @@ def record_action(
     """An admin action that changes no warehouse row (testing a vendor key, launching a sync):
     checked and audited on its own."""
     require_admin(actor, action)
+    with Session(engine) as s, s.begin():
+        record(s, tenant, actor, action, target, **detail)
+
+
+def record_read(
+    engine: Engine, tenant: TenantRef, actor: Actor, action: str, target: str = "", **detail: Any
+) -> None:
+    """A signed-in user read or exported something worth knowing about (billing analytics,
+    a CSV of them): who, what, which period. Viewers too."""
+    require_signed_in(actor, action)
     with Session(engine) as s, s.begin():
         record(s, tenant, actor, action, target, **detail)
 
