@@ -1,0 +1,133 @@
+"""Copilot seat plans and idle seats through the warehouse and the real pipeline, on SQLite and
+PostgreSQL: a price change closes the old price and never re-prices earlier months; the
+pipeline hands the tenant's prices to the connector; a month of seats in the FOCUS export sums
+to exactly seats × price; the accuracy check passes; seats without activity are idle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from decimal import Decimal
+
+import dagster as dg
+import pytest
+from cryptography.fernet import Fernet
+
+from connectors.copilot import CopilotConnector
+from connectors.copilot.seats import DEFAULT_SEAT_PLAN
+from connectors.simulator import Simulator
+from pipelines.checks import build_ingest_checks
+from pipelines.ingest import TENANT_TAG, build_ingest_asset, range_tags
+from pipelines.resources import WarehouseResource, dispose_engines
+from warehouse import credentials, seat_plans, tenants
+from warehouse.actors import SYSTEM, Actor
+from warehouse.connector_inputs import config_for
+from warehouse.export import focus_rows
+from warehouse.idle_seats import idle_seats
+
+ADMIN = Actor("admin@a.example", "admin")
+START, END = dt.date(2026, 9, 1), dt.date(2026, 10, 31)
+
+
+def test_a_price_change_closes_the_old_price_and_never_rewrites_it(engine):
+    t = tenants.create_tenant(engine, "acme")
+    seat_plans.set_price(engine, t, ADMIN, source="copilot", plan="business", amount="19",
+                         valid_from=dt.date(2026, 1, 1))  # fmt: skip
+    seat_plans.set_price(engine, t, ADMIN, source="copilot", plan="Business", amount="$21.50",
+                         valid_from=dt.date(2026, 10, 1))  # fmt: skip
+    rows = seat_plans.list_prices(engine, t, ADMIN, "copilot")
+    assert [(r["usd_per_seat_month"], r["valid_from"], r["valid_to"]) for r in rows] == [
+        (Decimal("19"), dt.date(2026, 1, 1), dt.date(2026, 9, 30)),
+        (Decimal("21.5"), dt.date(2026, 10, 1), None),
+    ]
+    with pytest.raises(seat_plans.SeatPlanError, match="never re-priced"):
+        seat_plans.set_price(engine, t, ADMIN, source="copilot", plan="business", amount="5",
+                             valid_from=dt.date(2026, 10, 1))  # fmt: skip
+    with pytest.raises(seat_plans.SeatPlanError, match="first day of a month"):
+        seat_plans.set_price(engine, t, ADMIN, source="copilot", plan="business", amount="5",
+                             valid_from=dt.date(2026, 11, 15))  # fmt: skip
+    with pytest.raises(seat_plans.SeatPlanError, match="not a number"):
+        seat_plans.set_price(engine, t, ADMIN, source="copilot", plan="business", amount="lots",
+                             valid_from=dt.date(2026, 12, 1))  # fmt: skip
+    assert len(seat_plans.list_prices(engine, t, ADMIN)) == 2  # nothing half-written
+    # the connector gets the default before the first stored price, then the stored ones
+    plan = json.loads(seat_plans.plan_setting(engine, t, "copilot", DEFAULT_SEAT_PLAN))
+    assert {"plan": "enterprise", "usd_per_seat_month": "39"} in plan
+    assert {"plan": "business", "usd_per_seat_month": "19", "valid_to": "2025-12-31"} in plan
+    assert plan[-1] == {"plan": "business", "usd_per_seat_month": "21.5",
+                        "valid_from": "2026-10-01", "valid_to": None}  # fmt: skip
+    assert seat_plans.plan_setting(engine, t, "cursor", None) is None
+
+
+@pytest.fixture
+def synced(engine, warehouse_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("AISPEND_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AISPEND_DATABASE_URL", warehouse_url)
+    monkeypatch.setenv("AISPEND_SECRET_KEY", Fernet.generate_key().decode())
+    from warehouse.settings import Settings
+
+    settings = Settings.from_env()
+    acme = tenants.create_tenant(engine, "acme")
+    resource = WarehouseResource.for_settings(settings)
+    with Simulator(members=7, vendors=["copilot"], start=START, days=61) as sim:
+        credentials.configure_source(engine, settings.secret_keys, acme, SYSTEM, "copilot",
+                                     sim.config("copilot"), {"token"})  # fmt: skip
+
+        def run() -> dict[str, dg.AssetCheckEvaluation]:
+            result = dg.materialize(
+                [build_ingest_asset(CopilotConnector), *build_ingest_checks(CopilotConnector)],
+                resources={"warehouse": resource},
+                tags={**range_tags(START, END), TENANT_TAG: "acme"},
+            )
+            return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+        yield sim, acme, settings, run
+    resource.release()
+    dispose_engines()
+
+
+def _seat_months(engine, tenant) -> dict[int, int]:
+    months: dict[int, int] = defaultdict(int)
+    for row in focus_rows(engine, tenant, START, END):
+        if row["x_Source"] == "copilot" and row["ChargeCategory"] == "Purchase":
+            months[int(row["ChargePeriodStart"][5:7])] += int(Decimal(row["BilledCost"]).scaleb(6))
+    return months
+
+
+def test_seat_prices_reach_the_facts_and_the_checks_pass(engine, synced):
+    sim, acme, settings, run = synced
+    seats = len(sim.vendor("copilot").seats)  # 7 members + 2 without an assignee
+    checks = run()
+    assert checks and all(c.passed for c in checks.values()), {
+        n: c.metadata for n, c in checks.items() if not c.passed
+    }
+    assert _seat_months(engine, acme) == {
+        9: 19_000_000 * seats,
+        10: 19_000_000 * seats,
+    }
+    seat_plans.set_price(engine, acme, ADMIN, source="copilot", plan="business", amount="25",
+                         valid_from=dt.date(2026, 10, 1))  # fmt: skip
+    config = config_for(engine, settings.secret_keys, CopilotConnector, acme)
+    assert "25" in config["seat_plan"]
+    checks = run()
+    assert all(c.passed for c in checks.values())
+    # September keeps $19 (one seat was granted on 2026-09-21: billed from September too)
+    assert _seat_months(engine, acme) == {
+        9: 19_000_000 * seats,
+        10: 25_000_000 * seats,
+    }
+
+
+def test_seats_without_activity_are_idle(engine, synced):
+    sim, acme, _settings, run = synced
+    run()
+    idle = idle_seats(engine, acme, ADMIN, dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    expected = {
+        s.login for s in sim.vendor("copilot").seats if s.member and s.member.index % 6 == 3
+    }
+    assert {r["account_key"] for r in idle} == expected
+    assert all(r["seat_fee_micros"] == 19_000_000 and r["last_active"] is None for r in idle)
+    with pytest.raises(Exception, match="admin role"):
+        idle_seats(engine, acme, Actor("v@a.example", "viewer"), START, END)
