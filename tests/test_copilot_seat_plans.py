@@ -131,3 +131,29 @@ def test_seats_without_activity_are_idle(engine, synced):
     assert all(r["seat_fee_micros"] == 19_000_000 and r["last_active"] is None for r in idle)
     with pytest.raises(Exception, match="admin role"):
         idle_seats(engine, acme, Actor("v@a.example", "viewer"), START, END)
+
+
+def test_the_seats_cli_sets_lists_and_refuses_with_one_line(engine, warehouse_url, tmp_path,
+                                                            monkeypatch):  # fmt: skip
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+
+    monkeypatch.setenv("AISPEND_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AISPEND_DATABASE_URL", warehouse_url)
+    monkeypatch.delenv("AISPEND_TENANT", raising=False)
+    tenants.create_tenant(engine, "default")
+
+    def run(*args: str):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    assert "defaults apply" in run("seats", "plan", "list").output
+    done = run("seats", "plan", "set", "enterprise", "42", "--from", "2026-11-01")
+    assert done.exit_code == 0 and "$42 per seat and month from 2026-11-01" in done.output
+    listed = run("seats", "plan", "list", "--source", "copilot").output
+    assert "copilot enterprise: $42 per seat and month, 2026-11-01 to …" in listed
+    refused = run("seats", "plan", "set", "enterprise", "40", "--from", "2026-10-01")
+    assert refused.exit_code == 1
+    assert refused.output.startswith("error: ") and refused.output.count("\n") == 1
+    assert "no idle seats" in run("seats", "idle", "--start", "2026-10-01", "--end",
+                                  "2026-10-31").output  # fmt: skip

@@ -37,7 +37,7 @@ def _row(p: SeatPlanPrice) -> dict[str, Any]:
     return {
         "source": p.source,
         "plan": p.plan,
-        "usd_per_seat_month": micros_to_decimal(p.micros_per_seat_month),
+        "usd_per_seat_month": Decimal(_usd_text(p.micros_per_seat_month)),
         "valid_from": p.valid_from,
         "valid_to": p.valid_to,
         "created_by": p.created_by,
