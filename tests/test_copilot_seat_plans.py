@@ -157,3 +157,34 @@ def test_the_seats_cli_sets_lists_and_refuses_with_one_line(engine, warehouse_ur
     assert refused.output.startswith("error: ") and refused.output.count("\n") == 1
     assert "no idle seats" in run("seats", "idle", "--start", "2026-10-01", "--end",
                                   "2026-10-31").output  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_demo_bills_copilot_seats_to_linked_members(tmp_path) -> None:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from pipelines.demo import run_demo
+    from warehouse.engine import make_engine
+    from warehouse.models import IdentityLink, VendorAccount
+    from warehouse.settings import Settings
+
+    home = tmp_path / "demo"
+    settings = Settings.from_env({"AISPEND_HOME": str(home)})
+    lines: list[str] = []
+    assert run_demo(settings, serve_after=False, days=10, members=4, echo=lines.append) == 0
+    assert any(line.startswith("  copilot: ") and "rows" in line for line in lines), lines
+    engine = make_engine(f"sqlite:///{home / 'warehouse.db'}")
+    with Session(engine) as s:
+        logins = s.execute(
+            select(VendorAccount.account_key, IdentityLink.member_id)
+            .outerjoin(IdentityLink, IdentityLink.vendor_account_id == VendorAccount.id)
+            .where(VendorAccount.source == "copilot", VendorAccount.kind == "user")
+        ).all()
+    tenant = tenants.get_tenant(engine, "default")
+    rows = [r for r in focus_rows(engine, tenant, dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+            if r["x_Source"] == "copilot" and r["ChargeCategory"] == "Purchase"]  # fmt: skip
+    engine.dispose()
+    assert len(logins) == 4 and all(member is not None for _, member in logins)
+    assert rows
+    assert all(r["x_MemberName"] for r in rows if r["x_AccountKey"] != "unattributed")
