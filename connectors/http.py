@@ -84,6 +84,23 @@ def _parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+def _rate_limited_403(response: httpx.Response) -> bool:
+    """GitHub answers an exhausted rate limit with 403 (not 429): ``x-ratelimit-remaining: 0``
+    or a ``retry-after`` header (secondary limits). That is a wait, not a refused credential."""
+    if response.status_code != 403:
+        return False
+    headers = response.headers
+    return headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers
+
+
+def _seconds_until_reset(value: str | None) -> float | None:
+    """``x-ratelimit-reset`` (epoch seconds) as seconds from now."""
+    try:
+        return max(0.0, float(value) - time.time()) if value else None
+    except ValueError:
+        return None
+
+
 class VendorHttp:
     """A JSON HTTP client for one vendor: retries, timeouts, pagination, redaction.
 
@@ -213,9 +230,11 @@ class VendorHttp:
                 attempt,
                 self.max_attempts,
             )
-            if status in RETRYABLE_STATUS:
+            if status in RETRYABLE_STATUS or _rate_limited_403(response):
                 last = f"HTTP {status}"
                 retry_after = _parse_retry_after(response.headers.get("retry-after"))
+                if retry_after is None and status == 403:
+                    retry_after = _seconds_until_reset(response.headers.get("x-ratelimit-reset"))
                 response.close()
                 if attempt < self.max_attempts:
                     self._sleep(self._backoff(attempt, retry_after))

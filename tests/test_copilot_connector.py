@@ -205,3 +205,29 @@ def test_errors_never_show_the_token_or_the_signature(sim):
         sim.clear_faults()
     assert "copilot" in str(caught.value) and "sig=" not in str(caught.value)
     assert config["token"] not in str(caught.value)
+
+
+def test_a_403_rate_limit_is_waited_out_not_taken_for_a_bad_token():
+    """GitHub answers an exhausted rate limit with 403 and x-ratelimit-remaining: 0."""
+    import httpx
+
+    from connectors.contract import CredentialError
+    from connectors.http import VendorHttp
+
+    answers = iter(
+        [
+            httpx.Response(403, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1"}),
+            httpx.Response(403, headers={"retry-after": "2"}, json={"message": "secondary"}),
+            httpx.Response(200, json={"plan_type": "business"}),
+        ]
+    )
+    waits: list[float] = []
+    transport = httpx.MockTransport(lambda request: next(answers))
+    with VendorHttp("copilot", "https://api.github.test", transport=transport,
+                    sleep=waits.append) as http:  # fmt: skip
+        assert http.get_json("/orgs/o/copilot/billing") == {"plan_type": "business"}
+    assert waits == [0.0, 2.0]  # the reset is in the past: no wait; then Retry-After
+    refused = httpx.MockTransport(lambda request: httpx.Response(403, json={"message": "no"}))
+    http = VendorHttp("copilot", "https://api.github.test", transport=refused)
+    with http, pytest.raises(CredentialError, match="HTTP 403"):
+        http.get_json("/orgs/o/copilot/billing")
