@@ -231,3 +231,19 @@ def test_a_403_rate_limit_is_waited_out_not_taken_for_a_bad_token():
     http = VendorHttp("copilot", "https://api.github.test", transport=refused)
     with http, pytest.raises(CredentialError, match="HTTP 403"):
         http.get_json("/orgs/o/copilot/billing")
+
+
+def test_ai_credits_are_asked_per_login_and_month_then_per_day_only_of_those_who_used_them(sim):
+    before = len(sim.requests_for("copilot"))
+    _fetch(sim, dt.date(2026, 10, 5), dt.date(2026, 10, 6))
+    asked = [
+        r.query
+        for r in sim.requests_for("copilot")[before:]
+        if r.path.endswith("/ai_credit/usage") and "user" in r.query
+    ]
+    idle = next(s.login for s in sim.vendor("copilot").seats if s.member and s.member.index == 3)
+    monthly = [q["user"][0] for q in asked if "day" not in q]
+    daily = [q["user"][0] for q in asked if "day" in q]
+    assert sorted(monthly) == sorted(s.login for s in sim.vendor("copilot").seats if s.login)
+    assert idle in monthly and idle not in daily  # no credits this month: no daily requests
+    assert daily

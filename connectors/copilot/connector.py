@@ -63,9 +63,10 @@ class CopilotConnector(Connector):
       (``connectors.copilot.seats``). Control total: every seat's daily share (scope ``seats``).
     - ``/organizations/{org}/settings/billing/ai_credit/usage``: AI credits, one request per
       day for the organisation (the control total, scope ``ai_credits``) and one per seat login
-      (``user=``); ``netAmount`` (USD) is billed, ``grossAmount`` the list cost; what no login
-      carries is ``unattributed`` (``connectors.copilot.credits``). Requests per day: one plus
-      one per seat.
+      (``user=``; asked per day only of the logins whose month shows any use, one request per
+      login and month); ``netAmount`` (USD) is billed, ``grossAmount`` the list cost; what no login
+      carries is ``unattributed`` (``connectors.copilot.credits``). Requests: per month one
+      per seat, per day one plus one per seat that used credits.
     - ``/orgs/{org}/copilot/metrics/reports/users-1-day?day=``: signed links to NDJSON rows per
       user, downloaded without the GitHub token; 204 means no data that day. Activity metrics:
       ``interactions``, ``code_generations``, ``code_acceptances``, ``lines_suggested``,
@@ -159,6 +160,7 @@ class CopilotConnector(Connector):
             seats = self._seats(http, org)
             logins = sorted({s.login for s in seats if s.login})
             yielded: set[str] = set()
+            used: dict[dt.date, list[str]] = {}  # month → the logins that used AI credits
             for w_start, w_end in day_windows(start, end, self.max_window_days):
                 ctx.info(f"copilot: seats, AI credits and usage reports {w_start}..{w_end}")
                 batch = FetchBatch()
@@ -167,7 +169,10 @@ class CopilotConnector(Connector):
                 )
                 active: set[str] = set()
                 for day in days(w_start, w_end):
-                    records, total = credits.read_day(http, org, day, logins)
+                    month = day.replace(day=1)
+                    if month not in used:
+                        used[month] = credits.logins_with_credits(http, org, month, logins)
+                    records, total = credits.read_day(http, org, day, used[month])
                     batch.usage.extend(records)
                     batch.vendor_totals.append(total)
                     activity, seen = reports.read_day(http, downloads, org, day)

@@ -1,4 +1,5 @@
-"""AI-credit usage (billed since 2026-06-01): per user per day through ``user=<login>``, the
+"""AI-credit usage (billed since 2026-06-01): per user per day through ``user=<login>`` (asked
+only of the logins whose month shows any use: ``user=`` per seat login per month first), the
 organisation's own daily total as the control total, and what no seat login carries (a
 former member's credits) as the explicit ``unattributed`` remainder.
 
@@ -20,17 +21,36 @@ from connectors.copilot.seats import SERVICE
 from connectors.http import VendorHttp
 
 
-def _query(day: dt.date, user: str | None = None) -> dict[str, object]:
-    query: dict[str, object] = {"year": day.year, "month": day.month, "day": day.day}
+def _query(
+    day: dt.date, user: str | None = None, *, whole_month: bool = False
+) -> dict[str, object]:
+    query: dict[str, object] = {"year": day.year, "month": day.month}
+    if not whole_month:
+        query["day"] = day.day
     if user is not None:
         query["user"] = user
     return query
 
 
+def logins_with_credits(http: VendorHttp, org: str, month: dt.date, logins: list[str]) -> list[str]:
+    """The seat logins with any AI-credit usage in ``month`` (to date): one request per login
+    and month, so the daily requests go only to the logins that used credits."""
+    path = PATH_AI_CREDITS.format(org=org)
+    used = []
+    for login in logins:
+        items = parse_credit_usage(
+            http.get_json(path, _query(month, login, whole_month=True)), path
+        )
+        if any(item.net_micros or item.gross_micros for item in items):
+            used.append(login)
+    return used
+
+
 def read_day(
     http: VendorHttp, org: str, day: dt.date, logins: list[str]
 ) -> tuple[list[UsageRecord], VendorTotal]:
-    """The AI-credit records of one day (one request for the org, one per seat login)."""
+    """The AI-credit records of one day (one request for the org, one per login that used
+    credits that month)."""
     path = PATH_AI_CREDITS.format(org=org)
     org_items = parse_credit_usage(http.get_json(path, _query(day)), path)
     records: list[UsageRecord] = []

@@ -116,36 +116,42 @@ class CopilotData:
             users[login] = tuple((model, rng.randint(1, 400)) for model in models)
         return users
 
-    def credit_items(self, day: dt.date, login: str | None) -> list[dict[str, Any]]:
-        """``usageItems`` for the org (``login`` None) or one user, in each one's spelling."""
-        credits = self.day_credits(day)
-        per_model: dict[str, int] = {}
-        for user, models in credits.items():
-            if login is not None and user != login:
-                continue
-            for model, count in models:
-                per_model[model] = per_model.get(model, 0) + count
-        pooled = day.day <= POOL_DAYS
+    def credit_items(
+        self, day: dt.date, login: str | None, *, whole_month: bool = False
+    ) -> list[dict[str, Any]]:
+        """``usageItems`` for the org (``login`` None) or one user, in each one's spelling, of
+        the day or (``whole_month``) of the day's month to date."""
+        period = [day]
+        if whole_month:
+            first = day.replace(day=1)
+            period = [first + dt.timedelta(days=i) for i in range(month_end(day).day)]
+        sums: dict[str, list[int]] = {}  # model → [gross credits, discounted credits]
+        for d in period:
+            for user, models in self.day_credits(d).items():
+                if login is not None and user != login:
+                    continue
+                for model, count in models:
+                    slot = sums.setdefault(model, [0, 0])
+                    slot[0] += count
+                    slot[1] += count if d.day <= POOL_DAYS else 0
+        spelling = (
+            {"product": "Copilot", "sku": "Copilot AI Credits", "unitType": "credits"}
+            if login is None
+            else {"product": "Copilot AI Credits", "sku": "AI Credit", "unitType": "ai-credits"}
+        )
         items = []
-        for model, count in sorted(per_model.items()):
-            gross = count * CREDIT_USD
-            discount = gross if pooled else Decimal(0)
-            spelling = (
-                {"product": "Copilot", "sku": "Copilot AI Credits", "unitType": "credits"}
-                if login is None
-                else {"product": "Copilot AI Credits", "sku": "AI Credit", "unitType": "ai-credits"}
-            )
+        for model, (count, pooled) in sorted(sums.items()):
             items.append(
                 {
                     **spelling,
                     "model": model,
                     "pricePerUnit": CREDIT_USD,
                     "grossQuantity": count,
-                    "grossAmount": gross,
-                    "discountQuantity": count if pooled else 0,
-                    "discountAmount": discount,
-                    "netQuantity": 0 if pooled else count,
-                    "netAmount": gross - discount,
+                    "grossAmount": count * CREDIT_USD,
+                    "discountQuantity": pooled,
+                    "discountAmount": pooled * CREDIT_USD,
+                    "netQuantity": count - pooled,
+                    "netAmount": (count - pooled) * CREDIT_USD,
                 }
             )
         return items

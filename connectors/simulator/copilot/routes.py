@@ -136,17 +136,17 @@ class CopilotVendor(CopilotData, SimulatedVendor):
         year = int_arg(req, "year", self.end.year, 2000, 2100)
         month = int_arg(req, "month", self.end.month, 1, 12)
         day_arg = req.arg("day")
-        if day_arg is None:
-            raise BadRequest("the simulator answers one day at a time: pass day")
         try:
-            day = dt.date(year, month, int(day_arg))
+            day = dt.date(year, month, int(day_arg or 1))
         except ValueError:
             raise BadRequest("year, month and day do not make a date") from None
         user = req.arg("user")
+        items = self.credit_items(day, user, whole_month=day_arg is None)
+        period = {"year": year, "month": month, **({"day": day.day} if day_arg else {})}
         body: dict[str, Any] = {
-            "timePeriod": {"year": year, "month": month, "day": day.day},
+            "timePeriod": period,
             "organization": self.org,
-            "usageItems": self.credit_items(day, user),
+            "usageItems": items,
         }
         if user:
             body["user"] = user
