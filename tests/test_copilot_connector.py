@@ -97,10 +97,14 @@ def test_pending_cancellation_is_billed_to_the_end_of_the_cycle(sim, october):
     assert {r.account_key for r in _seat_rows(november)} >= {UNATTRIBUTED}
 
 
-def test_a_seat_granted_late_is_billed_from_its_month(sim):
+def test_a_seat_granted_late_is_billed_from_the_day_it_was_granted(sim):
     late = next(s for s in sim.vendor("copilot").seats if s.created > START)
-    august = _fetch(sim, dt.date(2026, 8, 30), dt.date(2026, 8, 31))
-    assert late.login not in {r.account_key for r in _seat_rows(august)}
+    assert late.created == dt.date(2026, 9, 21)
+    september = _fetch(sim, dt.date(2026, 9, 1), dt.date(2026, 9, 30))
+    rows = [r for r in _seat_rows(september) if r.account_key == late.login]
+    assert {r.day for r in rows} == set(days(late.created, dt.date(2026, 9, 30)))
+    # its share of the month's split: 1,900 cents over 30 days, 64 on days 1-10, 63 after
+    assert sum(r.billed_cost_micros for r in rows) == 10 * 630_000
 
 
 def test_a_price_change_never_reprices_earlier_months(sim):

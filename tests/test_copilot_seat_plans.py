@@ -104,18 +104,25 @@ def test_seat_prices_reach_the_facts_and_the_checks_pass(engine, synced):
         n: c.metadata for n, c in checks.items() if not c.passed
     }
     assert _seat_months(engine, acme) == {
-        9: 19_000_000 * seats,
+        9: 19_000_000 * (seats - 1) + 10 * 630_000,  # one seat granted on 2026-09-21
         10: 19_000_000 * seats,
     }
+    billed: dict[str, int] = defaultdict(int)
+    for row in focus_rows(engine, acme, START, END):
+        if row["x_Source"] == "copilot" and row["x_CostBasis"] == "billed":
+            billed[row["ChargePeriodStart"][:10]] += int(Decimal(row["BilledCost"]).scaleb(6))
+    vendor = sim.vendor("copilot")
+    for day in (START + dt.timedelta(days=i) for i in range((END - START).days + 1)):
+        assert billed[day.isoformat()] == vendor.expected_billed_micros(day), day
     seat_plans.set_price(engine, acme, ADMIN, source="copilot", plan="business", amount="25",
                          valid_from=dt.date(2026, 10, 1))  # fmt: skip
     config = config_for(engine, settings.secret_keys, CopilotConnector, acme)
     assert "25" in config["seat_plan"]
     checks = run()
     assert all(c.passed for c in checks.values())
-    # September keeps $19 (one seat was granted on 2026-09-21: billed from September too)
+    # September keeps $19 (the seat granted on 2026-09-21 pays its share from that day)
     assert _seat_months(engine, acme) == {
-        9: 19_000_000 * seats,
+        9: 19_000_000 * (seats - 1) + 10 * 630_000,  # one seat granted on 2026-09-21
         10: 25_000_000 * seats,
     }
 

@@ -59,8 +59,8 @@ class CopilotConnector(Connector):
       ``/orgs/{org}/copilot/billing``). GitHub reports no price: the fee comes from the tenant's
       ``seat_plan`` (defaults Business $19, Enterprise $39 per seat per month, editable with
       valid-from/valid-to dates, ``aispend seats plan``), booked as a ``Purchase`` per login
-      and day whose billed and effective cost split the month's price exactly
-      (``connectors.copilot.seats``). Control total: every seat's daily share (scope ``seats``).
+      and day whose billed and effective cost split the month's price exactly (the first month
+      from the day the seat was granted: prorated) (``connectors.copilot.seats``). Control total: every seat's daily share (scope ``seats``).
     - ``/organizations/{org}/settings/billing/ai_credit/usage``: AI credits, one request per
       day for the organisation (the control total, scope ``ai_credits``) and one per seat login
       (``user=``; asked per day only of the logins whose month shows any use, one request per

@@ -3,11 +3,12 @@ and each seat's monthly fee as daily ``Purchase`` rows (``connectors.purchases``
 
 Rules (vendor-apis.md §3 and github/docs plans):
 
-- a seat is billed the plan's monthly price for every calendar month it is held, from the
-  month of its ``created_at`` (GitHub prorates a first partial month; aispend books the month's
-  price, so a month's rows always sum to exactly the plan price) to the month before its
-  ``pending_cancellation_date`` (the seat ends at the start of that cycle; until then it is
-  billed);
+- a seat is billed the plan's monthly price for every calendar month it is held, split over
+  the month's days (whole cents; a month's rows sum to exactly the price), up to the month
+  before its ``pending_cancellation_date`` (the seat ends at the start of that cycle; until
+  then it is billed). The first month is prorated: rows start on the day of ``created_at``
+  (when access was last granted), so an hourly sync that first sees a new seat needs no
+  re-sync of the days before it;
 - the price of a month is the plan entry valid on the month's first day: a price change takes
   effect from the first month that starts on or after its ``valid_from``, and never re-prices
   the months before it;
@@ -154,6 +155,8 @@ def seat_fees(
                 consumed_unit=SEAT_UNIT,
                 tags=tags,
             ):
+                if record.day < seat.created_day:
+                    continue  # the first month is prorated from the day access was granted
                 rows[(account, record.day, sku)].append(record)
                 totals[record.day] += record.billed_cost_micros
     return [_merge(parts) for _, parts in sorted(rows.items())], [

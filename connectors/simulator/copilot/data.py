@@ -92,7 +92,7 @@ class CopilotData:
         first = day.replace(day=1)
         total = 0
         for seat in self.seats:
-            if seat.created.replace(day=1) > first:
+            if seat.created > day:
                 continue
             if seat.pending_cancellation is not None and first >= seat.pending_cancellation:
                 continue
