@@ -138,6 +138,25 @@ def test_seats_without_activity_are_idle(engine, synced):
     assert all(r["seat_fee_micros"] == 19_000_000 and r["last_active"] is None for r in idle)
     with pytest.raises(Exception, match="admin role"):
         idle_seats(engine, acme, Actor("v@a.example", "viewer"), START, END)
+    # the suggestions' idle-seat hint: a seat fee is not use
+    from pipelines.demo import link_demo_team
+    from pipelines.suggestions.inputs import member_months
+
+    assert link_demo_team(engine, acme)  # the accounts with a public email become members
+    hints = {
+        m.member_id: m.facts()["hints"]["idle_tools"]
+        for m in member_months(engine, acme.id, ["2026-10"])
+    }
+    linked = {a["account_key"]: a["member_id"] for a in _accounts(engine, acme)}
+    (idle_login,) = expected
+    assert hints[linked[idle_login]] == ["Copilot"]
+    assert all(hints[m] == [] for k, m in linked.items() if m and k != idle_login)
+
+
+def _accounts(engine, tenant):
+    from warehouse.identities import list_accounts
+
+    return [a for a in list_accounts(engine, tenant, ADMIN) if a["source"] == "copilot"]
 
 
 def test_the_seats_cli_sets_lists_and_refuses_with_one_line(engine, warehouse_url, tmp_path,
