@@ -214,3 +214,28 @@ def test_the_demo_bills_copilot_seats_to_linked_members(tmp_path) -> None:
     assert len(logins) == 4 and all(member is not None for _, member in logins)
     assert rows
     assert all(r["x_MemberName"] for r in rows if r["x_AccountKey"] != "unattributed")
+
+
+def test_admins_set_seat_prices_on_the_copilot_card(dashboard_env, engine) -> None:
+    from dashboard_apptest import ADMIN as DASH_ADMIN
+    from dashboard_apptest import app, errors, login
+
+    at = login(app(), *DASH_ADMIN[:2])
+    at.switch_page("app_pages/admin_vendors.py").run()
+    assert not at.exception, at.exception
+    assert any("defaults apply" in c.value for c in at.caption)
+    at.text_input(key="seat_plan_copilot_plan").input("business")
+    at.text_input(key="seat_plan_copilot_usd").input("21.50")
+    at.date_input(key="seat_plan_copilot_from").set_value(dt.date(2026, 12, 1))
+    next(b for b in at.button if b.label == "Set price").click().run()
+    assert not at.exception, at.exception
+    assert errors(at) == []
+    [row] = seat_plans.list_prices(engine, dashboard_env, ADMIN, "copilot")
+    assert (row["plan"], row["usd_per_seat_month"], row["valid_from"]) == (
+        "business", Decimal("21.5"), dt.date(2026, 12, 1))  # fmt: skip
+    at.text_input(key="seat_plan_copilot_plan").input("business")
+    at.text_input(key="seat_plan_copilot_usd").input("5")
+    at.date_input(key="seat_plan_copilot_from").set_value(dt.date(2026, 11, 1))
+    next(b for b in at.button if b.label == "Set price").click().run()
+    assert any("never re-priced" in e for e in errors(at))
+    assert len(seat_plans.list_prices(engine, dashboard_env, ADMIN, "copilot")) == 1
