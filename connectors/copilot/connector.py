@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from connectors.contract import (
@@ -147,7 +146,7 @@ class CopilotConnector(Connector):
                 path = PATH_BILLING.format(org=self._org(config))
                 parse_plan_type(http.get_json(path), path)
 
-        return check_call(partial(billing), "the GitHub token")
+        return check_call(billing, "the GitHub token")
 
     def fetch(
         self, config: dict[str, Any], start: dt.date, end: dt.date, ctx: FetchContext

@@ -28,6 +28,7 @@ from typing import Any
 
 from connectors.contract import UNATTRIBUTED, ConnectorError, UsageRecord, VendorTotal
 from connectors.copilot.payloads import PLANS, VENDOR, Seat
+from connectors.dates import days
 from connectors.money import to_micros
 from connectors.purchases import amortized_purchase
 
@@ -132,9 +133,7 @@ def seat_fees(
     (every seat, assigned or not, each split on its own)."""
     lo, hi = within
     rows: dict[tuple[str, dt.date, str], list[UsageRecord]] = defaultdict(list)
-    totals: dict[dt.date, int] = dict.fromkeys(
-        (lo + dt.timedelta(days=i) for i in range((hi - lo).days + 1)), 0
-    )
+    totals: dict[dt.date, int] = dict.fromkeys(days(lo, hi), 0)
     for seat in seats:
         plan = seat_plan_of(seat, org_plan)
         sku = f"Copilot {plan.capitalize()} seat"
