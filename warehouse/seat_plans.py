@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from connectors.money import micros_to_decimal, to_micros
+from connectors.money import micros_to_decimal
 from warehouse import audit
 from warehouse.actors import Actor, require_admin
+from warehouse.amounts import AmountError, dollars_to_micros
 from warehouse.models_seats import SeatPlanPrice
 from warehouse.tenants import TenantRef
 
@@ -68,14 +69,12 @@ def list_prices(
 
 def _amount(amount: Decimal | str | int) -> int:
     try:
-        value = Decimal(str(amount).strip().lstrip("$"))
-    except InvalidOperation:
-        raise SeatPlanError(f"price {amount!r} is not a number") from None
-    if not value.is_finite() or value < 0:
+        micros = dollars_to_micros(amount)
+    except AmountError as exc:
+        raise SeatPlanError(f"price: {exc}") from None
+    if micros < 0:
         raise SeatPlanError(f"price {amount!r} must be an amount of dollars >= 0")
-    if value.as_tuple().exponent < -6:
-        raise SeatPlanError(f"price {amount!r} has more than 6 decimal places")
-    return to_micros(value, unit="usd")
+    return micros
 
 
 def set_price(
