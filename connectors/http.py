@@ -84,22 +84,21 @@ def _parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _next_link(link_header: str | None) -> str | None:
-    """The URL of ``rel="next"`` in an RFC 8288 ``Link`` header, if any."""
-    if not link_header:
+def _rate_limited_403(response: httpx.Response) -> bool:
+    """GitHub answers an exhausted rate limit with 403 (not 429): ``x-ratelimit-remaining: 0``
+    or a ``retry-after`` header (secondary limits). That is a wait, not a refused credential."""
+    if response.status_code != 403:
+        return False
+    headers = response.headers
+    return headers.get("x-ratelimit-remaining") == "0" or "retry-after" in headers
+
+
+def _seconds_until_reset(value: str | None) -> float | None:
+    """``x-ratelimit-reset`` (epoch seconds) as seconds from now."""
+    try:
+        return max(0.0, float(value) - time.time()) if value else None
+    except ValueError:
         return None
-    for part in link_header.split(","):
-        section = part.split(";")
-        if len(section) < 2:
-            continue
-        url = section[0].strip()
-        if not (url.startswith("<") and url.endswith(">")):
-            continue
-        for param in section[1:]:
-            key, _, val = param.strip().partition("=")
-            if key.strip().lower() == "rel" and "next" in val.strip().strip('"').split():
-                return url[1:-1]
-    return None
 
 
 class VendorHttp:
@@ -169,6 +168,11 @@ class VendorHttp:
         self.close()
 
     # -- helpers -----------------------------------------------------------------------------
+    def add_secret(self, secret: str) -> None:
+        """Redact ``secret`` too from now on (e.g. the signature of a signed download URL)."""
+        if secret and len(secret) >= 4:
+            self._secrets = (*self._secrets, secret)
+
     def redact(self, text: str) -> str:
         """Redact this client's secrets from ``text``."""
         return redact(text, self._secrets)
@@ -226,9 +230,11 @@ class VendorHttp:
                 attempt,
                 self.max_attempts,
             )
-            if status in RETRYABLE_STATUS:
+            if status in RETRYABLE_STATUS or _rate_limited_403(response):
                 last = f"HTTP {status}"
                 retry_after = _parse_retry_after(response.headers.get("retry-after"))
+                if retry_after is None and status == 403:
+                    retry_after = _seconds_until_reset(response.headers.get("x-ratelimit-reset"))
                 response.close()
                 if attempt < self.max_attempts:
                     self._sleep(self._backoff(attempt, retry_after))
@@ -265,6 +271,14 @@ class VendorHttp:
 
     def get_json(self, path: str, params: Any = None) -> Any:
         return self.request_json("GET", path, params=params)
+
+    def get_text(self, path: str, params: Any = None) -> str:
+        """GET a text body (an NDJSON or CSV file), with the same retries and errors."""
+        response = self._send("GET", path, params=params)
+        try:
+            return response.content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise self._schema_error(path, "<body>", "is not UTF-8 text") from None
 
     def post_json(self, path: str, json: Any = None) -> Any:
         return self.request_json("POST", path, json=json)
@@ -383,7 +397,7 @@ class VendorHttp:
             endpoint = urlsplit(url).path if url.startswith("http") else url
             response = self._send("GET", url, params=query)
             yield self._parse(response, endpoint)
-            url = _next_link(response.headers.get("link"))
+            url = response.links.get("next", {}).get("url")  # httpx parses RFC 8288
             query = None  # the next link carries its own query string
             if url is not None:
                 if url in seen:

@@ -1,7 +1,7 @@
 """`aispend demo`: a working aispend on simulator data, no vendor key needed.
 
 Initialises $AISPEND_HOME, starts the vendor simulator on 127.0.0.1, points the real Anthropic,
-Cursor, OpenAI and Replit connectors at it, adds a manual entry, backfills the history through Dagster and
+Cursor, OpenAI, Replit and GitHub Copilot connectors at it, adds a manual entry, backfills the history through Dagster and
 serves both UIs (the simulator keeps answering while they run, so schedules work too).
 """
 
@@ -18,7 +18,7 @@ from warehouse.settings import Settings
 DEMO_ADMIN = "admin@example.com"
 DEMO_VIEWER = "viewer@example.com"
 DEMO_PASSWORD = "aispend-demo"
-DEMO_SOURCES = ("anthropic", "cursor", "openai", "replit")
+DEMO_SOURCES = ("anthropic", "cursor", "openai", "replit", "copilot")
 SIMULATOR_PORT = 8765
 ACTOR = Actor("aispend-demo", "admin")
 DEMO_TEAMS = ("Platform", "Product", "Data")
@@ -37,7 +37,7 @@ def link_demo_team(engine, tenant) -> int:
             identities.create_member_from_account(engine, tenant, ACTOR, account["id"], team=team)
             people.add(email)
     identities.link_possible_matches(engine, tenant, ACTOR)  # their API keys, other vendors
-    _link_by_name(engine, tenant)  # accounts without an email (some Replit members)
+    _link_by_name(engine, tenant)  # accounts without an email (some Replit members, GitHub logins)
     return len(people)
 
 
@@ -104,12 +104,12 @@ def run_demo(
                 engine,
                 tenant,
                 ACTOR,
-                provider="GitHub",
-                service="Copilot Business seats",
-                amount=str(19 * members),
+                provider="JetBrains",
+                service="AI Assistant seats",
+                amount=str(10 * members),
                 period_start=first,
                 period_end=last,
-                description=f"{members} seats × $19 (demo invoice)",
+                description=f"{members} seats × $10 (demo invoice)",
             )
         echo(
             f"simulator: {sim.base_url('anthropic').rsplit('/', 1)[0]} ({members} members, {days} days)"

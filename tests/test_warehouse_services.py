@@ -20,9 +20,11 @@ from warehouse import (
     dashboard_settings,
     encryption,
     identities,
+    idle_seats,
     manual_entries,
     members,
     prices,
+    seat_plans,
     suggestion_config,
     sync_status,
     users,
@@ -179,6 +181,9 @@ ADMIN_CALLS = {
     "set_price": lambda e, t, actor: prices.set_price(
         e, t, actor, model="m", provider="P", valid_from=dt.date(2026, 1, 1), input="1", output="2"
     ),
+    "set_seat_price": lambda e, t, actor: seat_plans.set_price(
+        e, t, actor, source="copilot", plan="business", amount="19", valid_from=dt.date(2026, 1, 1)
+    ),
 }
 
 # Reads of admin data: a viewer is refused these too, server-side.
@@ -193,6 +198,10 @@ ADMIN_READS = {
     "event_facets": lambda e, t, actor: audit.event_facets(e, t, actor),
     "masked_config": lambda e, t, actor: credentials.masked_config(
         e, [KEY_NEW], t, actor, "cursor"
+    ),
+    "list_seat_prices": lambda e, t, actor: seat_plans.list_prices(e, t, actor),
+    "idle_seats": lambda e, t, actor: idle_seats.idle_seats(
+        e, t, actor, dt.date(2026, 1, 1), dt.date(2026, 1, 31)
     ),
 }
 # Reads every signed-in user may make; an unknown role is refused.

@@ -2,6 +2,8 @@
 
 - ``config_source = "credentials"`` or ``"folder"``: the fields an admin stored for the source
   (``warehouse.credentials``); the tenants synced are those that configured it.
+- a connector declaring a ``seat_plan`` setting also gets the tenant's seat prices
+  (``warehouse.seat_plans``);
 - ``config_source = "admin_input"``: data admins enter in aispend, named by the connector's
   ``admin_input`` (``"manual_entries"``), built into a config for every tenant.
 
@@ -17,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from connectors.contract import Connector
-from warehouse import credentials, manual_entries, tenants
+from warehouse import credentials, manual_entries, seat_plans, tenants
 from warehouse.tenants import TenantRef
 
 #: admin input name → builds the connector config of one tenant from admin tables.
@@ -55,4 +57,20 @@ def config_for(
     """What the connector's ``fetch`` takes for this tenant. System use only: never log it."""
     if connector.config_source == "admin_input":
         return _admin_input(connector)(engine, tenant)
-    return credentials.connector_config(engine, keys, tenant, connector.name)
+    config = credentials.connector_config(engine, keys, tenant, connector.name)
+    return _with_seat_plan(engine, connector, tenant, config)
+
+
+def _with_seat_plan(
+    engine: Engine, connector: type[Connector], tenant: TenantRef, config: dict[str, Any]
+) -> dict[str, Any]:
+    """A connector declaring a ``seat_plan`` setting gets the tenant's stored seat prices
+    (``warehouse.seat_plans``), which win over a value configured with the credentials."""
+    spec = next(
+        (f for f in connector.settings_fields if f.name == seat_plans.SEAT_PLAN_SETTING), None
+    )
+    if spec is None:
+        return config
+    default = config.get(spec.name) or spec.default
+    stored = seat_plans.plan_setting(engine, tenant, connector.name, default)
+    return config if stored is None else {**config, spec.name: stored}

@@ -270,5 +270,6 @@ from warehouse import (  # noqa: E402, F401
     models_badges,
     models_budgets,
     models_prices,
+    models_seats,
     models_suggestions,
 )

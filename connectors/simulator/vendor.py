@@ -38,6 +38,7 @@ BUILTIN_VENDOR_MODULES = (
     "connectors.simulator.cursor",
     "connectors.simulator.openai",
     "connectors.simulator.replit",
+    "connectors.simulator.copilot",
 )
 #: Plugins may ship a simulated vendor too: ``name = "package.module:VendorClass"``.
 VENDOR_ENTRY_POINT_GROUP = "aispend.simulated_vendors"

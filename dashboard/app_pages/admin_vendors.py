@@ -13,6 +13,7 @@ from connectors.registry import load_connectors
 from dashboard import launch_panel
 from dashboard.admin_page import admin_page, attempt, done, plain
 from dashboard.admin_tables import ago, field_label
+from dashboard.components import seat_plan_panel
 from pipelines.launch import sync_now_range
 from warehouse import credentials, dashboard_settings, sync_status
 
@@ -152,4 +153,6 @@ for name, cls in load_connectors().items():
         if not configured:
             st.warning("Not configured yet: enter the credentials below.")
         credentials_form(name, cls, stored)
+        if seat_plan_panel.declares_seat_plan(cls):
+            seat_plan_panel.show(ctx, actor, name, cls)
         actions(name, cls, configured)

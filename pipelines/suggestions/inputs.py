@@ -226,6 +226,7 @@ def _add_usage(conn, tenant_id, start, end, out, days, active_sources) -> None:
                 UsageFact.service,
                 UsageFact.sku,
                 UsageFact.cost_basis,
+                UsageFact.charge_category,
                 VendorAccount.kind,
                 func.sum(UsageFact.billed_cost_micros).label("billed"),
                 func.sum(UsageFact.list_cost_micros).label("listed"),
@@ -244,6 +245,7 @@ def _add_usage(conn, tenant_id, start, end, out, days, active_sources) -> None:
             UsageFact.service,
             UsageFact.sku,
             UsageFact.cost_basis,
+            UsageFact.charge_category,
             VendorAccount.kind,
         )
     )
@@ -268,7 +270,8 @@ def _add_usage(conn, tenant_id, start, end, out, days, active_sources) -> None:
             tool = mm.tools.setdefault(r.service, [0, 0])
             tool[0] += billed  # estimates stay out of spend
             tool[1] += 0 if repeats else tokens or 0
-            active_sources[key].add(r.source)
+            if r.charge_category != "Purchase":  # paying for a seat is not using it
+                active_sources[key].add(r.source)
         if tokens or r.requests:
             days[key].add(r.day)
         if tokens and not repeats:

@@ -1,0 +1,97 @@
+"""Idle seats: accounts that paid for a seat in a period and show no activity in it.
+
+A connector books a seat fee as ``Purchase`` rows in the consumed unit ``seat_days`` (Copilot,
+``connectors.copilot.seats``); its activity (usage-metrics rows, ``active_days``…) lands in
+``activity_facts``. A seat is idle in ``start..end`` when its account has seat rows in that
+period and no activity fact of the same source at all. Seats without an assignee
+(``unattributed``) are not people and are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Engine, and_, exists, func, select
+
+from warehouse.actors import Actor, require_admin
+from warehouse.models import ActivityFact, IdentityLink, Member, UsageFact, VendorAccount
+from warehouse.tenants import TenantRef
+
+SEAT_UNIT = "seat_days"
+UNATTRIBUTED = "unattributed"
+
+
+def idle_seats(
+    engine: Engine,
+    tenant: TenantRef,
+    actor: Actor,
+    start: dt.date,
+    end: dt.date,
+    source: str | None = None,
+) -> list[dict[str, Any]]:
+    """``[{source, account_key, display_name, member, seat_fee_micros, last_active}]`` of the
+    seats idle in ``start..end`` (inclusive), highest fee first. Admins only."""
+    require_admin(actor, "listing idle seats")
+    if end < start:
+        raise ValueError(f"the period ends ({end}) before it starts ({start})")
+    f = UsageFact
+    active = exists().where(
+        ActivityFact.tenant_id == tenant.id,
+        ActivityFact.source == f.source,
+        ActivityFact.account_key == f.account_key,
+        ActivityFact.day.between(start, end),
+    )
+    query = (
+        select(f.source, f.account_key, func.sum(f.billed_cost_micros).label("fee"))
+        .where(
+            f.tenant_id == tenant.id,
+            f.charge_category == "Purchase",
+            f.consumed_unit == SEAT_UNIT,
+            f.account_key != UNATTRIBUTED,
+            f.charge_period_start.between(start, end),
+            ~active,
+        )
+        .group_by(f.source, f.account_key)
+    )
+    if source is not None:
+        query = query.where(f.source == source)
+    with engine.connect() as conn:
+        seats = conn.execute(query).all()
+        out = []
+        for row in seats:
+            account = conn.execute(
+                select(VendorAccount.display_name, Member.display_name)
+                .outerjoin(
+                    IdentityLink,
+                    and_(
+                        IdentityLink.vendor_account_id == VendorAccount.id,
+                        IdentityLink.tenant_id == tenant.id,
+                    ),
+                )
+                .outerjoin(Member, Member.id == IdentityLink.member_id)
+                .where(
+                    VendorAccount.tenant_id == tenant.id,
+                    VendorAccount.source == row.source,
+                    VendorAccount.account_key == row.account_key,
+                )
+            ).first()
+            last = conn.execute(
+                select(func.max(ActivityFact.day)).where(
+                    ActivityFact.tenant_id == tenant.id,
+                    ActivityFact.source == row.source,
+                    ActivityFact.account_key == row.account_key,
+                    ActivityFact.day < start,
+                )
+            ).scalar()
+            out.append(
+                {
+                    "source": row.source,
+                    "account_key": row.account_key,
+                    "display_name": account[0] if account else None,
+                    "member": account[1] if account else None,
+                    "seat_fee_micros": int(row.fee),
+                    "last_active": last,
+                }
+            )
+    return sorted(out, key=lambda r: (-r["seat_fee_micros"], r["source"], r["account_key"]))
