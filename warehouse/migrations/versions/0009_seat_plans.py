@@ -1,6 +1,6 @@
 """seat plans: a tenant's price per seat and month for a vendor's plan, with validity dates
 
-Revision ID: 0006_seat_plans
+Revision ID: 0009_seat_plans
 Revises: 0008_prices
 Create Date: 2026-11-29
 
@@ -11,7 +11,7 @@ before it keep their price (``warehouse.seat_plans``).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_seat_plans"
+revision = "0009_seat_plans"
 down_revision = "0008_prices"
 branch_labels = None
 depends_on = None
