@@ -32,3 +32,20 @@ def current_month(today: dt.date | None = None) -> str:
     """The current UTC month as 'YYYY-MM'."""
     day = today or dt.datetime.now(dt.UTC).date()
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def usd_whole(micros: int) -> str:
+    """Integer micro-dollars at a glance, without cents: "$14,280" (half-up to the dollar)."""
+    sign, micros = ("-", -int(micros)) if micros < 0 else ("", int(micros))
+    return f"{sign}${(micros + 500_000) // 1_000_000:,}"
+
+
+def tokens_short(tokens: int | None) -> str:
+    """39.6M, 287K, 950 — or "~" when unknown (unknown is not zero)."""
+    if tokens is None:
+        return "~"
+    for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
+        if tokens >= size:
+            value = tokens / size
+            return f"{value:.1f}{suffix}" if value < 100 else f"{value:.0f}{suffix}"
+    return str(tokens)

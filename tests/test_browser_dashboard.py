@@ -68,14 +68,14 @@ def test_login_shows_the_months_total_and_survives_a_reload(dashboard_url, brows
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     _log_in(page, dashboard_url, PASSWORD)
-    expect(page.get_by_text("$1,254.56")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("$1,255", exact=True)).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text("Estimated usage (not billed)")).to_be_visible()
     expect(page.get_by_text("Invalid email or password")).to_have_count(0)
     screenshot(page, SCREENSHOT_NAME)
     # The auth cookie is stored, and logs the user back in after a reload, without the form.
     assert "aispend_auth" in {c["name"] for c in context.cookies()}
     page.reload(wait_until="domcontentloaded")
-    expect(page.get_by_text("$1,254.56")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("$1,255", exact=True)).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_role("textbox", name="Password")).to_have_count(0)
     context.close()
 
@@ -87,5 +87,5 @@ def test_wrong_password_says_only_invalid_email_or_password(dashboard_url, brows
     page = context.new_page()
     _log_in(page, dashboard_url, "not-the-password")
     expect(page.get_by_text("Invalid email or password")).to_be_visible(timeout=WAIT_MS)
-    expect(page.get_by_text("$1,254.56")).to_have_count(0)
+    expect(page.get_by_text("$1,255", exact=True)).to_have_count(0)
     context.close()

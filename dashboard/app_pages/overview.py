@@ -1,11 +1,13 @@
-"""Overview: the month's billed spend for the team, per provider, with estimates kept apart."""
+"""Overview: the month at a glance — KPIs, a card per vendor with its freshness, the people
+(cards or a chart, remembered), the leaderboard, and billed spend per provider; estimates apart."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import queries
+from dashboard import board_queries, queries
 from dashboard.app_context import app_context, current_actor, engine_for
+from dashboard.components import board as board_view
 from dashboard.components.suggestion_panel import show_suggestion_teaser
 from dashboard.formatting import current_month, month_label, usd
 
@@ -15,6 +17,13 @@ CACHE_TTL_S = 60
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
 def cached_month_total(database_url: str, tenant_id: int, month: str) -> queries.MonthTotal:
     return queries.month_total(engine_for(database_url), tenant_id, month)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
+def cached_board(
+    database_url: str, tenant_id: int, _tenant, actor, month: str
+) -> board_queries.Board:
+    return board_queries.team_board(engine_for(database_url), _tenant, actor, month)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
@@ -50,6 +59,7 @@ month = col_month.selectbox(
 )
 if col_refresh.button("Refresh"):
     cached_month_total.clear()
+    cached_board.clear()
     cached_available_months.clear()
     st.rerun()
 
@@ -62,13 +72,32 @@ if total.is_empty:
     st.info(f"No spend recorded for {month_label(month)} yet. Pick another month above.")
     st.stop()
 
-billed_col, estimated_col = st.columns(2)
-billed_col.metric(f"Billed spend, {month_label(month)}", usd(total.billed_micros))
+board = cached_board(url, ctx.tenant.id, ctx.tenant, actor, month)
+board_view.kpi_strip(board)
 if total.estimated_micros:
-    estimated_col.metric("Estimated usage (not billed)", usd(total.estimated_micros))
-    estimated_col.caption("estimated from usage and list prices; never added to the billed total")
-
+    st.metric(
+        "Estimated usage (not billed)",
+        usd(total.estimated_micros),
+        help="estimated from usage and list prices; never added to the billed total",
+    )
+board_view.vendor_cards(board)
 show_suggestion_teaser(ctx, actor, month)
+
+st.subheader("People")
+if board.withheld:
+    st.caption("Your admins show each person only their own detail; team totals stay above.")
+view = st.segmented_control(
+    "View", ["Cards", "Chart"], default=st.query_params.get("view", "Cards"), key="aispend_view"
+)
+if view and st.query_params.get("view") != view:
+    st.query_params["view"] = view  # remembered in the address: a reload keeps the choice
+if board.unattributed_micros:
+    st.caption(f"Not linked to anyone yet: {usd(board.unattributed_micros)}")
+if view == "Chart":
+    board_view.member_chart(board)
+else:
+    board_view.member_cards(board, {})
+board_view.podium(board)
 
 st.subheader("By provider")
 table = total.by_provider.assign(

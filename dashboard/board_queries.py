@@ -1,0 +1,237 @@
+"""The team board behind the Overview: KPIs, vendor cards, member cards and the podium.
+
+Pure: an engine, a tenant and the actor in, values out; no Streamlit. Per-member figures come
+from the same per-member month the suggestions and My progress read (through identity links;
+billed only, estimates apart, tokens counted once, NULL tokens stay unknown). Privacy is
+enforced here: with "viewers see only their own detail", a viewer's board holds only their own
+card and no podium; team totals stay. Names follow the tenant's display mode for viewers
+(admins always see names; a viewer always sees their own).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, distinct, func, select
+
+from dashboard.queries import month_total
+from pipelines.suggestions.inputs import MemberMonth, member_months, previous_period
+from warehouse import sync_status
+from warehouse.actors import Actor, require_signed_in
+from warehouse.dashboard_settings import DashboardSettings, get_dashboard_settings
+from warehouse.models import Member, UsageFact, VendorAccount
+from warehouse.projection import month_bounds
+from warehouse.tenants import TenantRef
+
+PODIUM_MAX = 8
+
+
+@dataclass(frozen=True)
+class VendorCard:
+    source: str
+    spend_micros: int
+    tokens: int | None
+    seats: int  # personal (user) accounts with any row this month
+    freshness: str  # fresh | stale | old | never | manual
+    last_success_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ToolPill:
+    tool: str
+    spend_micros: int
+    tokens: int
+    active: bool  # False: a seat held but not used this month (shown dimmed)
+
+
+@dataclass(frozen=True)
+class MemberCard:
+    member_id: int
+    name: str
+    spend_micros: int
+    tokens: int | None
+    tools: tuple[ToolPill, ...]
+    badges: tuple[str, ...]
+    rank: int | None
+    climb: int | None
+    is_me: bool
+
+
+@dataclass(frozen=True)
+class Board:
+    period: str
+    spend_micros: int
+    previous_spend_micros: int
+    tokens: int | None
+    active_members: int
+    unattributed_micros: int  # billed spend on accounts linked to nobody
+    vendors: tuple[VendorCard, ...]
+    members: tuple[MemberCard, ...]  # by spend, highest first
+    podium: tuple[MemberCard, ...]
+    withheld: bool  # other members' detail withheld from this viewer
+
+    @property
+    def mom_change_percent(self) -> float | None:
+        """Display only: month-over-month change of billed spend (None without a last month)."""
+        if not self.previous_spend_micros:
+            return None
+        return 100 * (self.spend_micros - self.previous_spend_micros) / self.previous_spend_micros
+
+    @property
+    def spend_per_active_member_micros(self) -> int | None:
+        if not self.active_members:
+            return None
+        return (self.spend_micros - self.unattributed_micros) // self.active_members
+
+
+def display_name(name: str, mode: str, index: int) -> str:
+    """A person as the display mode shows them: "Ada Lovelace", "A. L." or "Member 3"."""
+    if mode == "initialed":
+        return " ".join(f"{part[0]}." for part in name.split() if part) or "?"
+    if mode == "anonymous":
+        return f"Member {index}"
+    return name
+
+
+def _month_spend(conn, tenant_id: int, period: str) -> tuple[int, int | None, dict]:
+    start, end = month_bounds(period)
+    tokens = [
+        func.sum(c)
+        for c in (
+            UsageFact.input_tokens,
+            UsageFact.output_tokens,
+            UsageFact.cache_read_tokens,
+            UsageFact.cache_write_tokens,
+        )
+    ]
+    rows = conn.execute(
+        select(
+            UsageFact.source,
+            func.sum(UsageFact.billed_cost_micros),
+            *tokens,
+            func.max(UsageFact.source_type),
+        )
+        .where(
+            UsageFact.tenant_id == tenant_id,
+            UsageFact.charge_period_start >= start,
+            UsageFact.charge_period_start < end,
+        )
+        .group_by(UsageFact.source)
+    ).all()
+    per_source = {}
+    for source, billed, *parts, source_type in rows:
+        known = [int(p) for p in parts if p is not None]
+        per_source[source] = (int(billed or 0), sum(known) if known else None, source_type)
+    total = sum(v[0] for v in per_source.values())
+    known = [v[1] for v in per_source.values() if v[1] is not None]
+    return total, (sum(known) if known else None), per_source
+
+
+def _seats(conn, tenant_id: int, period: str) -> dict[str, int]:
+    start, end = month_bounds(period)
+    rows = conn.execute(
+        select(UsageFact.source, func.count(distinct(UsageFact.account_key)))
+        .join(
+            VendorAccount,
+            (VendorAccount.tenant_id == UsageFact.tenant_id)
+            & (VendorAccount.source == UsageFact.source)
+            & (VendorAccount.account_key == UsageFact.account_key),
+        )
+        .where(
+            UsageFact.tenant_id == tenant_id,
+            VendorAccount.kind == "user",
+            UsageFact.charge_period_start >= start,
+            UsageFact.charge_period_start < end,
+        )
+        .group_by(UsageFact.source)
+    )
+    return {source: int(n) for source, n in rows}
+
+
+def _vendor_cards(engine, tenant, actor, settings: DashboardSettings, per_source, seats):
+    statuses = sync_status.tenant_statuses(engine, tenant, actor)
+    cards = []
+    for source, (spend, tokens, source_type) in sorted(
+        per_source.items(), key=lambda kv: (-kv[1][0], kv[0])
+    ):
+        state = statuses.get(source)
+        last = state.last_success_at if state else None
+        fresh = (
+            "manual"
+            if source_type != "api"
+            else sync_status.freshness(
+                last, fresh_hours=settings.fresh_hours, stale_hours=settings.stale_hours
+            )
+        )
+        cards.append(VendorCard(source, spend, tokens, seats.get(source, 0), fresh, last))
+    return tuple(cards)
+
+
+def _member_cards(months: list[MemberMonth], names, me: int | None, mode: str) -> list[MemberCard]:
+    ranked = sorted(months, key=lambda m: (-m.billed_micros, names[m.member_id][0].lower()))
+    cards = []
+    for index, m in enumerate(ranked, start=1):
+        name, _ = names[m.member_id]
+        shown = name if (m.member_id == me or mode == "named") else display_name(name, mode, index)
+        pills = [
+            ToolPill(tool, spend, tokens, True)
+            for tool, (spend, tokens) in sorted(m.tools.items(), key=lambda kv: -kv[1][0])
+        ]
+        pills += [ToolPill(tool, 0, 0, False) for tool in m.idle_tools if tool not in m.tools]
+        cards.append(
+            MemberCard(
+                m.member_id,
+                shown,
+                m.billed_micros,
+                m.tokens,
+                tuple(pills),
+                m.badges,
+                m.rank,
+                m.rank_climb,
+                m.member_id == me,
+            )
+        )
+    return cards
+
+
+def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> Board:
+    """Everything the Overview shows for ``period`` ('YYYY-MM'), as this actor may see it."""
+    require_signed_in(actor, "reading the team board")
+    settings = get_dashboard_settings(engine, tenant, actor)
+    # Billed totals from the spend mart, as every page shows them; the rest from the facts.
+    spend = month_total(engine, tenant.id, period).billed_micros
+    previous = month_total(engine, tenant.id, previous_period(period)).billed_micros
+    with engine.connect() as conn:
+        _, tokens, per_source = _month_spend(conn, tenant.id, period)
+        seats = _seats(conn, tenant.id, period)
+        names = {
+            i: (name, (email or "").lower())
+            for i, name, email in conn.execute(
+                select(Member.id, Member.display_name, Member.email).where(
+                    Member.tenant_id == tenant.id
+                )
+            )
+        }
+    me = next((i for i, (_, e) in names.items() if e and e == actor.email.strip().lower()), None)
+    months = [m for m in member_months(engine, tenant.id, [period]) if m.member_id in names]
+    active = [m for m in months if m.billed_micros or m.tokens or m.active_days]
+    attributed = sum(m.billed_micros for m in months)
+    mode = "named" if actor.is_admin else settings.display_mode
+    cards = _member_cards(active, names, me, mode)
+    withheld = not actor.is_admin and settings.viewers_see_only_own_detail
+    if withheld:
+        cards = [c for c in cards if c.is_me]
+    podium = () if withheld else tuple(c for c in cards if c.rank is not None)[:PODIUM_MAX]
+    return Board(
+        period=period,
+        spend_micros=spend,
+        previous_spend_micros=previous,
+        tokens=tokens,
+        active_members=len(active),
+        unattributed_micros=spend - attributed,
+        vendors=_vendor_cards(engine, tenant, actor, settings, per_source, seats),
+        members=tuple(cards),
+        podium=tuple(sorted(podium, key=lambda c: c.rank or 0)),
+        withheld=withheld,
+    )

@@ -1,0 +1,91 @@
+"""The Overview's team board on SQLite and PostgreSQL: KPIs, vendor cards, member cards, podium,
+display modes and privacy — all decided in the query, for the actor asking."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+from sqlalchemy import Engine
+from suggestion_seed import PERIOD, seed_team
+
+from dashboard.board_queries import display_name, team_board
+from dashboard.formatting import tokens_short, usd_whole
+from pipelines.sync import refresh_marts
+from warehouse.actors import SYSTEM, Actor
+from warehouse.dashboard_settings import update_dashboard_settings
+from warehouse.settings import Settings
+
+D = 1_000_000
+BOB = Actor("bob@acme.example", "viewer")
+
+
+@pytest.fixture
+def team(engine: Engine, warehouse_url, tmp_path):
+    """The suggestion seed's team, with the marts built from its facts as a sync would."""
+    tenant, ids = seed_team(engine)
+    settings = Settings.from_env(
+        {"AISPEND_HOME": str(tmp_path), "AISPEND_DATABASE_URL": warehouse_url}
+    )
+    refresh_marts(settings, instance=dg.DagsterInstance.ephemeral())
+    return tenant, ids
+
+
+def test_the_admin_sees_the_whole_team_for_october(engine: Engine, team) -> None:
+    tenant, ids = team
+    board = team_board(engine, tenant, SYSTEM, PERIOD)
+    assert board.spend_micros == 1_079 * D  # zed's unlinked $999 is billed too: it is unattributed
+    assert board.unattributed_micros == 999 * D
+    assert board.previous_spend_micros == 110 * D
+    assert round(board.mom_change_percent, 1) == 880.9
+    assert board.tokens == 1_100_000 + 1_500 + 777 + 2_000 + 198
+    assert board.active_members == 2 and board.spend_per_active_member_micros == 40 * D
+    assert [(v.source, v.spend_micros, v.seats, v.freshness) for v in board.vendors] == [
+        ("cursor", 1_049 * D, 2, "never"),
+        ("anthropic", 30 * D, 1, "never"),
+    ]
+    bob, ada = board.members
+    assert (bob.name, bob.spend_micros, bob.rank, bob.climb) == ("Bob Babbage", 50 * D, 1, 1)
+    assert [(p.tool, p.active) for p in ada.tools] == [
+        ("Claude API", True),
+        ("Claude Code", True),
+        ("Cursor", False),  # a seat she did not use in October: dimmed
+    ]
+    assert [c.name for c in board.podium] == ["Bob Babbage", "Ada Lovelace"]
+    assert not board.withheld
+
+
+def test_a_viewer_sees_names_as_the_display_mode_says_and_their_own_always(
+    engine: Engine, team
+) -> None:
+    tenant, ids = team
+    update_dashboard_settings(engine, tenant, SYSTEM, display_mode="initialed")
+    board = team_board(engine, tenant, BOB, PERIOD)
+    assert [(c.name, c.is_me) for c in board.members] == [
+        ("Bob Babbage", True),
+        ("A. L.", False),
+    ]
+    update_dashboard_settings(engine, tenant, SYSTEM, display_mode="anonymous")
+    assert [c.name for c in team_board(engine, tenant, BOB, PERIOD).members] == [
+        "Bob Babbage",
+        "Member 2",
+    ]
+    # Admins always see names.
+    assert [c.name for c in team_board(engine, tenant, SYSTEM, PERIOD).members][1] == "Ada Lovelace"
+
+
+def test_privacy_withholds_others_in_the_query_and_keeps_team_totals(engine: Engine, team) -> None:
+    tenant, ids = team
+    update_dashboard_settings(engine, tenant, SYSTEM, viewers_see_only_own_detail=True)
+    board = team_board(engine, tenant, BOB, PERIOD)
+    assert board.withheld and [c.name for c in board.members] == ["Bob Babbage"]
+    assert board.podium == ()
+    assert board.spend_micros == 1_079 * D and board.active_members == 2  # totals stay
+
+
+def test_glance_formats() -> None:
+    assert usd_whole(14_280_499_999) == "$14,280" and usd_whole(14_280_500_000) == "$14,281"
+    assert [tokens_short(n) for n in (39_600_000, 287_000, 950, None, 0)] == [
+        "39.6M", "287K", "950", "~", "0",
+    ]  # fmt: skip
+    assert display_name("Ada Lovelace", "initialed", 1) == "A. L."
+    assert display_name("Ada Lovelace", "anonymous", 4) == "Member 4"
