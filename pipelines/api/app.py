@@ -108,7 +108,11 @@ def _handler(engine: Engine, endpoint: Endpoint):
         if not PERIOD.match(period):
             api_tokens.record_call(engine, tenant, token, endpoint.path, 400, period=period[:20])
             return _error(400, f"period {period[:20]!r} is not a month (YYYY-MM)")
-        body = to_json(endpoint.read(engine, tenant, token.actor, period))
+        try:
+            body = to_json(endpoint.read(engine, tenant, token.actor, period))
+        except Exception:
+            api_tokens.record_call(engine, tenant, token, endpoint.path, 500, period=period)
+            raise
         api_tokens.record_call(engine, tenant, token, endpoint.path, 200, period=period)
         return JSONResponse(body)
 
