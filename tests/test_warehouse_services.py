@@ -15,6 +15,7 @@ from connectors.contract import FetchContext
 from connectors.cursor import CursorConnector
 from connectors.manual import ManualConnector
 from warehouse import (
+    api_tokens,
     audit,
     credentials,
     dashboard_settings,
@@ -184,6 +185,8 @@ ADMIN_CALLS = {
     "set_seat_price": lambda e, t, actor: seat_plans.set_price(
         e, t, actor, source="copilot", plan="business", amount="19", valid_from=dt.date(2026, 1, 1)
     ),
+    "create_api_token": lambda e, t, actor: api_tokens.create_token(e, t, actor, name="bot"),
+    "revoke_api_token": lambda e, t, actor: api_tokens.revoke_token(e, t, actor, 1),
 }
 
 # Reads of admin data: a viewer is refused these too, server-side.
@@ -195,6 +198,7 @@ ADMIN_READS = {
     "merge_preview": lambda e, t, actor: members.merge_preview(e, t, actor, 1, 2),
     "list_entries": lambda e, t, actor: manual_entries.list_entries(e, t, actor),
     "list_events": lambda e, t, actor: audit.list_events(e, t, actor),
+    "list_api_tokens": lambda e, t, actor: api_tokens.list_tokens(e, t, actor),
     "event_facets": lambda e, t, actor: audit.event_facets(e, t, actor),
     "masked_config": lambda e, t, actor: credentials.masked_config(
         e, [KEY_NEW], t, actor, "cursor"

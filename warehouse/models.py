@@ -267,6 +267,7 @@ class Setting(Base):
 # Sibling model modules register their tables on the same metadata (kept apart to stay small).
 from warehouse import (  # noqa: E402, F401
     models_analytics,
+    models_api,
     models_badges,
     models_budgets,
     models_prices,
