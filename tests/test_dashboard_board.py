@@ -89,3 +89,46 @@ def test_glance_formats() -> None:
     ]  # fmt: skip
     assert display_name("Ada Lovelace", "initialed", 1) == "A. L."
     assert display_name("Ada Lovelace", "anonymous", 4) == "Member 4"
+
+
+def test_the_overview_shows_member_cards_with_their_suggestion_teaser(
+    dashboard_env, engine: Engine, warehouse_url, tmp_path
+) -> None:
+    import datetime as dt
+
+    from dashboard_apptest import VIEWER, app, login
+    from sqlalchemy.orm import Session
+    from suggestion_seed import usage
+
+    from dashboard.formatting import current_month
+    from warehouse import identities, members
+    from warehouse import suggestions as store
+    from warehouse.models import VendorAccount
+
+    tenant = dashboard_env
+    month = current_month()
+    vic = members.create_member(engine, tenant, SYSTEM, display_name="Vic Viewer", email=VIEWER[0])
+    with Session(engine) as s, s.begin():
+        account = VendorAccount(
+            tenant_id=tenant.id, source="cursor", account_key=VIEWER[0], kind="user"
+        )
+        s.add(account)
+        s.add(usage(tenant, "cursor", VIEWER[0], dt.date.fromisoformat(f"{month}-01"),
+                    service="Cursor", sku="gpt-5", billed=14_280 * D, inp=1_000, out=500))  # fmt: skip
+        s.flush()
+        account_id = account.id
+    identities.link_account(engine, tenant, SYSTEM, account_id, vic)
+    store.save_suggestion(
+        engine, tenant, SYSTEM, member_id=vic, period=month, text="Knit a scarf. Then another.",
+        generator="offline", model="offline-muse-1", prompt_version="p", inputs_hash="h", inputs={},
+    )  # fmt: skip
+    settings = Settings.from_env(
+        {"AISPEND_HOME": str(tmp_path), "AISPEND_DATABASE_URL": warehouse_url}
+    )
+    refresh_marts(settings, instance=dg.DagsterInstance.ephemeral())
+
+    at = login(app(), *VIEWER[:2])
+    (card,) = [m.value for m in at.markdown if "aispend-member-card" in m.value]
+    assert "Vic Viewer (you)" in card and "$14,280" in card and "1.5K tokens" in card
+    assert "Knit a scarf." in card  # the teaser: the first sentence
+    assert "Exactly $14,280.00" in card

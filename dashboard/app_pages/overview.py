@@ -8,8 +8,11 @@ import streamlit as st
 from dashboard import board_queries, queries
 from dashboard.app_context import app_context, current_actor, engine_for
 from dashboard.components import board as board_view
+from dashboard.components.suggestion_card import teaser_html
 from dashboard.components.suggestion_panel import show_suggestion_teaser
 from dashboard.formatting import current_month, month_label, usd
+from dashboard.suggestion_queries import SuggestionCard
+from warehouse.suggestions import cached_suggestions
 
 CACHE_TTL_S = 60
 
@@ -96,7 +99,13 @@ if board.unattributed_micros:
 if view == "Chart":
     board_view.member_chart(board)
 else:
-    board_view.member_cards(board, {})
+    written = cached_suggestions(ctx.engine, ctx.tenant.id, [month])
+    teasers = {
+        c.member_id: teaser_html(SuggestionCard(c.name, written[(c.member_id, month)]))
+        for c in board.members
+        if (c.member_id, month) in written
+    }
+    board_view.member_cards(board, teasers)
 board_view.podium(board)
 
 st.subheader("By provider")
