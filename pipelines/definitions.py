@@ -15,6 +15,7 @@ from pipelines.checks import build_ingest_checks
 from pipelines.ingest import build_ingest_asset, ingest_key
 from pipelines.marts import build_mart_assets, mart_automation_sensor
 from pipelines.resources import WarehouseResource
+from pipelines.savings import build_savings_asset
 from pipelines.schedules import build_schedules
 from pipelines.sensors import build_input_sensor
 from pipelines.suggestions.assets import suggestion_definitions
@@ -48,7 +49,12 @@ def build_definitions(connectors: Mapping[str, type[Connector]]) -> dg.Definitio
     return dg.Definitions.merge(
         core,
         dg.Definitions(
-            assets=[badge_awards, build_budget_asset(facts), build_analytics_asset(facts)]
+            assets=[
+                badge_awards,
+                build_budget_asset(facts),
+                build_analytics_asset(facts),
+                build_savings_asset(facts),
+            ]
         ),
         suggestion_definitions([*facts, badge_awards.key], refresh_first=[badge_awards.key]),
     )

@@ -45,3 +45,23 @@ class SpendAnomaly(Base):
     spend_micros: Mapped[int] = mapped_column(BigInteger)
     baseline_micros: Mapped[int] = mapped_column(BigInteger)  # trailing 28-day median
     reason: Mapped[str] = mapped_column(Text)
+
+
+class ModelSaving(Base):
+    """What one member's tokens on one model in a month would have cost on the cheapest model
+    of the same provider in the price table (list prices: an estimate, never billed). Member 0
+    is "not linked to anyone"."""
+
+    __tablename__ = "model_savings"
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tokens: Mapped[int] = mapped_column(BigInteger)
+    list_micros: Mapped[int] = mapped_column(BigInteger)
+    cheapest_model: Mapped[str] = mapped_column(String(200))
+    cheapest_micros: Mapped[int] = mapped_column(BigInteger)
+    saving_micros: Mapped[int] = mapped_column(BigInteger)
+    price_versions: Mapped[str] = mapped_column(Text)  # "<model's version> -> <cheapest's>"
