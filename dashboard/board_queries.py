@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, distinct, func, select
 
 from dashboard.queries import month_total
-from pipelines.suggestions.inputs import MemberMonth, member_months, previous_period
+from pipelines.member_summary import month_members, tools_by_spend
+from pipelines.suggestions.inputs import MemberMonth, previous_period
 from warehouse import sync_status
 from warehouse.actors import Actor, require_signed_in
 from warehouse.dashboard_settings import DashboardSettings, get_dashboard_settings
@@ -174,10 +175,7 @@ def _member_cards(months: list[MemberMonth], names, me: int | None, mode: str) -
     for index, m in enumerate(ranked, start=1):
         name, _ = names[m.member_id]
         shown = name if (m.member_id == me or mode == "named") else display_name(name, mode, index)
-        pills = [
-            ToolPill(tool, spend, tokens, True)
-            for tool, (spend, tokens) in sorted(m.tools.items(), key=lambda kv: -kv[1][0])
-        ]
+        pills = [ToolPill(tool, spend, tokens, True) for tool, spend, tokens in tools_by_spend(m)]
         pills += [ToolPill(tool, 0, 0, False) for tool in m.idle_tools if tool not in m.tools]
         cards.append(
             MemberCard(
@@ -200,7 +198,8 @@ def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> 
     require_signed_in(actor, "reading the team board")
     settings = get_dashboard_settings(engine, tenant, actor)
     # Billed totals from the spend mart, as every page shows them; the rest from the facts.
-    spend = month_total(engine, tenant.id, period).billed_micros
+    month = month_members(engine, tenant.id, period)
+    spend = month.billed_micros
     previous = month_total(engine, tenant.id, previous_period(period)).billed_micros
     with engine.connect() as conn:
         _, tokens, per_source = _month_spend(conn, tenant.id, period)
@@ -214,9 +213,8 @@ def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> 
             )
         }
     me = next((i for i, (_, e) in names.items() if e and e == actor.email.strip().lower()), None)
-    months = [m for m in member_months(engine, tenant.id, [period]) if m.member_id in names]
+    months = [m for m in month.members if m.member_id in names]
     active = [m for m in months if m.billed_micros or m.tokens or m.active_days]
-    attributed = sum(m.billed_micros for m in months)
     mode = "named" if actor.is_admin else settings.display_mode
     cards = _member_cards(active, names, me, mode)
     withheld = not actor.is_admin and settings.viewers_see_only_own_detail
@@ -229,7 +227,7 @@ def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> 
         previous_spend_micros=previous,
         tokens=tokens,
         active_members=len(active),
-        unattributed_micros=spend - attributed,
+        unattributed_micros=month.unattributed_micros,
         vendors=_vendor_cards(engine, tenant, actor, settings, per_source, seats),
         members=tuple(cards),
         podium=tuple(sorted(podium, key=lambda c: c.rank or 0)),

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from dashboard.queries import month_total
+from pipelines.member_summary import tools_by_spend
 from pipelines.suggestions.inputs import member_months
 from warehouse import budgets, dashboard_settings, sync_status
 from warehouse.actors import Actor, require_signed_in
@@ -83,7 +84,6 @@ def member_summaries(
     names = _names(engine, tenant, mode)
     rows = []
     for m in member_months(engine, tenant.id, [period]):
-        tools = sorted(m.tools.items(), key=lambda kv: (-kv[1][0], kv[0]))
         rows.append(
             {
                 "member_id": m.member_id,
@@ -94,7 +94,7 @@ def member_summaries(
                 "tokens": m.tokens,
                 "tools": [
                     {"name": name, "billed_spend_micros": spend, "tokens": tokens}
-                    for name, (spend, tokens) in tools
+                    for name, spend, tokens in tools_by_spend(m)
                 ],
                 "active_days": m.active_days,
                 "rank": m.rank,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from pipelines.cli.base import _date, _engine, _settings, _tenant, main
+from pipelines.cli.base import _date, _engine, _settings, _tenant, cli_actor, main
 
 
 @main.command()
@@ -41,25 +41,70 @@ def sync(tenant_slug: str | None, sources: tuple[str, ...], start: dt.date, end:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["focus-csv"]), required=True)
-@click.option("--start", required=True, callback=_date)
-@click.option("--end", required=True, callback=_date)
+@click.option("--format", "fmt", type=click.Choice(["focus-csv", "csv", "json"]), required=True)
+@click.option("--start", default=None, callback=_date, help="focus-csv: first day, YYYY-MM-DD.")
+@click.option("--end", default=None, callback=_date, help="focus-csv: last day, YYYY-MM-DD.")
+@click.option("--period", default=None, help="csv|json: the month, YYYY-MM.")
 @click.option("--tenant", "tenant_slug", default=None)
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Default: stdout."
 )
 def export(
-    fmt: str, start: dt.date, end: dt.date, tenant_slug: str | None, out: Path | None
+    fmt: str,
+    start: dt.date | None,
+    end: dt.date | None,
+    period: str | None,
+    tenant_slug: str | None,
+    out: Path | None,
 ) -> None:
-    """Export usage facts as FOCUS-shaped CSV."""
-    from warehouse.export import write_focus_csv
-
+    """Export usage facts as FOCUS-shaped CSV, or a month's per-member summary (csv|json)."""
+    if fmt == "focus-csv" and (start is None or end is None or period is not None):
+        raise click.UsageError("--format focus-csv takes --start and --end (not --period)")
+    if fmt != "focus-csv" and (period is None or start is not None or end is not None):
+        raise click.UsageError(f"--format {fmt} takes --period YYYY-MM (not --start/--end)")
     settings = _settings()
     engine = _engine(settings)
     tenant = _tenant(settings, engine, tenant_slug)
-    if out is None:
-        write_focus_csv(engine, tenant, start, end, sys.stdout)
+    if fmt == "focus-csv":
+        _export_focus(engine, tenant, start, end, out)
         return
-    with out.open("w", newline="") as fh:
+    from pipelines.summary_export import export_member_summary
+
+    text = export_member_summary(engine, tenant, cli_actor(), period, fmt)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    _write_whole(out, lambda fh: fh.write(text))
+    click.echo(f"wrote the {period} member summary to {out}", err=True)
+
+
+def _write_whole(out: Path, write):
+    """Write ``out`` through a sibling temporary file: a failure leaves no half-written file."""
+    part = out.with_name(f".{out.name}.part")
+    try:
+        with part.open("w", newline="") as fh:
+            result = write(fh)
+        part.replace(out)
+    finally:
+        part.unlink(missing_ok=True)
+    return result
+
+
+def _export_focus(engine, tenant, start: dt.date, end: dt.date, out: Path | None) -> None:
+    """The FOCUS CSV of start..end, audited (``export.focus_csv``) once it is complete."""
+    from warehouse.audit import record_read
+    from warehouse.export import write_focus_csv
+
+    if end < start:
+        raise click.BadParameter("--end is before --start")
+
+    def write_and_audit(fh) -> int:
         count = write_focus_csv(engine, tenant, start, end, fh)
+        record_read(engine, tenant, cli_actor(), "export.focus_csv", f"{start}..{end}", rows=count)
+        return count
+
+    if out is None:
+        write_and_audit(sys.stdout)
+        return
+    count = _write_whole(out, write_and_audit)
     click.echo(f"wrote {count} rows to {out}", err=True)
