@@ -1,7 +1,7 @@
 /*
 description: >
   Members ranked per calendar month by the tenant's leaderboard metric (the setting
-  'marts.leaderboard_metric' = {"value": "spend" | "tokens" | "active_days"}; spend by default).
+  'dashboard.leaderboard_metric' = {"value": "spend" | "tokens" | "active_days"}; spend by default).
   Only linked members with a positive score are ranked; ties share a place. previous_place is
   last month's place (NULL for a new entrant); places_climbed is how many places they rose,
   0 when they did not, NULL for a new entrant (no arrow): nothing here can say "fell".
@@ -29,7 +29,7 @@ with metric as (
         coalesce(mp.tokens, 0) as tokens,
         mp.active_days
     from member_period mp
-    left join settings s on s.tenant_id = mp.tenant_id and s.key = 'marts.leaderboard_metric'
+    left join settings s on s.tenant_id = mp.tenant_id and s.key = 'dashboard.leaderboard_metric'
     where mp.member_group = 'member' and @scope_months(mp.tenant_id, mp.month)
 ),
 scored as (

@@ -9,6 +9,8 @@ import pytest
 from mart_seed import seed_team, usage, write
 from sqlalchemy import inspect, text
 
+from warehouse.actors import SYSTEM
+from warehouse.dashboard_settings import SettingsError, update_dashboard_settings
 from warehouse.mart_tables import MartTestFailed, build
 from warehouse.models import Setting
 from warehouse.sql_models import EVERYTHING, Scope, load_models, parse_model
@@ -120,15 +122,10 @@ def test_leaderboard_ranks_climbs_and_new_entrants(engine):
         # Bob went from 1st to 2nd: no negative change exists, he just did not climb.
         ("2025-02", team.bob, "spend", 2_000_000, 2, 1, 0, 0),
     ]
-    # The metric is a setting: by active days, Ada leads January (2 days against 1).
-    with engine.begin() as conn:
-        conn.execute(
-            Setting.__table__.insert().values(
-                tenant_id=team.tenant.id,
-                key="marts.leaderboard_metric",
-                value={"value": "active_days"},
-            )
-        )
+    # The metric is a setting an admin changes: by active days, Ada leads January (2 against 1).
+    update_dashboard_settings(engine, team.tenant, SYSTEM, leaderboard_metric="active_days")
+    with pytest.raises(SettingsError, match="ranks by one of spend, tokens, active_days"):
+        update_dashboard_settings(engine, team.tenant, SYSTEM, leaderboard_metric="vibes")
     build(engine, BY_NAME["leaderboard"])
     jan = rows(
         engine,
