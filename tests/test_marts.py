@@ -236,3 +236,32 @@ def test_month_and_day_macros_agree_on_both_databases(engine):
     ]
     with engine.begin() as conn:
         conn.execute(text("drop table dates"))
+
+
+def test_a_failed_incremental_build_leaves_the_previous_rows(engine):
+    team = seed_team(engine)
+    header = (
+        "/*\ndescription: d\nkind: incremental_by_month\ntime_column: month\n"
+        "time_column_type: month\ngrain: [tenant_id, month]\n"
+        "tests: {non_negative: [billed_cost_micros]}\n*/\n"
+    )
+    model = parse_model(
+        "spend_by_month",
+        header + "select tenant_id, @month(charge_period_start) as month,\n"
+        "  @money_sum(billed_cost_micros) as billed_cost_micros\nfrom usage_facts\n"
+        "where @scope_days(tenant_id, charge_period_start)\ngroup by 1, 2\n",
+        "dbt_like_sql/spend_by_month.sql",
+    )
+    build(engine, model)
+    before = rows(engine, "select month, billed_cost_micros from spend_by_month order by month")
+    assert before == [("2025-01", 6_250_001), ("2025-02", 11_500_123)]
+    day = dt.date(2025, 2, 20)
+    write(engine, team.tenant.id, "cursor", day, day, [usage(day, "ada@x.io", -99_000_000)])
+    with pytest.raises(MartTestFailed, match="non_negative_billed_cost_micros"):
+        build(engine, model, Scope(frozenset({team.tenant.id}), ("2025-02", "2025-02")))
+    assert (
+        rows(engine, "select month, billed_cost_micros from spend_by_month order by month")
+        == before
+    )
+    with engine.begin() as conn:
+        conn.execute(text("drop table spend_by_month"))

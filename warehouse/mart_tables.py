@@ -7,10 +7,13 @@
   test rolls everything back, so readers see the previous mart, never a half-built or a wrong
   one (SQLite in WAL mode and PostgreSQL both give readers the last committed state).
 - Indexes declared in the header are created with the table.
+- Two builds of the same mart never interleave (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a
+  transaction-scoped advisory lock per mart).
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, inspect, text
@@ -40,12 +43,18 @@ def dialect_of(engine: Engine | Connection) -> str:
     return "sqlite" if engine.dialect.name == "sqlite" else "postgresql"
 
 
-def _begin_ddl(conn: Connection) -> None:
+def _begin_exclusive(conn: Connection, name: str) -> None:
+    """Start the build's transaction holding the right to write ``name``: two builds of one
+    mart (a sync's refresh and the automation sensor's) run one after the other."""
     if conn.dialect.name == "sqlite":
         # pysqlite opens transactions only before DML; DDL would autocommit without this.
+        # IMMEDIATE takes the write lock now, before this build reads anything.
         dbapi = conn.connection.dbapi_connection
         if not dbapi.in_transaction:
-            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        key = zlib.crc32(f"aispend.mart.{name}".encode())
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 def _where_scope(model: SqlModel, scope: Scope, alias: str = "") -> str:
@@ -122,7 +131,7 @@ def build(engine: Engine, model: SqlModel, scope: Scope = EVERYTHING) -> BuildRe
     dialect = dialect_of(engine)
     scope = model.widen(scope)
     with engine.begin() as conn:
-        _begin_ddl(conn)
+        _begin_exclusive(conn, model.name)
         exists = inspect(conn).has_table(model.name)
         full = not model.incremental or scope.is_everything or not exists
         if not full:
