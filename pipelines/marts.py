@@ -26,7 +26,7 @@ from pipelines.resources import WarehouseResource
 from warehouse import tenants
 from warehouse.mart_tables import MartTestFailed, build
 from warehouse.sql_models import EVERYTHING, ModelError, Scope, SqlModel, load_models, months_of
-from warehouse.table_fingerprints import tenant_fingerprints
+from warehouse.table_fingerprints import admin_table_names, tenant_fingerprints
 
 GROUP = "marts"
 ADMIN_GROUP = "admin_tables"
@@ -312,7 +312,8 @@ def build_mart_definitions(
     """(assets: source assets + marts, sensors) for the shipped models (or ``models``)."""
     models = list(models) if models is not None else load_models()
     marts = [build_mart_asset(m, model_deps(m, models, ingest_keys), ingest_keys) for m in models]
-    sources = [build_admin_source(t) for t in admin_tables_read(models)]
+    present = ADMIN_TABLES & admin_table_names()  # budgets, prices… once their tables exist
+    sources = [build_admin_source(t) for t in sorted(present | set(admin_tables_read(models)))]
     return [*sources, *marts], [mart_automation_sensor(), admin_input_sensor(models)]
 
 
