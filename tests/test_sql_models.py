@@ -3,6 +3,7 @@ dependencies read from the SQL, and the models shipped inside the package."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -143,12 +144,15 @@ def test_models_read_each_other_and_unknown_tables_are_refused(tmp_path):
 @pytest.mark.slow
 def test_the_wheel_ships_the_models(tmp_path):
     """An installed aispend has its models: the built wheel contains every .sql file."""
+    leftovers = [p for p in (ROOT / "build", ROOT / "aispend.egg-info") if not p.exists()]
     proc = subprocess.run(
         [sys.executable, "-m", "uv", "build", "--wheel", "--out-dir", str(tmp_path), str(ROOT)],
         capture_output=True,
         text=True,
         timeout=300,
     )
+    for path in leftovers:  # setuptools builds inside the checkout: leave it as it was
+        shutil.rmtree(path, ignore_errors=True)
     assert proc.returncode == 0, proc.stderr
     (wheel,) = tmp_path.glob("aispend-*.whl")
     shipped = {n for n in zipfile.ZipFile(wheel).namelist() if n.startswith("dbt_like_sql/")}
