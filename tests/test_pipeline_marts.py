@@ -22,6 +22,7 @@ from pipelines.marts import (
 from pipelines.resources import WarehouseResource, dispose_engines
 from warehouse import identities
 from warehouse.actors import SYSTEM
+from warehouse.dashboard_settings import update_dashboard_settings
 from warehouse.settings import Settings
 
 
@@ -124,6 +125,9 @@ def test_linking_an_account_refreshes_that_tenants_marts(graph, engine):
     first = tick(None)
     assert first.run_requests == [] and first.cursor
     assert tick(first.cursor).run_requests == []  # nothing changed
+    # A setting no mart reads (a badge threshold) refreshes nothing.
+    update_dashboard_settings(engine, team.tenant, SYSTEM, badge_multi_tool_count=4)
+    assert tick(first.cursor).run_requests == []
     eve = account_id(engine, team.tenant.id, "anthropic", "eve@x.io")
     identities.link_account(engine, team.tenant, SYSTEM, eve, team.ada)
     changed = tick(first.cursor)
