@@ -149,7 +149,7 @@ def seed(engine, members: int, days: int, start: dt.date) -> tuple[int, int]:
             for m in range(members)
         ),
     )
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.exec_driver_sql("ANALYZE")
     return tenant.id, facts
