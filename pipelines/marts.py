@@ -34,7 +34,15 @@ ADMIN_GROUP = "admin_tables"
 INGEST_TABLES = frozenset({"usage_facts", "activity_facts", "vendor_accounts"})
 # Tables admins edit; a model may read them, and they become observable source assets.
 ADMIN_TABLES = frozenset(
-    {"members", "identity_links", "manual_entries", "settings", "budgets", "model_prices"}
+    {
+        "members",
+        "identity_links",
+        "manual_entries",
+        "settings",
+        "budgets",
+        "model_prices",
+        "seat_plan_prices",
+    }
 )
 IGNORED_TABLES = frozenset({"tenants"})
 # Run tags: refresh everything of the marts (optionally of one tenant), not just what ingest touched.
