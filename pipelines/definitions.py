@@ -13,7 +13,7 @@ from pipelines.badges import build_badges_asset
 from pipelines.budgets import build_budget_asset
 from pipelines.checks import build_ingest_checks
 from pipelines.ingest import build_ingest_asset, ingest_key
-from pipelines.marts import build_mart_assets, mart_automation_sensor
+from pipelines.marts import build_mart_definitions
 from pipelines.resources import WarehouseResource
 from pipelines.savings import build_savings_asset
 from pipelines.schedules import build_schedules
@@ -23,13 +23,13 @@ from pipelines.suggestions.assets import suggestion_definitions
 
 def build_definitions(connectors: Mapping[str, type[Connector]]) -> dg.Definitions:
     ingest = {name: build_ingest_asset(cls) for name, cls in sorted(connectors.items())}
-    marts = build_mart_assets([ingest_key(name) for name in ingest])
+    marts, mart_sensors = build_mart_definitions([ingest_key(name) for name in ingest])
     checks = [c for cls in connectors.values() for c in build_ingest_checks(cls)]
     # Each connector's declared schedule: clocks for APIs, an input sensor for data at rest.
     schedules = [
         s for name, cls in sorted(connectors.items()) for s in build_schedules(cls, ingest[name])
     ]
-    sensors = [mart_automation_sensor()]
+    sensors = list(mart_sensors)
     sensors += [
         build_input_sensor(cls, ingest[name])
         for name, cls in sorted(connectors.items())

@@ -18,6 +18,8 @@ from connectors.contract import Connector
 from pipelines.definitions import build_definitions
 from pipelines.ingest import TENANT_TAG, ingest_key, partitions_for, range_tags
 from pipelines.marts import GROUP as MARTS_GROUP
+from pipelines.marts import REFRESH_TAG as MARTS_REFRESH_TAG
+from pipelines.marts import REFRESH_TENANT_TAG as MARTS_REFRESH_TENANT_TAG
 from pipelines.resources import WarehouseResource, engine_for
 from warehouse import tenants
 from warehouse.settings import Settings
@@ -144,9 +146,23 @@ def refresh_marts(
     instance: dg.DagsterInstance | None = None,
     connectors: Mapping[str, type[Connector]] | None = None,
     tags: Mapping[str, str] | None = None,
+    *,
+    full: bool = False,
+    tenant: str | None = None,
 ) -> dict[str, int]:
-    """Rebuild every mart now; returns rows per mart. Raises if a mart's SQL fails."""
+    """Refresh every mart now; returns rows written per mart. Raises if a mart fails.
+
+    By default incremental models recompute what the syncs since their last build touched
+    (everything when nothing says); ``full`` recomputes everything, of ``tenant`` (a slug) only
+    when given (an unknown slug raises ``TenantNotFound``)."""
     connectors = connectors if connectors is not None else _load_connectors()
+    tags = dict(tags or {})
+    if tenant is not None:
+        tenants.get_tenant(engine_for(settings), tenant)  # raises TenantNotFound (a ValueError)
+        full = True
+        tags[MARTS_REFRESH_TENANT_TAG] = tenant
+    if full:
+        tags[MARTS_REFRESH_TAG] = "all"
     defs = build_definitions(connectors)
     warehouse = WarehouseResource.for_settings(settings)
     try:
@@ -155,7 +171,7 @@ def refresh_marts(
             selection=dg.AssetSelection.groups(MARTS_GROUP),
             instance=instance or dagster_instance(settings),
             resources={"warehouse": warehouse},
-            tags=dict(tags or {}),
+            tags=tags,
         )
     finally:
         warehouse.release()

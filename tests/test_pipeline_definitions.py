@@ -37,6 +37,21 @@ def test_asset_graph_follows_registry_and_sql():
     assert ingest <= set(graph.get_all_asset_keys())
     team = dg.AssetKey("team_monthly_spend")
     assert graph.get(team).parent_keys == ingest
+    # Marts read admin tables as observable source assets, and each other; tests are checks.
+    period = graph.get(dg.AssetKey("member_period"))
+    assert period.parent_keys == {
+        dg.AssetKey("member_daily"),
+        dg.AssetKey("member_period_models"),
+        dg.AssetKey(["admin", "members"]),
+    }
+    assert (
+        dg.AssetKey(["admin", "identity_links"])
+        in graph.get(dg.AssetKey("member_daily")).parent_keys
+    )
+    assert {c.name for c in graph.get_check_keys_for_assets({dg.AssetKey("leaderboard")})} >= {
+        "unique",
+        "non_negative_places_climbed",
+    }
     for key in ingest:
         node = graph.get(key)
         assert node.partitions_def is not None
@@ -46,6 +61,7 @@ def test_asset_graph_follows_registry_and_sql():
     # Schedules and sensors follow each connector's declaration, nothing else.
     sensors = {s.name: s for s in defs.sensors}
     assert sensors["marts_automation"].default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensors["marts_admin_input"].default_status == dg.DefaultSensorStatus.RUNNING
     watched = {n for n, c in connectors.items() if c.schedule.watch_input}
     assert "manual" in watched
     inputs = {name for name in sensors if name.endswith("_input_changed")}

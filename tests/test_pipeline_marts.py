@@ -1,25 +1,29 @@
-"""SQL marts on SQLite and PostgreSQL: deps read from the SQL, exact sums, automatic refresh."""
+"""Marts as Dagster assets: incremental scope from the ingest runs, admin changes refresh the
+marts that read them, declared tests as asset checks, ``aispend refresh``."""
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
-
 import dagster as dg
 import pytest
-from sqlalchemy import insert, inspect, text
+from click.testing import CliRunner
+from dagster._core.definitions.observe import observe  # no public equivalent in 1.13
+from mart_seed import account_id, seed_team
+from sqlalchemy import text
 
-from connectors.contract import FetchBatch, UsageRecord
 from connectors.manual import ManualConnector
-from pipelines.ingest import build_ingest_asset, ingest_key
-from pipelines.marts import SQL_DIR, build_mart_assets, load_models, model_deps
+from pipelines.cli import main
+from pipelines.ingest import TENANT_TAG, build_ingest_asset
+from pipelines.marts import (
+    REFRESH_TAG,
+    REFRESH_TENANT_TAG,
+    admin_key,
+    build_mart_definitions,
+)
 from pipelines.resources import WarehouseResource, dispose_engines
-from warehouse.facts import replace_partition
-from warehouse.mart_tables import rebuild_table, tables_read
-from warehouse.models import Tenant
+from warehouse import identities
+from warehouse.actors import SYSTEM
+from warehouse.dashboard_settings import update_dashboard_settings
 from warehouse.settings import Settings
-
-TEAM_SQL = (SQL_DIR / "team_monthly_spend.sql").read_text()
 
 
 @pytest.fixture
@@ -31,151 +35,27 @@ def settings(warehouse_url, tmp_path, monkeypatch) -> Settings:
     dispose_engines()
 
 
-def _tenant(engine, slug="acme") -> int:
-    with engine.begin() as conn:
-        return conn.execute(
-            insert(Tenant).values(slug=slug, name=slug).returning(Tenant.id)
-        ).scalar_one()
-
-
-def _facts(engine, tenant_id, source, provider, records):
-    days = [r.day for r in records]
-    replace_partition(
-        engine,
-        tenant_id,
-        source,
-        min(days),
-        max(days),
-        [FetchBatch(usage=records)],
-        source_type="api",
-        provider=provider,
-        run_id=None,
-    )
-
-
-def test_team_monthly_spend_reads_only_facts():
-    assert tables_read(TEAM_SQL) == {"usage_facts"}
-    models = load_models()
-    team = next(m for m in models if m.name == "team_monthly_spend")
-    keys = [ingest_key("anthropic"), ingest_key("manual")]
-    assert model_deps(team, models, keys) == keys
-
-
-def test_deps_between_sql_files(tmp_path: Path):
-    (tmp_path / "base_spend.sql").write_text(
-        "with f as (select * from usage_facts) select tenant_id, billed_cost_micros from f"
-    )
-    (tmp_path / "member_spend.sql").write_text(
-        "select b.tenant_id, m.display_name from base_spend b join members m"
-        " on m.tenant_id = b.tenant_id"
-    )
-    ingest = [ingest_key("cursor")]
-    assets = {a.key.to_user_string(): a for a in build_mart_assets(ingest, sql_dir=tmp_path)}
-    deps = {name: set(a.asset_deps[a.key]) for name, a in assets.items()}
-    assert deps == {
-        "base_spend": {ingest_key("cursor")},
-        "member_spend": {dg.AssetKey("base_spend")},
-    }
-
-
-def test_team_monthly_spend_sums_exactly(engine):
-    a = _tenant(engine, "acme")
-    b = _tenant(engine, "beta")
-    _facts(
-        engine,
-        a,
-        "anthropic",
-        "Anthropic",
-        [
-            UsageRecord(
-                day=dt.date(2025, 1, 31),
-                account_key="k1",
-                service="API",
-                sku="m",
-                billed_cost_micros=1_000_001,
-            ),
-            UsageRecord(
-                day=dt.date(2025, 2, 1),
-                account_key="k1",
-                service="API",
-                sku="m",
-                billed_cost_micros=2_000_000,
-            ),
-            UsageRecord(
-                day=dt.date(2025, 2, 1),
-                account_key="k1",
-                service="Claude Code",
-                sku="m",
-                cost_basis="estimated",
-                billed_cost_micros=0,
-                list_cost_micros=777,
-            ),
-        ],
-    )
-    _facts(
-        engine,
-        b,
-        "cursor",
-        "Cursor",
-        [
-            UsageRecord(
-                day=dt.date(2025, 2, 3),
-                account_key="x",
-                service="Cursor",
-                sku="s",
-                billed_cost_micros=5,
-                list_cost_micros=9,
-            ),
-        ],
-    )
-    assert rebuild_table(engine, "team_monthly_spend", TEAM_SQL) == 3
-    with engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "select tenant_id, month, provider, source, billed_cost_micros,"
-                " estimated_cost_micros from team_monthly_spend order by tenant_id, month"
-            )
-        ).all()
-    assert [tuple(r) for r in rows] == [
-        (a, "2025-01", "Anthropic", "anthropic", 1_000_001, 0),
-        (a, "2025-02", "Anthropic", "anthropic", 2_000_000, 777),
-        (b, "2025-02", "Cursor", "cursor", 5, 0),
-    ]
-    # Rebuilding replaces the table rather than appending.
-    assert rebuild_table(engine, "team_monthly_spend", TEAM_SQL) == 3
-
-
-def test_empty_warehouse_gives_an_empty_mart(engine):
-    assert rebuild_table(engine, "team_monthly_spend", TEAM_SQL) == 0
-    columns = {c["name"] for c in inspect(engine).get_columns("team_monthly_spend")}
-    assert columns == {
-        "tenant_id",
-        "month",
-        "provider",
-        "source",
-        "billed_cost_micros",
-        "estimated_cost_micros",
-    }
-
-
-def test_bad_sql_leaves_the_old_mart(engine):
-    rebuild_table(engine, "team_monthly_spend", TEAM_SQL)
-    with pytest.raises(Exception, match="no_such_table"):
-        rebuild_table(engine, "team_monthly_spend", "select * from no_such_table")
-    assert "team_monthly_spend" in inspect(engine).get_table_names()
-
-
-def test_marts_refresh_when_ingest_changes(settings):
+@pytest.fixture
+def graph(settings):
     ingest = build_ingest_asset(ManualConnector)
-    marts = build_mart_assets([ingest.key])
+    assets, sensors = build_mart_definitions([ingest.key])
     resources = {"warehouse": WarehouseResource.for_settings(settings)}
+    marts = [a for a in assets if isinstance(a, dg.AssetsDefinition) and a.key.path[0] != "admin"]
+    return ingest, [ingest, *assets], {m.key for m in marts}, sensors, resources
+
+
+def _scopes(result: dg.ExecuteInProcessResult) -> dict[str, str]:
+    return {
+        ev.asset_key.to_user_string(): ev.materialization.metadata["scope"].value
+        for ev in result.get_asset_materialization_events()
+    }
+
+
+def test_marts_refresh_when_ingest_changes(graph):
+    ingest, assets, mart_keys, _sensors, resources = graph
     instance = dg.DagsterInstance.ephemeral()
-    assets = [ingest, *marts]
-    mart_keys = {m.key for m in marts}
     defs = dg.Definitions(assets=assets, resources=resources)
-
     baseline = dg.evaluate_automation_conditions(defs=defs, instance=instance)
-
     dg.materialize(
         assets,
         selection=[ingest.key],
@@ -185,7 +65,141 @@ def test_marts_refresh_when_ingest_changes(settings):
     )
     after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=baseline.cursor)
     assert {k for k in mart_keys if after.get_num_requested(k)} == mart_keys
-
     dg.materialize(assets, selection=list(mart_keys), instance=instance, resources=resources)
     idle = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=after.cursor)
     assert idle.total_requested == 0
+
+
+def test_a_one_day_sync_recomputes_only_its_month(graph, engine):
+    team = seed_team(engine)
+    ingest, assets, mart_keys, _sensors, resources = graph
+    instance = dg.DagsterInstance.ephemeral()
+    first = dg.materialize(
+        assets, selection=list(mart_keys), instance=instance, resources=resources
+    )
+    assert set(_scopes(first).values()) == {"everything"}  # a first build
+    dg.materialize(
+        assets,
+        selection=[ingest.key],
+        partition_key="2025-02-14",
+        instance=instance,
+        resources=resources,
+        tags={TENANT_TAG: team.tenant.slug},
+    )
+    second = dg.materialize(
+        assets, selection=list(mart_keys), instance=instance, resources=resources
+    )
+    scopes = _scopes(second)
+    assert scopes["member_period"] == f"tenants [{team.tenant.id}], 2025-02..2025-02"
+    # Models whose month reads the month before also recompute the month after.
+    assert scopes["leaderboard"] == f"tenants [{team.tenant.id}], 2025-02..2025-03"
+    # Every declared test ran as an asset check, over the rows just written.
+    checks = second.get_asset_check_evaluations()
+    assert checks and all(c.passed for c in checks)
+    assert {c.check_name for c in checks if c.asset_key == dg.AssetKey("leaderboard")} >= {
+        "unique",
+        "non_negative_places_climbed",
+        "accepted_values_ranked_by",
+    }
+    # Nothing new since: nothing says what changed, so the next build is a full one.
+    third = dg.materialize(
+        assets, selection=list(mart_keys), instance=instance, resources=resources
+    )
+    assert set(_scopes(third).values()) == {"everything"}
+
+
+def test_linking_an_account_refreshes_that_tenants_marts(graph, engine):
+    team = seed_team(engine)
+    _ingest, assets, mart_keys, sensors, resources = graph
+    instance = dg.DagsterInstance.ephemeral()
+    dg.materialize(assets, selection=list(mart_keys), instance=instance, resources=resources)
+    sensor = next(s for s in sensors if s.name == "marts_admin_input")
+    defs = dg.Definitions(assets=assets, sensors=[sensor], resources=resources)
+
+    def tick(cursor):
+        ctx = dg.build_sensor_context(
+            instance=instance, cursor=cursor, resources=resources, definitions=defs
+        )
+        return sensor.evaluate_tick(ctx)
+
+    first = tick(None)
+    assert first.run_requests == [] and first.cursor
+    assert tick(first.cursor).run_requests == []  # nothing changed
+    # A setting no mart reads (a badge threshold) refreshes nothing.
+    update_dashboard_settings(engine, team.tenant, SYSTEM, badge_multi_tool_count=4)
+    assert tick(first.cursor).run_requests == []
+    eve = account_id(engine, team.tenant.id, "anthropic", "eve@x.io")
+    identities.link_account(engine, team.tenant, SYSTEM, eve, team.ada)
+    changed = tick(first.cursor)
+    (request,) = changed.run_requests
+    assert request.tags[REFRESH_TAG] == "identity_links"
+    assert request.tags[REFRESH_TENANT_TAG] == team.tenant.slug
+    assert {k.to_user_string() for k in request.asset_selection} == {
+        "member_daily",
+        "member_period_models",
+        "member_period",
+        "leaderboard",
+        "team_period",
+    }
+    result = dg.materialize(
+        assets,
+        selection=request.asset_selection,
+        instance=instance,
+        resources=resources,
+        tags=request.tags,
+    )
+    assert set(_scopes(result).values()) == {f"tenants [{team.tenant.id}], all months"}
+    with engine.connect() as conn:
+        feb = conn.execute(
+            text(
+                "select member_group, billed_cost_micros from member_period"
+                " where month = '2025-02' and member_group <> 'member' or member_id = :m"
+                " and month = '2025-02'"
+            ),
+            {"m": team.ada},
+        ).all()
+    assert [tuple(r) for r in feb] == [("member", 9_500_123)]  # Eve's 123 joined Ada's month
+
+
+def test_admin_tables_are_observable_source_assets(graph, engine):
+    _ingest, assets, _marts, _sensors, resources = graph
+    sources = {a.key: a for a in assets if a.key.path[0] == "admin"}
+    assert set(sources) >= {
+        admin_key(t)
+        for t in (
+            "identity_links",
+            "members",
+            "settings",
+            "manual_entries",
+            "budgets",
+            "model_prices",
+        )
+    }
+    links = sources[admin_key("identity_links")]
+    instance = dg.DagsterInstance.ephemeral()
+
+    def observed() -> str:
+        result = observe([links], instance=instance, resources=resources)
+        (event,) = result.asset_observations_for_node(links.node_def.name)
+        return event.tags["dagster/data_version"]
+
+    empty = observed()
+    team = seed_team(engine)
+    linked = observed()
+    assert linked != empty and observed() == linked
+    eve = account_id(engine, team.tenant.id, "anthropic", "eve@x.io")
+    identities.link_account(engine, team.tenant, SYSTEM, eve, team.bob)
+    assert observed() != linked
+
+
+def test_aispend_refresh(settings, engine):
+    team = seed_team(engine)
+    runner = CliRunner()
+    bad = runner.invoke(main, ["refresh", "--tenant", "nope"])
+    assert bad.exit_code == 1 and "error:" in bad.output and "nope" in bad.output
+    ok = runner.invoke(main, ["refresh", "--tenant", team.tenant.slug], catch_exceptions=False)
+    assert ok.exit_code == 0, ok.output
+    assert "member_period: 6 rows" in ok.output
+    with engine.connect() as conn:
+        total = conn.execute(text("select sum(billed_cost_micros) from team_period")).scalar_one()
+    assert int(total) == 17_750_124

@@ -6,7 +6,9 @@
   second, old beyond it;
 - ``viewers_see_only_own_detail``: viewers keep team totals but other members' detail is
   withheld by the query layer;
-- ``badge_*``: the thresholds of the badges (``warehouse.badges`` says what each one means).
+- ``badge_*``: the thresholds of the badges (``warehouse.badges`` says what each one means);
+- ``leaderboard_metric``: what the leaderboard mart ranks by — ``spend`` (billed), ``tokens`` or
+  ``active_days`` (the mart reads the stored row; a change refreshes it through its sensor).
 
 Any signed-in user reads them (the viewer pages need them); only an admin changes them, audited.
 """
@@ -27,6 +29,7 @@ from warehouse.tenants import TenantRef
 
 DISPLAY_MODES = ("named", "initialed", "anonymous")
 KEY_PREFIX = "dashboard."
+LEADERBOARD_METRICS = ("spend", "tokens", "active_days")
 MAX_HOURS = 24 * 90
 MAX_THRESHOLD = 10**12
 BADGE_MAXIMA = {"badge_early_adopter_days": 3650, "badge_daily_driver_days": 31}
@@ -50,8 +53,14 @@ class DashboardSettings:
     badge_daily_driver_days: int = 15
     badge_time_saver_hours: int = 10
     badge_model_explorer_count: int = 3
+    leaderboard_metric: str = "spend"  # read by the leaderboard mart (dbt_like_sql)
 
     def validate(self) -> None:
+        if self.leaderboard_metric not in LEADERBOARD_METRICS:
+            raise SettingsError(
+                f"the leaderboard ranks by one of {', '.join(LEADERBOARD_METRICS)}, "
+                f"not {self.leaderboard_metric!r}"
+            )
         if self.display_mode not in DISPLAY_MODES:
             raise SettingsError(
                 f"display mode must be one of {', '.join(DISPLAY_MODES)}, not {self.display_mode!r}"

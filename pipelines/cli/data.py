@@ -41,6 +41,17 @@ def sync(tenant_slug: str | None, sources: tuple[str, ...], start: dt.date, end:
 
 
 @main.command()
+@click.option("--tenant", "tenant_slug", default=None, help="Only this tenant (slug).")
+def refresh(tenant_slug: str | None) -> None:
+    """Recompute every mart now (of one tenant with --tenant), through Dagster in-process."""
+    from pipelines.sync import refresh_marts
+
+    rows = refresh_marts(_settings(), full=True, tenant=tenant_slug)
+    for name, count in rows.items():
+        click.echo(f"{name}: {count} rows")
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["focus-csv", "csv", "json"]), required=True)
 @click.option("--start", default=None, callback=_date, help="focus-csv: first day, YYYY-MM-DD.")
 @click.option("--end", default=None, callback=_date, help="focus-csv: last day, YYYY-MM-DD.")

@@ -1,0 +1,270 @@
+"""Marts benchmark: members × sources × days of facts; every model's full rebuild and a one-day
+incremental refresh on SQLite and PostgreSQL, against the floor of one hand-written GROUP BY
+over a month of facts; plus reading one month of ``member_period`` the way the dashboard does.
+
+    .venv/bin/python bench/marts.py                   # 1,000 members × 6 sources × 365 days
+    .venv/bin/python bench/marts.py --members 100 --days 60 --no-postgres   # a quick look
+
+Targets (issue 7): one-day refresh ≤ 5 % of a full rebuild; a month's member-period read
+≤ 50 ms; full rebuild ≤ 3× the floor per mart. Prints a table; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG_ADMIN = os.environ.get(
+    "AISPEND_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+SOURCES = ("anthropic", "cursor", "openai", "copilot", "kiro", "manual")
+CHUNK = 20_000
+
+
+def _fresh_db(kind: str, tmp: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp / f'marts-{uuid.uuid4().hex[:6]}.db'}"
+    from sqlalchemy import create_engine, text
+
+    name = f"aispend_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop_db(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _fact_rows(tenant_id: int, members: int, day: dt.date, run: str):
+    for m in range(members):
+        for s, source in enumerate(SOURCES):
+            tokens = (m * 37 + s * 11 + day.toordinal()) % 5000
+            yield {
+                "tenant_id": tenant_id,
+                "source": source,
+                "record_key": f"{run}-{source}-{m}-{day.isoformat()}",
+                "account_key": f"user{m}@{source}",
+                "charge_period_start": day,
+                "charge_period_end": day + dt.timedelta(days=1),
+                "provider": source.title(),
+                "service": "API",
+                "sku": f"model-{(m + s) % 4}",
+                "billed_cost_micros": tokens * 3,
+                "list_cost_micros": tokens * 4,
+                "input_tokens": tokens if s % 3 else None,
+                "requests": (m + s) % 7,
+                "cost_basis": "billed",
+                "source_type": "api",
+            }
+
+
+def _insert(engine, table, rows) -> int:
+    batch, count = [], 0
+    with engine.begin() as conn:
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= CHUNK:
+                conn.execute(table.insert(), batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            conn.execute(table.insert(), batch)
+            count += len(batch)
+    return count
+
+
+def seed(engine, members: int, days: int, start: dt.date) -> tuple[int, int]:
+    from warehouse.models import ActivityFact, Member, UsageFact, VendorAccount
+    from warehouse.tenants import create_tenant
+
+    tenant = create_tenant(engine, "bench")
+    _insert(
+        engine,
+        Member.__table__,
+        ({"tenant_id": tenant.id, "display_name": f"Member {m}"} for m in range(members)),
+    )
+    _insert(
+        engine,
+        VendorAccount.__table__,
+        (
+            {"tenant_id": tenant.id, "source": s, "account_key": f"user{m}@{s}", "kind": "user"}
+            for m in range(members)
+            for s in SOURCES
+        ),
+    )
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO identity_links (tenant_id, vendor_account_id, member_id, linked_at) "
+            "SELECT va.tenant_id, va.id, m.id, CURRENT_TIMESTAMP FROM vendor_accounts va "
+            "JOIN members m ON m.tenant_id = va.tenant_id "
+            "AND m.display_name = 'Member ' || substr(va.account_key, 5, "
+            "instr(va.account_key, '@') - 5)"
+            if engine.dialect.name == "sqlite"
+            else "INSERT INTO identity_links (tenant_id, vendor_account_id, member_id, linked_at) "
+            "SELECT va.tenant_id, va.id, m.id, now() FROM vendor_accounts va "
+            "JOIN members m ON m.tenant_id = va.tenant_id "
+            "AND m.display_name = 'Member ' || split_part(substr(va.account_key, 5), '@', 1)"
+        )
+    facts = _insert(
+        engine,
+        UsageFact.__table__,
+        (
+            row
+            for d in range(days)
+            for row in _fact_rows(tenant.id, members, start + dt.timedelta(days=d), "seed")
+        ),
+    )
+    _insert(
+        engine,
+        ActivityFact.__table__,
+        (
+            {
+                "tenant_id": tenant.id,
+                "source": "cursor",
+                "account_key": f"user{m}@cursor",
+                "day": start + dt.timedelta(days=d),
+                "metric": "chat_requests",
+                "value": (m + d) % 9,
+            }
+            for d in range(days)
+            for m in range(members)
+        ),
+    )
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE")
+    return tenant.id, facts
+
+
+def _timed(fn) -> tuple[float, object]:
+    t0 = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - t0, value
+
+
+def measure(url: str, members: int, days: int) -> list[tuple[str, str]]:
+    from sqlalchemy import text
+
+    from warehouse import migrate
+    from warehouse.engine import make_engine
+    from warehouse.mart_tables import build
+    from warehouse.models import UsageFact
+    from warehouse.sql_models import EVERYTHING, Scope, load_models
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    start = dt.date(2025, 1, 1)
+    seconds, (tenant_id, facts) = _timed(lambda: seed(engine, members, days, start))
+    out = [("facts", f"{facts:,} usage rows (seeded in {seconds:.1f} s)")]
+    models = load_models()
+    full: dict[str, float] = {}
+    for model in models:
+        full[model.name], _ = _timed(lambda m=model: build(engine, m, EVERYTHING))
+    # The floor: one hand-written GROUP BY over a month of facts.
+    last = start + dt.timedelta(days=days - 1)
+    month_first = last.replace(day=1)
+    floor_sql = text(
+        "SELECT account_key, SUM(billed_cost_micros), SUM(input_tokens) FROM usage_facts "
+        "WHERE tenant_id = :t AND charge_period_start >= :a AND charge_period_start <= :b "
+        "GROUP BY account_key"
+    )
+
+    def floor():
+        with engine.connect() as conn:
+            return conn.execute(floor_sql, {"t": tenant_id, "a": month_first, "b": last}).all()
+
+    floor_s, _ = _timed(floor)
+    # One day re-synced (its facts replaced), then the months it touched recomputed.
+    with engine.begin() as conn:
+        conn.execute(
+            UsageFact.__table__.delete().where(
+                UsageFact.tenant_id == tenant_id, UsageFact.charge_period_start == last
+            )
+        )
+    _insert(engine, UsageFact.__table__, _fact_rows(tenant_id, members, last, "resync"))
+    month = f"{last.year:04d}-{last.month:02d}"
+    scope = Scope(frozenset({tenant_id}), (month, month))
+    incremental: dict[str, float] = {}
+    for model in models:
+        incremental[model.name], _ = _timed(lambda m=model: build(engine, m, scope))
+
+    def read():
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT * FROM member_period WHERE tenant_id = :t AND month = :m"),
+                {"t": tenant_id, "m": month},
+            ).all()
+
+    read()  # warm
+    read_s, got = _timed(read)
+    total_full, total_inc = sum(full.values()), sum(incremental.values())
+    out.append(("floor (GROUP BY a month of facts)", f"{floor_s * 1000:.0f} ms"))
+    for name in full:
+        out.append(
+            (
+                f"{name}: full / one-day",
+                f"{full[name]:.2f} s ({full[name] / floor_s:.1f}× floor) / "
+                f"{incremental[name]:.2f} s",
+            )
+        )
+    out.append(
+        (
+            "all marts: full / one-day",
+            f"{total_full:.2f} s / {total_inc:.2f} s "
+            f"({100 * total_inc / total_full:.1f} % of full; target ≤ 5 %)",
+        )
+    )
+    out.append(
+        ("member_period read, one month", f"{read_s * 1000:.1f} ms, {len(got)} rows (≤ 50 ms)")
+    )
+    engine.dispose()
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--members", type=int, default=1000)
+    p.add_argument("--days", type=int, default=365)
+    p.add_argument("--no-postgres", action="store_true")
+    p.add_argument("--no-sqlite", action="store_true")
+    args = p.parse_args()
+    kinds = [
+        k for k, off in (("sqlite", args.no_sqlite), ("postgres", args.no_postgres)) if not off
+    ]
+    print(f"{args.members} members × {len(SOURCES)} sources × {args.days} days")
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in kinds:
+            url = _fresh_db(kind, Path(tmp))
+            try:
+                rows = measure(url, args.members, args.days)
+            finally:
+                _drop_db(url)
+            print(f"\n{kind}")
+            width = max(len(k) for k, _ in rows)
+            for key, value in rows:
+                print(f"  {key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

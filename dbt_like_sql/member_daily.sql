@@ -1,0 +1,127 @@
+/*
+description: >
+  Each member's day, through identity links (accounts linked to nobody are grouped as
+  member_group 'unlinked', the vendors' unattributed remainders as 'unattributed', both with a
+  NULL member_id). billed_cost_micros is billed spend; estimated_cost_micros the estimate of
+  usage billed elsewhere (cost basis 'estimated') and list_price_micros the public-price value
+  of billed usage where known: both shown beside billed spend, never added to it. tokens is
+  NULL when no vendor reported any (unknown is not zero). A day is active when it has tokens,
+  requests or activity. seconds_saved is an estimate: each activity metric's count times its
+  seconds per unit (defaults below; a tenant overrides one with the setting
+  'marts.seconds_saved.<metric>' = {"value": seconds}).
+kind: incremental_by_month
+time_column: day
+grain: [tenant_id, member_group, member_id, day]
+indexes: [[tenant_id, day], [tenant_id, member_id, day]]
+tests:
+  not_null: [tenant_id, member_group, day, month, billed_cost_micros, estimated_cost_micros,
+             seconds_saved, is_active]
+  non_negative: [estimated_cost_micros, list_price_micros, tokens, requests, seconds_saved]
+  accepted_values: {member_group: [member, unlinked, unattributed], is_active: [0, 1]}
+*/
+with seconds_saved_defaults (metric, seconds_per_unit) as (
+    -- Estimated seconds an assistant saves per unit of an activity metric (documented in the
+    -- README, "Marts"); metrics not listed save no estimated time.
+    values
+        ('accepted_lines_added', 6),  -- a line of code accepted from the assistant
+        ('lines_added', 6),           -- Claude Code: a line it wrote
+        ('chat_requests', 30),
+        ('agent_requests', 60),
+        ('composer_requests', 60),
+        ('cmdk_usages', 15),
+        ('pull_requests', 600)
+),
+usage as (
+    select
+        f.tenant_id,
+        case
+            when il.member_id is not null then 'member'
+            when f.account_key = 'unattributed' then 'unattributed'
+            else 'unlinked'
+        end as member_group,
+        il.member_id,
+        f.charge_period_start as day,
+        @money_sum(f.billed_cost_micros) as billed_cost_micros,
+        @money_sum(case when f.cost_basis = 'estimated' then f.list_cost_micros else 0 end)
+            as estimated_cost_micros,
+        @int_sum(case when f.cost_basis = 'billed' then f.list_cost_micros end)
+            as list_price_micros,
+        @int_sum(
+            case
+                when f.input_tokens is null and f.output_tokens is null
+                    and f.cache_read_tokens is null and f.cache_write_tokens is null then null
+                else coalesce(f.input_tokens, 0) + coalesce(f.output_tokens, 0)
+                    + coalesce(f.cache_read_tokens, 0) + coalesce(f.cache_write_tokens, 0)
+            end
+        ) as tokens,
+        @int_sum(f.requests) as requests,
+        0 as seconds_saved,
+        max(
+            case
+                when coalesce(f.input_tokens, 0) + coalesce(f.output_tokens, 0)
+                    + coalesce(f.cache_read_tokens, 0) + coalesce(f.cache_write_tokens, 0) > 0
+                    or coalesce(f.requests, 0) > 0 then 1
+                else 0
+            end
+        ) as is_active
+    from usage_facts f
+    left join vendor_accounts va
+        on va.tenant_id = f.tenant_id and va.source = f.source
+        and va.account_key = f.account_key
+    left join identity_links il on il.vendor_account_id = va.id
+    where @scope_days(f.tenant_id, f.charge_period_start)
+    group by 1, 2, 3, 4
+),
+activity as (
+    select
+        a.tenant_id,
+        case
+            when il.member_id is not null then 'member'
+            when a.account_key = 'unattributed' then 'unattributed'
+            else 'unlinked'
+        end as member_group,
+        il.member_id,
+        a.day,
+        @money_sum(
+            cast(a.value as bigint)
+            * coalesce(cast(@setting(s.value) as bigint), d.seconds_per_unit, 0)
+        ) as seconds_saved,
+        max(case when a.value > 0 then 1 else 0 end) as is_active
+    from activity_facts a
+    left join vendor_accounts va
+        on va.tenant_id = a.tenant_id and va.source = a.source
+        and va.account_key = a.account_key
+    left join identity_links il on il.vendor_account_id = va.id
+    left join seconds_saved_defaults d on d.metric = a.metric
+    left join settings s
+        on s.tenant_id = a.tenant_id and s.key = 'marts.seconds_saved.' || a.metric
+    -- x_ metrics are vendors' control figures: nobody's activity.
+    where substr(a.metric, 1, 2) <> 'x_' and @scope_days(a.tenant_id, a.day)
+    group by 1, 2, 3, 4
+),
+combined as (
+    select
+        tenant_id, member_group, member_id, day, billed_cost_micros, estimated_cost_micros,
+        list_price_micros, tokens, requests, seconds_saved, is_active
+    from usage
+    union all
+    select
+        tenant_id, member_group, member_id, day, 0, 0, null, null, null, seconds_saved,
+        is_active
+    from activity
+)
+select
+    tenant_id,
+    member_group,
+    member_id,
+    day,
+    @month(day) as month,
+    @money_sum(billed_cost_micros) as billed_cost_micros,
+    @money_sum(estimated_cost_micros) as estimated_cost_micros,
+    @int_sum(list_price_micros) as list_price_micros,
+    @int_sum(tokens) as tokens,
+    @int_sum(requests) as requests,
+    @money_sum(seconds_saved) as seconds_saved,
+    max(is_active) as is_active
+from combined
+group by tenant_id, member_group, member_id, day
