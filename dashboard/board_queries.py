@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, distinct, func, select
 
+from connectors.registry import load_connectors
 from dashboard.queries import month_total
 from pipelines.member_summary import month_members, tools_by_spend
 from pipelines.suggestions.inputs import MemberMonth, previous_period
@@ -111,7 +112,6 @@ def _month_spend(conn, tenant_id: int, period: str) -> tuple[int, int | None, di
             UsageFact.source,
             func.sum(UsageFact.billed_cost_micros),
             *tokens,
-            func.max(UsageFact.source_type),
         )
         .where(
             UsageFact.tenant_id == tenant_id,
@@ -121,9 +121,9 @@ def _month_spend(conn, tenant_id: int, period: str) -> tuple[int, int | None, di
         .group_by(UsageFact.source)
     ).all()
     per_source = {}
-    for source, billed, *parts, source_type in rows:
+    for source, billed, *parts in rows:
         known = [int(p) for p in parts if p is not None]
-        per_source[source] = (int(billed or 0), sum(known) if known else None, source_type)
+        per_source[source] = (int(billed or 0), sum(known) if known else None)
     total = sum(v[0] for v in per_source.values())
     known = [v[1] for v in per_source.values() if v[1] is not None]
     return total, (sum(known) if known else None), per_source
@@ -152,15 +152,19 @@ def _seats(conn, tenant_id: int, period: str) -> dict[str, int]:
 
 def _vendor_cards(engine, tenant, actor, settings: DashboardSettings, per_source, seats):
     statuses = sync_status.tenant_statuses(engine, tenant, actor)
+    declared = load_connectors()
     cards = []
-    for source, (spend, tokens, source_type) in sorted(
+    for source, (spend, tokens) in sorted(
         per_source.items(), key=lambda kv: (-kv[1][0], kv[0])
     ):
         state = statuses.get(source)
         last = state.last_success_at if state else None
+        # Freshness is for sources polled from an API (as each connector declares); data an
+        # admin enters or drops in a folder is as fresh as its last entry.
+        polled = source not in declared or declared[source].config_source == "credentials"
         fresh = (
             "manual"
-            if source_type != "api"
+            if not polled
             else sync_status.freshness(
                 last, fresh_hours=settings.fresh_hours, stale_hours=settings.stale_hours
             )

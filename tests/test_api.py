@@ -21,12 +21,12 @@ from suggestion_seed import seed_team, usage
 
 from pipelines.api.app import ENDPOINTS, create_app, usd_text
 from pipelines.cli import main
-from pipelines.marts import load_models
 from warehouse import api_tokens, audit, budgets, dashboard_settings, sync_status
 from warehouse.actors import SYSTEM, Actor, PermissionDenied
 from warehouse.mart_tables import rebuild_table
 from warehouse.models import UsageFact
 from warehouse.models_api import ApiToken
+from warehouse.sql_models import load_models
 
 D = 1_000_000
 OCT = "2026-10"
@@ -41,7 +41,7 @@ def world(engine: Engine):
         s.add(usage(beta, "cursor", "bob@acme.example", dt.date(2026, 10, 9), service="Cursor",
                     sku="gpt-5-mini", billed=7_000_123, inp=40, out=2))  # fmt: skip
     for model in load_models():
-        rebuild_table(engine, model.name, model.sql)
+        rebuild_table(engine, model)
     budgets.set_budget(
         engine, acme, SYSTEM, scope="vendor", target="cursor", monthly_micros=2_000 * D
     )
