@@ -7,6 +7,7 @@ serves both UIs (the simulator keeps answering while they run, so schedules work
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from pipelines.setup_home import init_home
@@ -64,9 +65,16 @@ def _start_simulator(members: int, start: dt.date, days: int):
 
 
 def run_demo(
-    settings: Settings, *, serve_after: bool, days: int = 90, members: int = 12, echo=print
+    settings: Settings,
+    *,
+    serve_after: bool,
+    days: int = 90,
+    members: int = 12,
+    echo=print,
+    verbose: bool = False,
 ) -> int:
     from connectors.registry import get_connector
+    from pipelines.progress import ProgressReporter, failure_lines, summary_table
     from pipelines.suggestions.assets import materialize_suggestions
     from pipelines.sync import refresh_marts, run_sync
 
@@ -115,23 +123,38 @@ def run_demo(
             f"simulator: {sim.base_url('anthropic').rsplit('/', 1)[0]} ({members} members, {days} days)"
         )
         echo(f"backfilling {start} … {today} through Dagster …")
-        failed = False
         month_end = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(
             days=1
         )
-        results = run_sync(
-            settings, tenant=tenant.slug, sources=list(DEMO_SOURCES), start=start, end=today
-        )
-        # Manual entries cover whole months, including the days still ahead.
-        results += run_sync(
-            settings, tenant=tenant.slug, sources=["manual"], start=start, end=month_end
-        )
-        for r in results:
-            echo(f"  {r.source}: {r.rows} rows" if r.ok else f"  {r.source}: FAILED {r.error}")
-            failed |= not r.ok
+        reporter = None if verbose else ProgressReporter()
+        with reporter.active() if reporter else contextlib.nullcontext():
+            results = run_sync(
+                settings,
+                tenant=tenant.slug,
+                sources=list(DEMO_SOURCES),
+                start=start,
+                end=today,
+                verbose=verbose,
+                progress=reporter,
+            )
+            # Manual entries cover whole months, including the days still ahead.
+            results += run_sync(
+                settings,
+                tenant=tenant.slug,
+                sources=["manual"],
+                start=start,
+                end=month_end,
+                verbose=verbose,
+                progress=reporter,
+            )
+        echo(summary_table(results))
+        for line in failure_lines(results):
+            echo(line)
+        failed = not all(r.ok for r in results)
         if link_demo_team(engine, tenant):
-            refresh_marts(settings)  # the marts that read identity links see the new members
-        made = materialize_suggestions(settings, tenant=tenant.slug)
+            # the marts that read identity links see the new members
+            refresh_marts(settings, verbose=verbose)
+        made = materialize_suggestions(settings, tenant=tenant.slug, verbose=verbose)
         echo(
             f"suggestions: {made['member_months'] - made['cached']} written, {made['cached']} cached"
             + (

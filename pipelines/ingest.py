@@ -22,6 +22,7 @@ from dagster._core.storage.tags import (
 
 from connectors.contract import Connector, ConnectorError, FetchContext
 from connectors.http import redact
+from pipelines import progress
 from pipelines.resources import WarehouseResource
 from warehouse import sync_status
 from warehouse.connector_inputs import config_for, tenants_for
@@ -84,7 +85,10 @@ def sync_tenant(
         if missing:
             raise ConnectorError(connector.name, f"not configured: missing {', '.join(missing)}")
         rates = price_book(engine, tenant).token_rates  # list prices, for usage weights only
-        batches = connector().fetch(config, start, end, FetchContext(log=log, token_rates=rates))
+        ctx = FetchContext(
+            log=log, token_rates=rates, http_options=progress.http_options(connector.name)
+        )
+        batches = progress.track_batches(connector.name, connector().fetch(config, start, end, ctx))
         result = replace_partition(
             engine,
             tenant.id,

@@ -14,6 +14,9 @@ import datetime as dt
 import json
 
 import dagster as dg
+from dagster._core.definitions.unresolved_asset_job_definition import (
+    UnresolvedAssetJobDefinition,  # what define_asset_job returns (not exported by dagster)
+)
 
 from connectors.contract import Connector, ConnectorError
 from pipelines.ingest import (
@@ -47,7 +50,7 @@ def sync_span(
 
 
 def build_input_sensor(
-    connector: type[Connector], asset: dg.AssetsDefinition
+    connector: type[Connector], asset: dg.AssetsDefinition | UnresolvedAssetJobDefinition
 ) -> dg.SensorDefinition:
     name = connector.name
 
