@@ -23,6 +23,7 @@ from pipelines.ingest import TENANT_TAG, partitions_for, range_tags
 from pipelines.jobs import REFRESH_MARTS, sync_job_name
 from pipelines.marts import REFRESH_TAG as MARTS_REFRESH_TAG
 from pipelines.marts import REFRESH_TENANT_TAG as MARTS_REFRESH_TENANT_TAG
+from pipelines.orphans import fail_orphaned_runs, process_tags
 from pipelines.progress import QUIET_RUN_CONFIG, ProgressReporter
 from pipelines.resources import WarehouseResource, engine_for
 from warehouse import tenants
@@ -67,7 +68,7 @@ def _execute(
     return defs.resolve_job_def(job_name).execute_in_process(
         instance=instance,
         resources={"warehouse": warehouse},
-        tags=dict(tags),
+        tags={**tags, **process_tags()},
         run_config=None if verbose else QUIET_RUN_CONFIG,
         raise_on_error=raise_on_error,
     )
@@ -134,6 +135,7 @@ def run_sync(
         tenants.get_tenant(engine_for(settings), tenant)  # raises TenantNotFound (a ValueError)
     defs = build_definitions(connectors)
     instance = instance or dagster_instance(settings)
+    fail_orphaned_runs(instance)  # runs of a sync killed mid-way: FAILURE, not STARTED forever
     warehouse = WarehouseResource.for_settings(settings)
     extra = dict(tags or {})
     run_tags = {**extra, **range_tags(start, end)}
