@@ -8,9 +8,11 @@ serves both UIs (the simulator keeps answering while they run, so schedules work
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import os
 
-from pipelines.setup_home import init_home
+from pipelines.setup_home import init_home, set_dotenv_value
 from warehouse import credentials, identities, manual_entries, members, users
 from warehouse.actors import Actor
 from warehouse.engine import make_engine
@@ -98,6 +100,11 @@ def run_demo(
 
     today = dt.datetime.now(dt.UTC).date()
     start = today - dt.timedelta(days=days - 1)
+    if "AISPEND_HISTORY_START" not in os.environ:
+        # The partitions start where the demo's history starts (the Dagster UI shows them
+        # filled, not 608 missing); `aispend serve` reads the same .env.
+        set_dotenv_value(settings, "AISPEND_HISTORY_START", start.isoformat())
+        settings = dataclasses.replace(settings, history_start=start)
     sim = _start_simulator(members, start, days)
     try:
         for source in DEMO_SOURCES:

@@ -28,11 +28,12 @@ from warehouse import sync_status
 from warehouse.connector_inputs import config_for, tenants_for
 from warehouse.facts import replace_partition
 from warehouse.prices import price_book
+from warehouse.settings import Settings
 from warehouse.tenants import TenantRef
 
-PARTITIONS_START = "2025-01-01"
+PARTITIONS_START = "2025-01-01"  # the default of AISPEND_HISTORY_START
 TENANT_TAG = "aispend/tenant"  # restricts a run to one tenant (slug)
-_PARTITIONS: dict[int, dg.DailyPartitionsDefinition] = {}
+_PARTITIONS: dict[tuple[dt.date, int], dg.DailyPartitionsDefinition] = {}
 GROUP = "ingest"
 
 
@@ -44,16 +45,23 @@ def range_tags(start: dt.date, end: dt.date) -> dict[str, str]:
     }
 
 
+def history_start() -> dt.date:
+    """The first day kept: ``AISPEND_HISTORY_START`` (where the team's history starts; the
+    demo sets it to its first simulated day), default 2025-01-01."""
+    return Settings.from_env().history_start
+
+
 def partitions_for(connector: type[Connector]) -> dg.DailyPartitionsDefinition:
-    """Daily partitions from 2025-01-01 to today (``end_offset=1``: today's still growing
-    partition exists, so the hourly refresh can re-read it), plus ``future_days`` ahead for
-    sources whose input covers days to come (a monthly invoice entered on the 1st)."""
+    """Daily partitions from ``history_start()`` to today (``end_offset=1``: today's still
+    growing partition exists, so the hourly refresh can re-read it), plus ``future_days`` ahead
+    for sources whose input covers days to come (a monthly invoice entered on the 1st)."""
     offset = 1 + max(0, int(connector.future_days))
-    if offset not in _PARTITIONS:
-        _PARTITIONS[offset] = dg.DailyPartitionsDefinition(
-            start_date=PARTITIONS_START, end_offset=offset
+    key = (history_start(), offset)
+    if key not in _PARTITIONS:
+        _PARTITIONS[key] = dg.DailyPartitionsDefinition(
+            start_date=key[0].isoformat(), end_offset=offset
         )
-    return _PARTITIONS[offset]
+    return _PARTITIONS[key]
 
 
 def ingest_key(source: str) -> dg.AssetKey:

@@ -12,11 +12,11 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
 )
 
 from connectors.contract import Connector
-from pipelines.ingest import PARTITIONS_START, range_tags
+from pipelines.ingest import history_start, range_tags
 
 
 def _clamp(start: dt.date) -> dt.date:
-    return max(start, dt.date.fromisoformat(PARTITIONS_START))
+    return max(start, history_start())
 
 
 def refresh_range(now: dt.datetime) -> tuple[dt.date, dt.date]:

@@ -20,8 +20,8 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
 
 from connectors.contract import Connector, ConnectorError
 from pipelines.ingest import (
-    PARTITIONS_START,
     TENANT_TAG,
+    history_start,
     ingest_key,
     partitions_for,
     range_tags,
@@ -44,7 +44,7 @@ def sync_span(
     if not spans:
         return None
     partitions = partitions_for(connector)
-    first = max(min(s[0] for s in spans), dt.date.fromisoformat(PARTITIONS_START))
+    first = max(min(s[0] for s in spans), history_start())
     last = min(max(s[1] for s in spans), dt.date.fromisoformat(partitions.get_last_partition_key()))
     return (first, last) if first <= last else None
 
