@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from connectors.contract import Connector
+from pipelines.backfills import BACKFILL_TAG, new_backfill_id, record_backfill
 from pipelines.definitions import build_definitions
 from pipelines.ingest import TENANT_TAG, partitions_for, range_tags
 from pipelines.jobs import REFRESH_MARTS, sync_job_name
@@ -148,15 +149,32 @@ def run_sync(
             began = time.monotonic()
             if progress is not None:
                 progress.start(name, days)
+            # On a persistent instance the range is filed as a backfill (the UI's Backfills tab).
+            backfill_id = None if instance.is_ephemeral else new_backfill_id()
             result = _execute(
                 defs,
                 sync_job_name(name),
                 instance=instance,
                 warehouse=warehouse,
-                tags={**run_tags, "aispend/source": name},
+                tags={
+                    **run_tags,
+                    "aispend/source": name,
+                    **({BACKFILL_TAG: backfill_id} if backfill_id else {}),
+                },
                 verbose=verbose,
             )
             outcome = _outcome(name, result, days=days, seconds=time.monotonic() - began)
+            if backfill_id:
+                record_backfill(
+                    instance,
+                    defs,
+                    name,
+                    start,
+                    end,
+                    tenant=tenant,
+                    backfill_id=backfill_id,
+                    ok=outcome.ok,
+                )
             if progress is not None:
                 progress.finish(name, outcome.ok)
             results.append(outcome)

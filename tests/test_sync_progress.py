@@ -11,6 +11,7 @@ import re
 import dagster as dg
 import pytest
 from click.testing import CliRunner
+from dagster._core.execution.backfill import BulkActionStatus
 
 from pipelines.cli import main
 from pipelines.progress import ProgressReporter
@@ -62,8 +63,23 @@ def test_progress_and_a_summary_table_instead_of_dagster_log(env, tmp_path):
     row = re.search(r"^cursor\s+7\s+([\d,]+)\s+[\d.]+\s+ok$", result.stdout, re.M)
     assert row and int(row.group(1).replace(",", "")) > 0
     assert "dagster - " not in result.output and "DEBUG" not in result.output
-    # The runs are the location's named jobs, not __ephemeral_asset_job__.
-    assert {r.job_name for r in instance_runs(tmp_path)} == {"sync_cursor", "refresh_marts"}
+    # The runs are the location's named jobs, not __ephemeral_asset_job__; the range is a
+    # finished backfill of the sync's run (the UI's Backfills tab).
+    runs = instance_runs(tmp_path)
+    assert {r.job_name for r in runs} == {"sync_cursor", "refresh_marts"}
+    [sync_run] = [r for r in runs if r.job_name == "sync_cursor"]
+    instance = dg.DagsterInstance.from_config(str(tmp_path / "home" / "dagster"))
+    try:
+        [backfill] = instance.get_backfills()
+        assert backfill.status == BulkActionStatus.COMPLETED_SUCCESS
+        assert sync_run.tags["dagster/backfill"] == backfill.backfill_id
+        assert backfill.asset_selection == [dg.AssetKey("ingest_cursor")]
+        assert (
+            len(list(backfill.asset_backfill_data.materialized_subset.iterate_asset_partitions()))
+            == 7
+        )
+    finally:
+        instance.dispose()
 
 
 def test_json_summary_for_schedulers(env):
