@@ -70,10 +70,11 @@ def _fail_orphaned_runs(settings: Settings, echo) -> None:
     """Runs left STARTED by a sync killed mid-way are marked failed before the UI shows them."""
     if not (settings.dagster_home / "dagster.yaml").exists():
         return
-    from pipelines.orphans import fail_orphaned_runs
-    from pipelines.sync import dagster_instance
+    import dagster as dg
 
-    instance = dagster_instance(settings)
+    from pipelines.orphans import fail_orphaned_runs
+
+    instance = dg.DagsterInstance.from_config(str(settings.dagster_home))
     try:
         failed = fail_orphaned_runs(instance)
     finally:
