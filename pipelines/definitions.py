@@ -13,6 +13,7 @@ from pipelines.badges import build_badges_asset
 from pipelines.budgets import build_budget_asset
 from pipelines.checks import build_ingest_checks
 from pipelines.ingest import build_ingest_asset, ingest_key
+from pipelines.jobs import build_jobs, refresh_marts_job
 from pipelines.marts import build_mart_definitions
 from pipelines.resources import WarehouseResource
 from pipelines.savings import build_savings_asset
@@ -25,19 +26,21 @@ def build_definitions(connectors: Mapping[str, type[Connector]]) -> dg.Definitio
     ingest = {name: build_ingest_asset(cls) for name, cls in sorted(connectors.items())}
     marts, mart_sensors = build_mart_definitions([ingest_key(name) for name in ingest])
     checks = [c for cls in connectors.values() for c in build_ingest_checks(cls)]
+    jobs = build_jobs(connectors)  # sync_<source>: what schedules, sensors and the CLI run
     # Each connector's declared schedule: clocks for APIs, an input sensor for data at rest.
     schedules = [
-        s for name, cls in sorted(connectors.items()) for s in build_schedules(cls, ingest[name])
+        s for name, cls in sorted(connectors.items()) for s in build_schedules(cls, jobs[name])
     ]
     sensors = list(mart_sensors)
     sensors += [
-        build_input_sensor(cls, ingest[name])
+        build_input_sensor(cls, jobs[name])
         for name, cls in sorted(connectors.items())
         if cls.schedule.watch_input
     ]
     core = dg.Definitions(
         assets=[*ingest.values(), *marts],
         asset_checks=checks,
+        jobs=[*jobs.values(), refresh_marts_job()],
         schedules=schedules,
         sensors=sensors,
         resources={"warehouse": WarehouseResource()},

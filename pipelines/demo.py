@@ -7,9 +7,12 @@ serves both UIs (the simulator keeps answering while they run, so schedules work
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
+import os
 
-from pipelines.setup_home import init_home
+from pipelines.setup_home import init_home, set_dotenv_value
 from warehouse import credentials, identities, manual_entries, members, users
 from warehouse.actors import Actor
 from warehouse.engine import make_engine
@@ -64,9 +67,16 @@ def _start_simulator(members: int, start: dt.date, days: int):
 
 
 def run_demo(
-    settings: Settings, *, serve_after: bool, days: int = 90, members: int = 12, echo=print
+    settings: Settings,
+    *,
+    serve_after: bool,
+    days: int = 90,
+    members: int = 12,
+    echo=print,
+    verbose: bool = False,
 ) -> int:
     from connectors.registry import get_connector
+    from pipelines.progress import ProgressReporter, failure_lines, summary_table
     from pipelines.suggestions.assets import materialize_suggestions
     from pipelines.sync import refresh_marts, run_sync
 
@@ -90,6 +100,11 @@ def run_demo(
 
     today = dt.datetime.now(dt.UTC).date()
     start = today - dt.timedelta(days=days - 1)
+    if "AISPEND_HISTORY_START" not in os.environ:
+        # The partitions start where the demo's history starts (the Dagster UI shows them
+        # filled, not 608 missing); `aispend serve` reads the same .env.
+        set_dotenv_value(settings, "AISPEND_HISTORY_START", start.isoformat())
+        settings = dataclasses.replace(settings, history_start=start)
     sim = _start_simulator(members, start, days)
     try:
         for source in DEMO_SOURCES:
@@ -115,23 +130,38 @@ def run_demo(
             f"simulator: {sim.base_url('anthropic').rsplit('/', 1)[0]} ({members} members, {days} days)"
         )
         echo(f"backfilling {start} … {today} through Dagster …")
-        failed = False
         month_end = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(
             days=1
         )
-        results = run_sync(
-            settings, tenant=tenant.slug, sources=list(DEMO_SOURCES), start=start, end=today
-        )
-        # Manual entries cover whole months, including the days still ahead.
-        results += run_sync(
-            settings, tenant=tenant.slug, sources=["manual"], start=start, end=month_end
-        )
-        for r in results:
-            echo(f"  {r.source}: {r.rows} rows" if r.ok else f"  {r.source}: FAILED {r.error}")
-            failed |= not r.ok
+        reporter = None if verbose else ProgressReporter()
+        with reporter.active() if reporter else contextlib.nullcontext():
+            results = run_sync(
+                settings,
+                tenant=tenant.slug,
+                sources=list(DEMO_SOURCES),
+                start=start,
+                end=today,
+                verbose=verbose,
+                progress=reporter,
+            )
+            # Manual entries cover whole months, including the days still ahead.
+            results += run_sync(
+                settings,
+                tenant=tenant.slug,
+                sources=["manual"],
+                start=start,
+                end=month_end,
+                verbose=verbose,
+                progress=reporter,
+            )
+        echo(summary_table(results))
+        for line in failure_lines(results):
+            echo(line)
+        failed = not all(r.ok for r in results)
         if link_demo_team(engine, tenant):
-            refresh_marts(settings)  # the marts that read identity links see the new members
-        made = materialize_suggestions(settings, tenant=tenant.slug)
+            # the marts that read identity links see the new members
+            refresh_marts(settings, verbose=verbose)
+        made = materialize_suggestions(settings, tenant=tenant.slug, verbose=verbose)
         echo(
             f"suggestions: {made['member_months'] - made['cached']} written, {made['cached']} cached"
             + (

@@ -22,16 +22,18 @@ from dagster._core.storage.tags import (
 
 from connectors.contract import Connector, ConnectorError, FetchContext
 from connectors.http import redact
+from pipelines import progress
 from pipelines.resources import WarehouseResource
 from warehouse import sync_status
 from warehouse.connector_inputs import config_for, tenants_for
 from warehouse.facts import replace_partition
 from warehouse.prices import price_book
+from warehouse.settings import Settings
 from warehouse.tenants import TenantRef
 
-PARTITIONS_START = "2025-01-01"
+PARTITIONS_START = "2025-01-01"  # the default of AISPEND_HISTORY_START
 TENANT_TAG = "aispend/tenant"  # restricts a run to one tenant (slug)
-_PARTITIONS: dict[int, dg.DailyPartitionsDefinition] = {}
+_PARTITIONS: dict[tuple[dt.date, int], dg.DailyPartitionsDefinition] = {}
 GROUP = "ingest"
 
 
@@ -43,16 +45,23 @@ def range_tags(start: dt.date, end: dt.date) -> dict[str, str]:
     }
 
 
+def history_start() -> dt.date:
+    """The first day kept: ``AISPEND_HISTORY_START`` (where the team's history starts; the
+    demo sets it to its first simulated day), default 2025-01-01."""
+    return Settings.from_env().history_start
+
+
 def partitions_for(connector: type[Connector]) -> dg.DailyPartitionsDefinition:
-    """Daily partitions from 2025-01-01 to today (``end_offset=1``: today's still growing
-    partition exists, so the hourly refresh can re-read it), plus ``future_days`` ahead for
-    sources whose input covers days to come (a monthly invoice entered on the 1st)."""
+    """Daily partitions from ``history_start()`` to today (``end_offset=1``: today's still
+    growing partition exists, so the hourly refresh can re-read it), plus ``future_days`` ahead
+    for sources whose input covers days to come (a monthly invoice entered on the 1st)."""
     offset = 1 + max(0, int(connector.future_days))
-    if offset not in _PARTITIONS:
-        _PARTITIONS[offset] = dg.DailyPartitionsDefinition(
-            start_date=PARTITIONS_START, end_offset=offset
+    key = (history_start(), offset)
+    if key not in _PARTITIONS:
+        _PARTITIONS[key] = dg.DailyPartitionsDefinition(
+            start_date=key[0].isoformat(), end_offset=offset
         )
-    return _PARTITIONS[offset]
+    return _PARTITIONS[key]
 
 
 def ingest_key(source: str) -> dg.AssetKey:
@@ -84,7 +93,10 @@ def sync_tenant(
         if missing:
             raise ConnectorError(connector.name, f"not configured: missing {', '.join(missing)}")
         rates = price_book(engine, tenant).token_rates  # list prices, for usage weights only
-        batches = connector().fetch(config, start, end, FetchContext(log=log, token_rates=rates))
+        ctx = FetchContext(
+            log=log, token_rates=rates, http_options=progress.http_options(connector.name)
+        )
+        batches = progress.track_batches(connector.name, connector().fetch(config, start, end, ctx))
         result = replace_partition(
             engine,
             tenant.id,

@@ -7,13 +7,16 @@ declares neither (admin input) gets no schedule; its input sensor re-syncs it on
 import datetime as dt
 
 import dagster as dg
+from dagster._core.definitions.unresolved_asset_job_definition import (
+    UnresolvedAssetJobDefinition,  # what define_asset_job returns (not exported by dagster)
+)
 
 from connectors.contract import Connector
-from pipelines.ingest import PARTITIONS_START, range_tags
+from pipelines.ingest import history_start, range_tags
 
 
 def _clamp(start: dt.date) -> dt.date:
-    return max(start, dt.date.fromisoformat(PARTITIONS_START))
+    return max(start, history_start())
 
 
 def refresh_range(now: dt.datetime) -> tuple[dt.date, dt.date]:
@@ -27,7 +30,7 @@ def sweep_range(now: dt.datetime, revision_window_days: int) -> tuple[dt.date, d
 
 
 def build_schedules(
-    connector: type[Connector], asset: dg.AssetsDefinition
+    connector: type[Connector], asset: dg.AssetsDefinition | UnresolvedAssetJobDefinition
 ) -> list[dg.ScheduleDefinition]:
     plan = connector.schedule
     schedules: list[dg.ScheduleDefinition] = []
@@ -39,7 +42,9 @@ def build_schedules(
 
 
 def _refresh_schedule(
-    connector: type[Connector], asset: dg.AssetsDefinition, cron: str
+    connector: type[Connector],
+    asset: dg.AssetsDefinition | UnresolvedAssetJobDefinition,
+    cron: str,
 ) -> dg.ScheduleDefinition:
     @dg.schedule(
         name=f"refresh_{connector.name}",
@@ -57,7 +62,9 @@ def _refresh_schedule(
 
 
 def _sweep_schedule(
-    connector: type[Connector], asset: dg.AssetsDefinition, cron: str
+    connector: type[Connector],
+    asset: dg.AssetsDefinition | UnresolvedAssetJobDefinition,
+    cron: str,
 ) -> dg.ScheduleDefinition:
     @dg.schedule(
         name=f"sweep_{connector.name}",

@@ -14,16 +14,20 @@ import datetime as dt
 import json
 
 import dagster as dg
+from dagster._core.definitions.unresolved_asset_job_definition import (
+    UnresolvedAssetJobDefinition,  # what define_asset_job returns (not exported by dagster)
+)
 
 from connectors.contract import Connector, ConnectorError
 from pipelines.ingest import (
-    PARTITIONS_START,
     TENANT_TAG,
+    history_start,
     ingest_key,
     partitions_for,
     range_tags,
 )
 from pipelines.resources import WarehouseResource
+from warehouse import sync_status
 from warehouse.connector_inputs import config_for, tenants_for
 from warehouse.facts import fact_span
 
@@ -41,13 +45,24 @@ def sync_span(
     if not spans:
         return None
     partitions = partitions_for(connector)
-    first = max(min(s[0] for s in spans), dt.date.fromisoformat(PARTITIONS_START))
+    first = max(min(s[0] for s in spans), history_start())
     last = min(max(s[1] for s in spans), dt.date.fromisoformat(partitions.get_last_partition_key()))
     return (first, last) if first <= last else None
 
 
+def _last_sync_succeeded(engine, tenant_id: int, source: str) -> bool:
+    """The tenant's last sync of ``source`` (e.g. by `aispend sync` or the demo, before the
+    daemon ever ran this sensor) succeeded."""
+    state = sync_status.get_status(engine, tenant_id, source)
+    return bool(
+        state
+        and state.last_success_at
+        and (state.last_attempt_at is None or state.last_attempt_at <= state.last_success_at)
+    )
+
+
 def build_input_sensor(
-    connector: type[Connector], asset: dg.AssetsDefinition
+    connector: type[Connector], asset: dg.AssetsDefinition | UnresolvedAssetJobDefinition
 ) -> dg.SensorDefinition:
     name = connector.name
 
@@ -75,6 +90,8 @@ def build_input_sensor(
             if seen.get(tenant.slug) == fingerprint:
                 continue
             seen[tenant.slug] = fingerprint
+            if context.cursor is None and _last_sync_succeeded(engine, tenant.id, name):
+                continue  # first tick: what the last sync read is the baseline (no re-run)
             days = sync_span(connector, span, fact_span(engine, tenant.id, name))
             if days is None:
                 continue

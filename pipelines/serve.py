@@ -66,8 +66,26 @@ def _stop(procs: dict[str, subprocess.Popen], timeout: float = 15.0) -> None:
             proc.wait()
 
 
+def _fail_orphaned_runs(settings: Settings, echo) -> None:
+    """Runs left STARTED by a sync killed mid-way are marked failed before the UI shows them."""
+    if not (settings.dagster_home / "dagster.yaml").exists():
+        return
+    import dagster as dg
+
+    from pipelines.orphans import fail_orphaned_runs
+
+    instance = dg.DagsterInstance.from_config(str(settings.dagster_home))
+    try:
+        failed = fail_orphaned_runs(instance)
+    finally:
+        instance.dispose()
+    if failed:
+        echo(f"marked {len(failed)} run(s) killed mid-way as failed: {', '.join(failed)}")
+
+
 def serve(settings: Settings, echo=print) -> int:
     """Run both UIs until Ctrl-C/SIGTERM or until one of them exits; returns an exit code."""
+    _fail_orphaned_runs(settings, echo)
     env = child_env(settings)
     procs: dict[str, subprocess.Popen] = {}
     stopping = {"flag": False}

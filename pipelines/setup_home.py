@@ -58,6 +58,19 @@ def write_generated_keys(settings: Settings) -> tuple[Settings, list[str]]:
     return settings, sorted(wanted)
 
 
+def set_dotenv_value(settings: Settings, key: str, value: str) -> None:
+    """Set ``key=value`` in $AISPEND_HOME/.env (mode 600), replacing an earlier line for it."""
+    path = settings.dotenv_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = path.read_text().splitlines() if path.exists() else []
+    lines = [line for line in lines if line.partition("=")[0].strip() != key]
+    lines.append(f"{key}={value}")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    os.chmod(path, 0o600)
+
+
 def write_dagster_home(settings: Settings) -> Path:
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     path = settings.dagster_home / "dagster.yaml"

@@ -1,7 +1,9 @@
 """The sync runner behind ``aispend sync``: materialize ingest assets through Dagster, in process.
 
-Each selected source is one run covering ``start..end`` (a single-run backfill), so one
-vendor failing never blocks the others; the marts are rebuilt afterwards. Runs are recorded in
+Each selected source is one run of its named job ``sync_<source>`` covering ``start..end`` (a
+single-run backfill), so one vendor failing never blocks the others; the marts are rebuilt
+afterwards by ``refresh_marts``. Dagster's console log is silenced unless ``verbose``; a
+``ProgressReporter`` (``pipelines.progress``) shows pages, rows and rate instead. Runs are recorded in
 the Dagster instance at ``settings.dagster_home`` when it holds a ``dagster.yaml`` (so they
 show up in the Dagster UI), otherwise in an ephemeral instance.
 """
@@ -9,17 +11,21 @@ show up in the Dagster UI), otherwise in an ephemeral instance.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import dagster as dg
 
 from connectors.contract import Connector
+from pipelines.backfills import BACKFILL_TAG, new_backfill_id, record_backfill
 from pipelines.definitions import build_definitions
-from pipelines.ingest import TENANT_TAG, ingest_key, partitions_for, range_tags
-from pipelines.marts import GROUP as MARTS_GROUP
+from pipelines.ingest import TENANT_TAG, partitions_for, range_tags
+from pipelines.jobs import REFRESH_MARTS, sync_job_name
 from pipelines.marts import REFRESH_TAG as MARTS_REFRESH_TAG
 from pipelines.marts import REFRESH_TENANT_TAG as MARTS_REFRESH_TENANT_TAG
+from pipelines.orphans import fail_orphaned_runs, process_tags
+from pipelines.progress import QUIET_RUN_CONFIG, ProgressReporter
 from pipelines.resources import WarehouseResource, engine_for
 from warehouse import tenants
 from warehouse.settings import Settings
@@ -31,6 +37,9 @@ class SourceResult:
     rows: int
     ok: bool
     error: str | None = None
+    run_id: str | None = None  # the Dagster run holding the details
+    days: int = 0
+    seconds: float = 0.0
 
 
 def dagster_instance(settings: Settings) -> dg.DagsterInstance:
@@ -46,8 +55,24 @@ def _load_connectors() -> Mapping[str, type[Connector]]:
     return load_connectors()
 
 
-def _assets(defs: dg.Definitions) -> list:
-    return [*defs.assets, *(defs.asset_checks or [])]
+def _execute(
+    defs: dg.Definitions,
+    job_name: str,
+    *,
+    instance: dg.DagsterInstance,
+    warehouse: WarehouseResource,
+    tags: Mapping[str, str],
+    verbose: bool,
+    raise_on_error: bool = False,
+) -> dg.ExecuteInProcessResult:
+    """Run one of the location's named jobs in this process."""
+    return defs.resolve_job_def(job_name).execute_in_process(
+        instance=instance,
+        resources={"warehouse": warehouse},
+        tags={**tags, **process_tags()},
+        run_config=None if verbose else QUIET_RUN_CONFIG,
+        raise_on_error=raise_on_error,
+    )
 
 
 def _rows(metadata: Mapping) -> int:
@@ -55,14 +80,15 @@ def _rows(metadata: Mapping) -> int:
     return int(getattr(value, "value", value) or 0)
 
 
-def _outcome(source: str, result: dg.ExecuteInProcessResult) -> SourceResult:
+def _outcome(source: str, result: dg.ExecuteInProcessResult, **extra) -> SourceResult:
     # A range run reports one materialization per partition, each with the run's metadata.
     rows = max(
         (_rows(ev.materialization.metadata) for ev in result.get_asset_materialization_events()),
         default=0,
     )
+    extra["run_id"] = result.run_id
     if result.success:
-        return SourceResult(source, rows, True)
+        return SourceResult(source, rows, True, **extra)
     error = "run failed"
     for ev in result.get_step_failure_events():
         data = ev.step_failure_data
@@ -72,7 +98,7 @@ def _outcome(source: str, result: dg.ExecuteInProcessResult) -> SourceResult:
         elif data.error is not None:
             error = data.error.message.strip()
         break
-    return SourceResult(source, rows, False, error)
+    return SourceResult(source, rows, False, error, **extra)
 
 
 def run_sync(
@@ -85,12 +111,15 @@ def run_sync(
     instance: dg.DagsterInstance | None = None,
     connectors: Mapping[str, type[Connector]] | None = None,
     tags: Mapping[str, str] | None = None,
+    verbose: bool = True,
+    progress: ProgressReporter | None = None,
 ) -> list[SourceResult]:
     """Sync ``sources`` (default: all registered) for days ``start..end``, then rebuild marts.
 
     ``tenant`` (a slug) restricts the sync to that tenant; ``connectors`` overrides the
     registry (tests); ``tags`` are added to every Dagster run (the launcher finds its runs by
-    them). Raises ``ValueError`` for an unknown source, tenant or an empty range.
+    them). ``verbose=False`` silences Dagster's console log; ``progress`` reports each source
+    while it runs. Raises ``ValueError`` for an unknown source, tenant or an empty range.
     """
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
@@ -107,26 +136,51 @@ def run_sync(
         tenants.get_tenant(engine_for(settings), tenant)  # raises TenantNotFound (a ValueError)
     defs = build_definitions(connectors)
     instance = instance or dagster_instance(settings)
+    fail_orphaned_runs(instance)  # runs of a sync killed mid-way: FAILURE, not STARTED forever
     warehouse = WarehouseResource.for_settings(settings)
     extra = dict(tags or {})
     run_tags = {**extra, **range_tags(start, end)}
     if tenant is not None:
         run_tags[TENANT_TAG] = tenant
+    days = (end - start).days + 1
     results = []
     try:
         for name in names:
-            result = dg.materialize(
-                _assets(defs),
-                selection=[ingest_key(name)],
+            began = time.monotonic()
+            if progress is not None:
+                progress.start(name, days)
+            # On a persistent instance the range is filed as a backfill (the UI's Backfills tab).
+            backfill_id = None if instance.is_ephemeral else new_backfill_id()
+            result = _execute(
+                defs,
+                sync_job_name(name),
                 instance=instance,
-                resources={"warehouse": warehouse},
-                tags=run_tags,
-                raise_on_error=False,
+                warehouse=warehouse,
+                tags={
+                    **run_tags,
+                    "aispend/source": name,
+                    **({BACKFILL_TAG: backfill_id} if backfill_id else {}),
+                },
+                verbose=verbose,
             )
-            results.append(_outcome(name, result))
+            outcome = _outcome(name, result, days=days, seconds=time.monotonic() - began)
+            if backfill_id:
+                record_backfill(
+                    instance,
+                    defs,
+                    name,
+                    start,
+                    end,
+                    tenant=tenant,
+                    backfill_id=backfill_id,
+                    ok=outcome.ok,
+                )
+            if progress is not None:
+                progress.finish(name, outcome.ok)
+            results.append(outcome)
     finally:
         warehouse.release()
-    refresh_marts(settings, instance=instance, connectors=connectors, tags=extra)
+    refresh_marts(settings, instance=instance, connectors=connectors, tags=extra, verbose=verbose)
     return results
 
 
@@ -149,12 +203,15 @@ def refresh_marts(
     *,
     full: bool = False,
     tenant: str | None = None,
+    verbose: bool = True,
 ) -> dict[str, int]:
-    """Refresh every mart now; returns rows written per mart. Raises if a mart fails.
+    """Refresh every mart now (the ``refresh_marts`` job); returns rows written per mart.
+    Raises if a mart fails.
 
     By default incremental models recompute what the syncs since their last build touched
     (everything when nothing says); ``full`` recomputes everything, of ``tenant`` (a slug) only
-    when given (an unknown slug raises ``TenantNotFound``)."""
+    when given (an unknown slug raises ``TenantNotFound``). ``verbose=False`` silences Dagster's
+    console log."""
     connectors = connectors if connectors is not None else _load_connectors()
     tags = dict(tags or {})
     if tenant is not None:
@@ -166,12 +223,14 @@ def refresh_marts(
     defs = build_definitions(connectors)
     warehouse = WarehouseResource.for_settings(settings)
     try:
-        result = dg.materialize(
-            _assets(defs),
-            selection=dg.AssetSelection.groups(MARTS_GROUP),
+        result = _execute(
+            defs,
+            REFRESH_MARTS,
             instance=instance or dagster_instance(settings),
-            resources={"warehouse": warehouse},
+            warehouse=warehouse,
             tags=tags,
+            verbose=verbose,
+            raise_on_error=True,
         )
     finally:
         warehouse.release()

@@ -2,56 +2,70 @@
 
 The PostgreSQL leg creates a fresh database per test session (and drops it afterwards), so
 parallel runs and developers' own databases never collide. Set AISPEND_TEST_PG_URL to point
-at another server; the default is the local one on 127.0.0.1:5432.
+at another server; the default is the local one on 127.0.0.1:5432. When none answers there, a
+throw-away server is started for the session (``tests/pg_server.py``): the PostgreSQL legs
+run on a fresh machine too, never skipped.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
+import pg_server
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from warehouse import migrate
 from warehouse.engine import make_engine
 
-PG_ADMIN_URL = os.environ.get(
-    "AISPEND_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """The admin URL of the tests' PostgreSQL server: AISPEND_TEST_PG_URL (default the local
+    one) when it answers, else a throw-away server that lives as long as the session."""
+    url = pg_server.configured_url()
+    if pg_server.answers(url):
+        yield url
+        return
+    url, stop = pg_server.start_throwaway()
+    try:
+        yield url
+    finally:
+        stop()
 
 
-def _pg_create_database(prefix: str) -> str:
+def _pg_create_database(admin_url: str, prefix: str) -> str:
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    return pg_server.database_url(admin_url, name)
 
 
-def _pg_drop_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+def _pg_drop_database(admin_url: str, url: str) -> None:
+    name = make_url(url).database
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
 @pytest.fixture(scope="session")
-def pg_database_factory() -> Iterator:
+def pg_database_factory(pg_admin_url: str) -> Iterator:
     """Creates throw-away PostgreSQL databases; all are dropped at the end of the session."""
     created: list[str] = []
 
     def make(prefix: str = "aispend_test") -> str:
-        url = _pg_create_database(prefix)
+        url = _pg_create_database(pg_admin_url, prefix)
         created.append(url)
         return url
 
     yield make
     for url in created:
-        _pg_drop_database(url)
+        _pg_drop_database(pg_admin_url, url)
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,9 @@ ENV_VARS = {
     "AISPEND_ALERT_EMAIL_TO": "Comma-separated recipients of alert emails",
     "ANTHROPIC_API_KEY": "Optional: Claude writes the monthly suggestions (else the offline generator)",
     "DAGSTER_HOME": "Dagster instance folder (with dagster.yaml). Default $AISPEND_HOME/dagster",
+    "AISPEND_HISTORY_START": "First day (YYYY-MM-DD) of the daily partitions: where the team's history starts. Default 2025-01-01",
 }
+DEFAULT_HISTORY_START = dt.date(2025, 1, 1)
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -54,6 +57,7 @@ class Settings:
     alert_smtp: str | None = None
     alert_email_from: str = "aispend@localhost"
     alert_email_to: tuple[str, ...] = ()
+    history_start: dt.date = DEFAULT_HISTORY_START
 
     @property
     def dotenv_path(self) -> Path:
@@ -67,6 +71,7 @@ class Settings:
             "AISPEND_DATABASE_URL": self.database_url,
             "AISPEND_TENANT": self.tenant,
             "DAGSTER_HOME": str(self.dagster_home),
+            "AISPEND_HISTORY_START": self.history_start.isoformat(),
         }
         if self.secret_keys:
             env["AISPEND_SECRET_KEY"] = ",".join(self.secret_keys)
@@ -110,4 +115,14 @@ class Settings:
             alert_email_to=tuple(
                 a.strip() for a in merged.get("AISPEND_ALERT_EMAIL_TO", "").split(",") if a.strip()
             ),
+            history_start=_history_start(merged.get("AISPEND_HISTORY_START")),
         )
+
+
+def _history_start(value: str | None) -> dt.date:
+    if not value:
+        return DEFAULT_HISTORY_START
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"AISPEND_HISTORY_START={value!r} is not a date (YYYY-MM-DD)") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
@@ -18,25 +19,43 @@ from pipelines.cli.base import _date, _engine, _settings, _tenant, cli_actor, ma
 )
 @click.option("--start", required=True, callback=_date, help="First day, YYYY-MM-DD (inclusive).")
 @click.option("--end", required=True, callback=_date, help="Last day, YYYY-MM-DD (inclusive).")
-def sync(tenant_slug: str | None, sources: tuple[str, ...], start: dt.date, end: dt.date) -> None:
+@click.option("--verbose", is_flag=True, help="Show Dagster's log instead of progress lines.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+def sync(
+    tenant_slug: str | None,
+    sources: tuple[str, ...],
+    start: dt.date,
+    end: dt.date,
+    verbose: bool,
+    as_json: bool,
+) -> None:
     """Pull vendor data for a date range through Dagster, in-process."""
+    from pipelines.progress import ProgressReporter, failure_lines, summary_json, summary_table
     from pipelines.sync import run_sync
 
     if end < start:
         raise click.BadParameter("--end is before --start")
     settings = _settings()
-    results = run_sync(
-        settings, tenant=tenant_slug, sources=list(sources) or None, start=start, end=end
-    )
-    failed = []
-    for r in results:
-        if r.ok:
-            click.echo(f"{r.source}: {r.rows} rows")
-        else:
-            failed.append(r)
-    for r in failed:
-        click.echo(f"error: {r.source}: {r.error}", err=True)
-    if failed:
+    reporter = None if verbose else ProgressReporter()
+    with reporter.active() if reporter else contextlib.nullcontext():
+        results = run_sync(
+            settings,
+            tenant=tenant_slug,
+            sources=list(sources) or None,
+            start=start,
+            end=end,
+            verbose=verbose,
+            progress=reporter,
+        )
+    if as_json:
+        click.echo(
+            summary_json(results, start=start.isoformat(), end=end.isoformat(), tenant=tenant_slug)
+        )
+    else:
+        click.echo(summary_table(results))
+    for line in failure_lines(results):
+        click.echo(line, err=True)
+    if not all(r.ok for r in results):
         sys.exit(1)
 
 

@@ -22,12 +22,20 @@ def serve() -> None:
 @click.option("--no-serve", is_flag=True, help="Prepare the demo data and exit.")
 @click.option("--days", default=90, show_default=True, help="How many days of history to generate.")
 @click.option("--members", default=12, show_default=True, help="Size of the generated team.")
-def demo(no_serve: bool, days: int, members: int) -> None:
+@click.option("--verbose", is_flag=True, help="Show Dagster's log instead of progress lines.")
+def demo(no_serve: bool, days: int, members: int, verbose: bool) -> None:
     """A working aispend on simulator data: no vendor key needed."""
     from pipelines.demo import run_demo
 
     sys.exit(
-        run_demo(_settings(), serve_after=not no_serve, days=days, members=members, echo=click.echo)
+        run_demo(
+            _settings(),
+            serve_after=not no_serve,
+            days=days,
+            members=members,
+            echo=click.echo,
+            verbose=verbose,
+        )
     )
 
 

@@ -78,13 +78,18 @@ def suggestion_definitions(
 
 
 def materialize_suggestions(
-    settings: Settings, *, tenant: str | None = None, instance: dg.DagsterInstance | None = None
+    settings: Settings,
+    *,
+    tenant: str | None = None,
+    instance: dg.DagsterInstance | None = None,
+    verbose: bool = True,
 ) -> dict:
     """Materialize the badges, then ``member_suggestions``, now, in process; returns the
-    suggestions' metadata."""
+    suggestions' metadata. ``verbose=False`` silences Dagster's console log."""
     from connectors.registry import load_connectors
     from pipelines.badges import ASSET_NAME as BADGES_ASSET
     from pipelines.definitions import build_definitions
+    from pipelines.progress import QUIET_RUN_CONFIG
     from pipelines.sync import dagster_instance
 
     defs = build_definitions(load_connectors())
@@ -96,6 +101,7 @@ def materialize_suggestions(
             instance=instance or dagster_instance(settings),
             resources={"warehouse": warehouse},
             tags={TENANT_TAG: tenant} if tenant else None,
+            run_config=None if verbose else QUIET_RUN_CONFIG,
         )
     finally:
         warehouse.release()

@@ -1,0 +1,174 @@
+"""What `aispend sync` and `aispend demo` show while they run: per-source progress (pages, rows,
+rate), then a summary table (or JSON for schedulers) — not Dagster's log, unless asked.
+
+The ingest asset reports through ``track_batches`` and ``http_options``; both are no-ops unless a
+``ProgressReporter`` is active in this process (``with reporter.active():``), so runs launched by
+the Dagster daemon or UI are unaffected. Progress goes to stderr; the summary to stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import httpx
+
+_ACTIVE: ProgressReporter | None = None
+
+# Dagster's console logger: silent unless --verbose (failures are summarised by us instead).
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+@dataclass
+class _Counts:
+    pages: int = 0
+    rows: int = 0
+    started: float = field(default_factory=time.monotonic)
+    last_line: float = 0.0
+
+
+class ProgressReporter:
+    """Prints one live line per running source on a terminal (rewritten in place), plain lines
+    every ``plain_every`` seconds otherwise, and a closing line per source."""
+
+    def __init__(
+        self, stream: TextIO | None = None, live: bool | None = None, plain_every: float = 5.0
+    ):
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty() if live is None else live
+        self.plain_every = plain_every
+        self._counts: dict[str, _Counts] = {}
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[ProgressReporter]:
+        global _ACTIVE
+        previous, _ACTIVE = _ACTIVE, self
+        try:
+            yield self
+        finally:
+            _ACTIVE = previous
+
+    def start(self, source: str, days: int) -> None:
+        with self._lock:
+            self._counts[source] = _Counts()
+        if not self.live:
+            self._write(f"{source}: syncing {days} day(s)\n")
+
+    def add(self, source: str, *, pages: int = 0, rows: int = 0) -> None:
+        with self._lock:
+            counts = self._counts.setdefault(source, _Counts())
+            counts.pages += pages
+            counts.rows += rows
+            now = time.monotonic()
+            interval = 0.2 if self.live else self.plain_every
+            if now - counts.last_line < interval:
+                return
+            counts.last_line = now
+            line = self._line(source, counts)
+        self._write(f"\r\x1b[K{line}" if self.live else f"{line}\n")
+
+    def finish(self, source: str, ok: bool) -> None:
+        with self._lock:
+            counts = self._counts.get(source) or _Counts()
+            line = self._line(source, counts) + (" — done" if ok else " — FAILED")
+        self._write(f"\r\x1b[K{line}\n" if self.live else f"{line}\n")
+
+    @staticmethod
+    def _line(source: str, counts: _Counts) -> str:
+        seconds = max(time.monotonic() - counts.started, 1e-6)
+        rate = counts.rows / seconds
+        return (
+            f"{source}: {counts.pages} pages, {counts.rows:,} rows, "
+            f"{rate:,.0f} rows/s, {seconds:.1f} s"
+        )
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+
+
+def track_batches(source: str, batches: Iterable[Any]) -> Iterator[Any]:
+    """Pass a connector's ``FetchBatch``es through, counting their rows for the active reporter."""
+    for batch in batches:
+        if _ACTIVE is not None:
+            _ACTIVE.add(source, rows=len(batch.usage) + len(batch.activity))
+        yield batch
+
+
+class _CountingTransport(httpx.BaseTransport):
+    def __init__(self, source: str, reporter: ProgressReporter):
+        self._inner = httpx.HTTPTransport()
+        self._source = source
+        self._reporter = reporter
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        self._reporter.add(self._source, pages=1)
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def http_options(source: str) -> dict[str, Any]:
+    """``FetchContext.http_options`` that count the vendor's pages (HTTP responses), if active."""
+    if _ACTIVE is None:
+        return {}
+    return {"transport": _CountingTransport(source, _ACTIVE)}
+
+
+def summary_table(results: Iterable[Any]) -> str:
+    """Source, days, rows, seconds, status: one line per source."""
+    rows = [("source", "days", "rows", "seconds", "status")]
+    for r in results:
+        rows.append(
+            (r.source, str(r.days), f"{r.rows:,}", f"{r.seconds:.1f}", "ok" if r.ok else "FAILED")
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [
+            cell.ljust(w) if i in (0, 4) else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def failure_lines(results: Iterable[Any]) -> list[str]:
+    """One line per failed source: vendor, reason and the Dagster run holding the details."""
+    return [
+        f"error: {r.source}: {r.error}" + (f" (Dagster run {r.run_id})" if r.run_id else "")
+        for r in results
+        if not r.ok
+    ]
+
+
+def summary_json(results: Iterable[Any], **context: Any) -> str:
+    results = list(results)
+    return json.dumps(
+        {
+            **context,
+            "ok": all(r.ok for r in results),
+            "sources": [
+                {
+                    "source": r.source,
+                    "days": r.days,
+                    "rows": r.rows,
+                    "seconds": round(r.seconds, 3),
+                    "status": "ok" if r.ok else "failed",
+                    "error": r.error,
+                    "run_id": r.run_id,
+                }
+                for r in results
+            ],
+        },
+        indent=2,
+    )
