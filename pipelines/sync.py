@@ -22,6 +22,7 @@ from pipelines.marts import REFRESH_TAG as MARTS_REFRESH_TAG
 from pipelines.marts import REFRESH_TENANT_TAG as MARTS_REFRESH_TENANT_TAG
 from pipelines.resources import WarehouseResource, engine_for
 from warehouse import tenants
+from warehouse.locks import file_lock
 from warehouse.settings import Settings
 
 
@@ -34,9 +35,14 @@ class SourceResult:
 
 
 def dagster_instance(settings: Settings) -> dg.DagsterInstance:
-    """The persistent instance at ``settings.dagster_home`` if configured, else an ephemeral one."""
+    """The persistent instance at ``settings.dagster_home`` if configured, else an ephemeral one.
+
+    Opening it creates Dagster's SQLite storage on first use; two syncs starting together would
+    both create it (and stamp its version twice), so they take turns.
+    """
     if (settings.dagster_home / "dagster.yaml").exists():
-        return dg.DagsterInstance.from_config(str(settings.dagster_home))
+        with file_lock(settings.dagster_home / ".instance.lock", wait=120):
+            return dg.DagsterInstance.from_config(str(settings.dagster_home))
     return dg.DagsterInstance.ephemeral()
 
 
