@@ -12,22 +12,32 @@ from pipelines.cli.base import _date, _engine, _settings, _tenant, cli_actor, ma
 
 
 @main.command()
-@click.option("--tenant", "tenant_slug", default=None)
+@click.option(
+    "--tenant", "tenant_slug", default=None, help="Tenant slug. Default: $AISPEND_TENANT."
+)
+@click.option("--all-tenants", is_flag=True, help="Sync every tenant instead of one.")
 @click.option(
     "--source", "sources", multiple=True, help="Connector name; repeat. Default: all configured."
 )
 @click.option("--start", required=True, callback=_date, help="First day, YYYY-MM-DD (inclusive).")
 @click.option("--end", required=True, callback=_date, help="Last day, YYYY-MM-DD (inclusive).")
-def sync(tenant_slug: str | None, sources: tuple[str, ...], start: dt.date, end: dt.date) -> None:
+def sync(
+    tenant_slug: str | None,
+    all_tenants: bool,
+    sources: tuple[str, ...],
+    start: dt.date,
+    end: dt.date,
+) -> None:
     """Pull vendor data for a date range through Dagster, in-process."""
     from pipelines.sync import run_sync
 
     if end < start:
         raise click.BadParameter("--end is before --start")
+    if all_tenants and tenant_slug:
+        raise click.UsageError("--tenant and --all-tenants exclude each other")
     settings = _settings()
-    results = run_sync(
-        settings, tenant=tenant_slug, sources=list(sources) or None, start=start, end=end
-    )
+    tenant = None if all_tenants else (tenant_slug or settings.tenant)
+    results = run_sync(settings, tenant=tenant, sources=list(sources) or None, start=start, end=end)
     failed = []
     for r in results:
         if r.ok:
