@@ -79,3 +79,19 @@ def test_explicit_tenant_and_all_tenants(two_tenants, engine):
     both = sync("--all-tenants", "--tenant", "acme")
     assert both.exit_code == 2
     assert "--tenant and --all-tenants exclude each other" in both.output
+
+
+def test_a_second_sync_of_a_running_tenant_and_source_says_so(two_tenants, engine):
+    from warehouse import locks, sync_status
+
+    two_tenants.setattr(locks, "SYNC_LOCK_WAIT_SECONDS", 0.5)
+    acme = tenants.get_tenant(engine, "acme")
+    with locks.sync_lock(engine, acme.id, "acme", "manual"):
+        busy = sync("--tenant", "acme")
+    assert busy.exit_code == 1
+    assert "another sync of manual for acme is running" in busy.output
+    assert synced_tenants(engine) == set()
+    # The running sync's status is left alone: the refused one recorded nothing.
+    assert sync_status.get_status(engine, acme.id, "manual") is None
+    assert sync("--tenant", "acme").exit_code == 0
+    assert synced_tenants(engine) == {"acme"}

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 SYNC_LOCK_WAIT_SECONDS = 600.0  # a second sync of the same (tenant, source) waits this long
 _POLL_SECONDS = 0.25
@@ -61,9 +62,11 @@ def sync_lock(
     tenant_slug: str,
     source: str,
     *,
-    wait: float = SYNC_LOCK_WAIT_SECONDS,
+    wait: float | None = None,
 ) -> Iterator[None]:
-    """Hold the (tenant, source) sync lock; waits up to ``wait`` seconds, then raises SyncBusy."""
+    """Hold the (tenant, source) sync lock; waits up to ``wait`` seconds (default
+    ``SYNC_LOCK_WAIT_SECONDS``), then raises SyncBusy."""
+    wait = SYNC_LOCK_WAIT_SECONDS if wait is None else wait
     name = _sync_lock_name(tenant_id, source)
     if engine.dialect.name == "postgresql":
         lock = _pg_session_lock(engine, name, wait)
@@ -98,8 +101,10 @@ def _pg_session_lock(engine: Engine, name: str, wait: float) -> Iterator[bool]:
         try:
             yield acquired
         finally:
+            # A broken connection has lost the lock already: closing it is enough.
             if acquired:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                with contextlib.suppress(DBAPIError):
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
 
 
 def _lock_dir(engine: Engine) -> Path | None:
