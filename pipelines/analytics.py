@@ -24,6 +24,7 @@ from pipelines.marts import MART_CONDITION
 from pipelines.tenant_assets import build_tenant_asset
 from warehouse.amounts import usd_text
 from warehouse.identities import through_links
+from warehouse.locks import begin_exclusive
 from warehouse.models import IdentityLink, UsageFact
 from warehouse.models_analytics import SpendAnomaly, VendorForecast
 from warehouse.projection import month_bounds, project
@@ -157,6 +158,9 @@ def refresh_analytics(engine, tenant: TenantRef, today: dt.date | None = None) -
     forecast_rows = forecasts(by_vendor, [last, this], today)
     anomaly_rows = anomalies(by_vendor, by_member, recheck)
     with engine.begin() as conn:
+        # Two syncs finishing together both refresh the tenant: one at a time, or the second
+        # one's insert collides with the rows the first just wrote (PostgreSQL).
+        begin_exclusive(conn, f"aispend:analytics:{tenant.id}")
         conn.execute(
             delete(VendorForecast).where(
                 VendorForecast.tenant_id == tenant.id, VendorForecast.period.in_([last, this])

@@ -27,6 +27,7 @@ from pipelines.resources import WarehouseResource
 from warehouse import sync_status
 from warehouse.connector_inputs import config_for, tenants_for
 from warehouse.facts import replace_partition
+from warehouse.locks import SyncBusy, sync_lock
 from warehouse.prices import price_book
 from warehouse.settings import Settings
 from warehouse.tenants import TenantRef
@@ -84,7 +85,32 @@ def sync_tenant(
     log=None,
     run_id: str | None = None,
 ) -> int:
-    """Fetch and write one tenant's range; records sync status. Raises ``SyncFailed`` (redacted)."""
+    """Fetch and write one tenant's range; records sync status. Raises ``SyncFailed`` (redacted).
+
+    One sync of a (tenant, source) at a time: a second one waits for the first (bounded, see
+    ``warehouse.locks``), then fails with "another sync of … is running" without touching the
+    first one's sync status.
+    """
+    try:
+        with sync_lock(engine, tenant.id, tenant.slug, connector.name):
+            return _sync_tenant_locked(
+                engine, keys, connector, tenant, start, end, log=log, run_id=run_id
+            )
+    except SyncBusy as busy:
+        raise SyncFailed(str(busy)) from None
+
+
+def _sync_tenant_locked(
+    engine,
+    keys,
+    connector: type[Connector],
+    tenant: TenantRef,
+    start: dt.date,
+    end: dt.date,
+    *,
+    log=None,
+    run_id: str | None = None,
+) -> int:
     sync_status.record_attempt(engine, tenant.id, connector.name)
     config: dict = {}
     try:

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select
 from pipelines.marts import GROUP as MARTS_GROUP
 from pipelines.marts import MART_CONDITION
 from pipelines.tenant_assets import build_tenant_asset
+from warehouse.locks import begin_exclusive
 from warehouse.models import IdentityLink, UsageFact, VendorAccount
 from warehouse.models_analytics import ModelSaving
 from warehouse.prices import PriceBook, price_book
@@ -132,6 +133,8 @@ def refresh_savings(engine, tenant: TenantRef, today: dt.date | None = None) -> 
         usage = _tokens_by_member_model(engine, tenant.id, start, end)
         rows += savings_rows(book, usage, period, priced_on)
     with engine.begin() as conn:
+        # Two syncs finishing together both refresh the tenant: one at a time (see analytics).
+        begin_exclusive(conn, f"aispend:savings:{tenant.id}")
         conn.execute(
             delete(ModelSaving).where(
                 ModelSaving.tenant_id == tenant.id, ModelSaving.period.in_(periods)

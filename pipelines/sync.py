@@ -28,6 +28,7 @@ from pipelines.orphans import fail_orphaned_runs, process_tags
 from pipelines.progress import QUIET_RUN_CONFIG, ProgressReporter
 from pipelines.resources import WarehouseResource, engine_for
 from warehouse import tenants
+from warehouse.locks import file_lock
 from warehouse.settings import Settings
 
 
@@ -43,9 +44,14 @@ class SourceResult:
 
 
 def dagster_instance(settings: Settings) -> dg.DagsterInstance:
-    """The persistent instance at ``settings.dagster_home`` if configured, else an ephemeral one."""
+    """The persistent instance at ``settings.dagster_home`` if configured, else an ephemeral one.
+
+    Opening it creates Dagster's SQLite storage on first use; two syncs starting together would
+    both create it (and stamp its version twice), so they take turns.
+    """
     if (settings.dagster_home / "dagster.yaml").exists():
-        return dg.DagsterInstance.from_config(str(settings.dagster_home))
+        with file_lock(settings.dagster_home / ".instance.lock", wait=120):
+            return dg.DagsterInstance.from_config(str(settings.dagster_home))
     return dg.DagsterInstance.ephemeral()
 
 

@@ -1,4 +1,5 @@
-"""`aispend serve` for real: both UIs answer on 127.0.0.1, and Ctrl-C (SIGINT) stops both."""
+"""`aispend serve` for real: both UIs answer on 127.0.0.1, and Ctrl-C (SIGINT) stops both and
+every process they started (the code servers `dagster dev` runs included)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -43,11 +45,29 @@ def _alive(pid: int) -> bool:
     return bool(state.stdout.strip()) and not state.stdout.strip().startswith("Z")
 
 
+def _marked(mark: str) -> list[str]:
+    """Command lines of live processes whose environment carries ``mark``."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if mark.encode() not in environ.read_bytes():
+                continue
+            state = (environ.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            cmdline = (environ.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if state != "Z":
+            found.append(cmdline)
+    return found
+
+
 @pytest.mark.slow
 def test_serve_starts_both_and_ctrl_c_stops_both(tmp_path: Path):
     dagster_port, dashboard_port = _free_port(), _free_port()
+    mark = f"AISPEND_SERVE_TEST_MARK={uuid.uuid4().hex}"
     env = {
         **os.environ,
+        mark.split("=")[0]: mark.split("=")[1],
         "AISPEND_HOME": str(tmp_path / "home"),
         "AISPEND_ADMIN_PASSWORD": "correct-horse",
         "AISPEND_DAGSTER_PORT": str(dagster_port),
@@ -61,7 +81,7 @@ def test_serve_starts_both_and_ctrl_c_stops_both(tmp_path: Path):
         [exe, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 240  # `dagster dev` is slow to answer on a loaded machine
         dagster = dashboard = 0
         while time.monotonic() < deadline and not (dagster == 200 and dashboard == 200):
             time.sleep(1)
@@ -71,6 +91,7 @@ def test_serve_starts_both_and_ctrl_c_stops_both(tmp_path: Path):
         assert (dagster, dashboard) == (200, 200)
         children = _children(proc.pid)
         assert len(children) == 2
+        assert any(" api grpc " in cmd or " code-server " in cmd for cmd in _marked(mark))
 
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
@@ -79,7 +100,12 @@ def test_serve_starts_both_and_ctrl_c_stops_both(tmp_path: Path):
         assert f"http://127.0.0.1:{dashboard_port}" in output
         time.sleep(0.5)
         assert [c for c in children if _alive(c)] == []
+        assert _marked(mark) == []  # no code server (`dagster api grpc`) left behind
         assert _get(f"http://127.0.0.1:{dashboard_port}/_stcore/health") == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        if proc.poll() is None:  # stop it the way a user would, so it cleans up its children
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()

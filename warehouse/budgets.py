@@ -22,6 +22,7 @@ from warehouse import audit
 from warehouse.actors import Actor, require_admin, require_signed_in
 from warehouse.amounts import usd_text
 from warehouse.identities import through_links
+from warehouse.locks import begin_exclusive
 from warehouse.models import IdentityLink, Member, UsageFact
 from warehouse.models_budgets import Budget, BudgetAlert
 from warehouse.projection import month_bounds, project
@@ -235,6 +236,8 @@ def record_alerts(engine: Engine, tenant: TenantRef, usage: list[Utilisation]) -
         for kind in kinds:
             try:
                 with Session(engine) as s, s.begin():
+                    # Read-then-write: on SQLite wait for a concurrent writer, don't fail.
+                    begin_exclusive(s.connection(), "aispend:budget_alerts")
                     exists = s.scalar(
                         select(BudgetAlert.id).where(
                             BudgetAlert.budget_id == u.budget.id,
@@ -296,6 +299,7 @@ def pending_alerts(engine: Engine, tenant: TenantRef) -> list[PendingAlert]:
 def mark_delivery(engine: Engine, alert_id: int, error: str | None) -> None:
     """Record one delivery attempt: delivered, or the (already redacted) reason it failed."""
     with Session(engine) as s, s.begin():
+        begin_exclusive(s.connection(), "aispend:budget_alerts")
         row = s.get(BudgetAlert, alert_id)
         row.attempts += 1
         if error is None:

@@ -13,11 +13,11 @@
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, inspect, text
 
+from warehouse.locks import begin_exclusive
 from warehouse.sql_models import EVERYTHING, ColumnTest, Scope, SqlModel
 
 
@@ -45,16 +45,11 @@ def dialect_of(engine: Engine | Connection) -> str:
 
 def _begin_exclusive(conn: Connection, name: str) -> None:
     """Start the build's transaction holding the right to write ``name``: two builds of one
-    mart (a sync's refresh and the automation sensor's) run one after the other."""
-    if conn.dialect.name == "sqlite":
-        # pysqlite opens transactions only before DML; DDL would autocommit without this.
-        # IMMEDIATE takes the write lock now, before this build reads anything.
-        dbapi = conn.connection.dbapi_connection
-        if not dbapi.in_transaction:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        key = zlib.crc32(f"aispend.mart.{name}".encode())
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    mart (a sync's refresh and the automation sensor's) run one after the other. On SQLite
+    the transaction begins IMMEDIATE (pysqlite would let DDL autocommit, and a deferred one
+    fails at once with "database is locked" when it writes after reading)."""
+    begin_exclusive(conn, f"aispend:mart:{name}")
+    if conn.dialect.name != "sqlite":
         # Right after a sync the planner's statistics lag (measured: 2 rows estimated for
         # 18,000), and it nests loops over the account join; a mart is a batch aggregate,
         # where hash joins are right.

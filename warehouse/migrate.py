@@ -8,7 +8,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from warehouse.locks import begin_exclusive
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = "aispend:migrate"
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -19,8 +22,12 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to ``revision``. On PostgreSQL concurrent upgrades take turns (an advisory lock
+    held for the migration's transaction): the later ones find the schema already there."""
     cfg = alembic_config(engine)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            begin_exclusive(conn, MIGRATION_LOCK)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 

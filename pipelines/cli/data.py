@@ -13,7 +13,10 @@ from pipelines.cli.base import _date, _engine, _settings, _tenant, cli_actor, ma
 
 
 @main.command()
-@click.option("--tenant", "tenant_slug", default=None)
+@click.option(
+    "--tenant", "tenant_slug", default=None, help="Tenant slug. Default: $AISPEND_TENANT."
+)
+@click.option("--all-tenants", is_flag=True, help="Sync every tenant instead of one.")
 @click.option(
     "--source", "sources", multiple=True, help="Connector name; repeat. Default: all configured."
 )
@@ -23,6 +26,7 @@ from pipelines.cli.base import _date, _engine, _settings, _tenant, cli_actor, ma
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 def sync(
     tenant_slug: str | None,
+    all_tenants: bool,
     sources: tuple[str, ...],
     start: dt.date,
     end: dt.date,
@@ -35,12 +39,15 @@ def sync(
 
     if end < start:
         raise click.BadParameter("--end is before --start")
+    if all_tenants and tenant_slug:
+        raise click.UsageError("--tenant and --all-tenants exclude each other")
     settings = _settings()
+    tenant = None if all_tenants else (tenant_slug or settings.tenant)
     reporter = None if verbose else ProgressReporter()
     with reporter.active() if reporter else contextlib.nullcontext():
         results = run_sync(
             settings,
-            tenant=tenant_slug,
+            tenant=tenant,
             sources=list(sources) or None,
             start=start,
             end=end,
@@ -49,7 +56,7 @@ def sync(
         )
     if as_json:
         click.echo(
-            summary_json(results, start=start.isoformat(), end=end.isoformat(), tenant=tenant_slug)
+            summary_json(results, start=start.isoformat(), end=end.isoformat(), tenant=tenant or "all")
         )
     else:
         click.echo(summary_table(results))
