@@ -21,7 +21,7 @@ from dagster._core.storage.tags import (
 )
 
 from connectors.contract import Connector, ConnectorError, FetchContext
-from connectors.http import redact
+from connectors.http import Deadline, redact
 from pipelines.resources import WarehouseResource
 from warehouse import sync_status
 from warehouse.connector_inputs import config_for, tenants_for
@@ -74,8 +74,12 @@ def sync_tenant(
     *,
     log=None,
     run_id: str | None = None,
+    deadline_seconds: float | None = None,
 ) -> int:
-    """Fetch and write one tenant's range; records sync status. Raises ``SyncFailed`` (redacted)."""
+    """Fetch and write one tenant's range; records sync status. Raises ``SyncFailed`` (redacted).
+
+    ``deadline_seconds`` bounds the whole fetch (every request, retry and backoff), on top of
+    the per-request timeout cap: a hanging vendor gives up then, saying so."""
     sync_status.record_attempt(engine, tenant.id, connector.name)
     config: dict = {}
     try:
@@ -84,7 +88,9 @@ def sync_tenant(
         if missing:
             raise ConnectorError(connector.name, f"not configured: missing {', '.join(missing)}")
         rates = price_book(engine, tenant).token_rates  # list prices, for usage weights only
-        batches = connector().fetch(config, start, end, FetchContext(log=log, token_rates=rates))
+        http_options = {"deadline": Deadline(deadline_seconds)} if deadline_seconds else {}
+        ctx = FetchContext(log=log, http_options=http_options, token_rates=rates)
+        batches = connector().fetch(config, start, end, ctx)
         result = replace_partition(
             engine,
             tenant.id,
@@ -150,6 +156,7 @@ def _build_ingest_asset(connector: type[Connector]) -> dg.AssetsDefinition:
                     end,
                     log=context.log,
                     run_id=context.run_id,
+                    deadline_seconds=warehouse.settings.source_deadline_seconds,
                 )
             except SyncFailed as failed:
                 failures[tenant.slug] = str(failed)
