@@ -88,9 +88,7 @@ def _redact_prefixes(text: str, form: str) -> str:
     while (hit := text.find(head, pos)) != -1:
         length = MIN_SECRET_PREFIX
         while (
-            length < len(form)
-            and hit + length < len(text)
-            and text[hit + length] == form[length]
+            length < len(form) and hit + length < len(text) and text[hit + length] == form[length]
         ):
             length += 1
         out.append(text[pos:hit])
