@@ -23,7 +23,7 @@ def sync(tenant_slug: str | None, sources: tuple[str, ...], start: dt.date, end:
     from pipelines.sync import run_sync
 
     if end < start:
-        raise click.BadParameter("--end is before --start")
+        raise click.BadParameter(f"--end {end} is before --start {start}")
     settings = _settings()
     results = run_sync(
         settings, tenant=tenant_slug, sources=list(sources) or None, start=start, end=end
@@ -73,6 +73,12 @@ def export(
         raise click.UsageError("--format focus-csv takes --start and --end (not --period)")
     if fmt != "focus-csv" and (period is None or start is not None or end is not None):
         raise click.UsageError(f"--format {fmt} takes --period YYYY-MM (not --start/--end)")
+    from warehouse.errors import InvalidInput, check_range
+
+    if start is not None and end is not None:
+        check_range(start, end, "the export range")
+    if out is not None and not out.parent.is_dir():
+        raise InvalidInput(f"--out: folder {out.parent} does not exist")
     settings = _settings()
     engine = _engine(settings)
     tenant = _tenant(settings, engine, tenant_slug)
