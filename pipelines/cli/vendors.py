@@ -98,6 +98,8 @@ def vendor_configure(
         values[field] = value
     if base_url is not None:
         values["base_url"] = base_url
+    secret = {n for n, f in known.items() if f.secret}
+    credentials.check_values(source, values, secret)  # before the warehouse is even opened
     settings = _settings()
     engine = _engine(settings)
     tenant = _tenant(settings, engine, tenant_slug)
@@ -113,8 +115,6 @@ def vendor_configure(
     ]
     if missing:
         raise click.UsageError(f"{source} needs --set {'=… --set '.join(missing)}=…")
-    secret = {n for n, f in known.items() if f.secret}
-    credentials.check_values(source, values, secret)  # before the warehouse is even opened
     credentials.configure_source(
         engine, settings.secret_keys, tenant, actor, source, values, secret
     )
