@@ -104,7 +104,14 @@ def shorten(text: str, limit: int, secrets: Iterable[str] = ()) -> str:
     Redaction comes first: cutting first would leave the part of a secret before the cut
     where the redaction no longer recognises it."""
     text = redact(text, secrets)
-    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = max(0, limit - 1)
+    for start in range(max(0, cut - len(REDACTED) + 1), cut):
+        if text.startswith(REDACTED, start):  # keep a marker the cut would split whole
+            cut = start + len(REDACTED)
+            break
+    return text[:cut].rstrip() + "…"
 
 
 def origin(url: str) -> tuple[str, str, int | None]:

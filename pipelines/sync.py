@@ -25,6 +25,10 @@ from warehouse import tenants
 from warehouse.errors import InvalidInput, NotFound
 from warehouse.settings import Settings
 
+#: A failed source is reported once, as its result (the CLI's `error:` line); the run's full
+#: log, stack traces included, stays in the Dagster instance instead of on the console.
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
 
 @dataclass(frozen=True)
 class SourceResult:
@@ -123,6 +127,7 @@ def run_sync(
                 resources={"warehouse": warehouse},
                 tags=run_tags,
                 raise_on_error=False,
+                run_config=QUIET_CONSOLE,
             )
             results.append(_outcome(name, result))
     finally:
@@ -173,6 +178,7 @@ def refresh_marts(
             instance=instance or dagster_instance(settings),
             resources={"warehouse": warehouse},
             tags=tags,
+            run_config=QUIET_CONSOLE,
         )
     finally:
         warehouse.release()
