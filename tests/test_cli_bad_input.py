@@ -317,3 +317,42 @@ def test_the_console_script_prints_one_line_for_usage_and_database_errors(tmp_pa
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
         assert "hunter2secret" not in proc.stderr
+
+
+def test_the_simulators_fault_knobs_work_from_its_cli(tmp_path):
+    """`simulator serve --server-error-every 1`: every answer of every vendor is an HTTP 500."""
+    import base64
+    import signal
+    import urllib.error
+    import urllib.request
+
+    exe = Path(sys.executable).parent / "aispend"
+    env = {**os.environ, "AISPEND_HOME": str(tmp_path / "home")}
+    argv = ["simulator", "serve", "--port", "0", "--days", "3", "--members", "2"]
+    proc = subprocess.Popen(
+        [str(exe), *argv, "--server-error-every", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        lines = []
+        while not lines or not lines[-1].startswith("Press Ctrl-C"):
+            line = proc.stdout.readline()
+            assert line, f"the simulator exited: {proc.stderr.read()}"
+            lines.append(line.strip())
+        assert "faults: server_error_every=1" in lines
+        cursor = next(line for line in lines if line.startswith("cursor:"))
+        base_url = cursor.split()[1]
+        key = cursor.split("api_key=")[1].split()[0]
+        basic = base64.b64encode(f"{key}:".encode()).decode()
+        request = urllib.request.Request(
+            f"{base_url}/teams/members", headers={"Authorization": f"Basic {basic}"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(request, timeout=10)
+        assert answer.value.code == 500
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
