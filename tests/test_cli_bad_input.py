@@ -282,6 +282,31 @@ WAREHOUSE_CASES = [
     ),
     ("init-bad-slug", ["init", "--tenant", "Not A Slug"], {}, "slug"),
     ("unknown-tenant", ["member", "list", "--tenant", "nosuch"], {}, "no tenant"),
+    (
+        "prices-set-not-a-number",
+        [
+            "prices",
+            "set",
+            "m-1",
+            "--provider",
+            "Acme",
+            "--valid-from",
+            "2026-01-01",
+            "--input",
+            "abc",
+            "--output",
+            "1",
+        ],
+        {},
+        "input",
+    ),
+    ("budget-amount-absurd", ["budget", "set", "--amount", "1e30"], {}, "--amount"),
+    (
+        "budget-thresholds-bad",
+        ["budget", "set", "--amount", "10", "--thresholds", "x"],
+        {},
+        "percents",
+    ),
 ]
 
 
