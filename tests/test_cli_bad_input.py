@@ -381,3 +381,10 @@ def test_the_simulators_fault_knobs_work_from_its_cli(tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("argv", [[], ["db"], ["--help"]])
+def test_a_bare_group_still_shows_its_help(home_env, argv):
+    result = run(argv)
+    assert "Usage:" in result.output and "error:" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -18,6 +18,7 @@ from warehouse.actors import Actor, PermissionDenied
 from warehouse.errors import UserError
 from warehouse.settings import Settings
 
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 USER_ERRORS = (UserError, PermissionDenied, ConnectorError, UnknownConnectorError)
 
 
@@ -61,6 +62,9 @@ class AispendGroup(click.Group):
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
             rv = super().main(args, prog_name, complete_var, False, **extra)
+        except _NO_ARGS_IS_HELP as exc:  # a bare `aispend` or `aispend db`: the help itself
+            exc.show()
+            sys.exit(exc.exit_code)
         except click.ClickException as exc:
             click.echo(f"error: {_usage_line(exc)}", err=True)
             sys.exit(exc.exit_code)
