@@ -107,9 +107,34 @@ def test_a_next_page_link_to_another_origin_is_refused():
             200, json=[], headers={"link": '<https://evil.example/page2>; rel="next"'}
         )
 
-    http = VendorHttp("acme", "https://api.example.com", transport=httpx.MockTransport(handler))
+    http = VendorHttp(
+        "acme",
+        "https://api.example.com",
+        headers={"authorization": "Bearer tok-1234567890"},
+        transport=httpx.MockTransport(handler),
+    )
     with pytest.raises(ConnectorError, match="another origin"):
         list(http.paginate_link_header("/items"))
+
+
+def test_a_client_without_credentials_may_fetch_another_origin():
+    """Signed download links (Copilot's reports) are fetched by a client that sends nothing."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.host == "api.example.com":
+            return httpx.Response(302, headers={"location": "https://files.example/r.ndjson"})
+        return httpx.Response(200, text="{}\n")
+
+    http = VendorHttp(
+        "acme",
+        "https://invalid.example",
+        secrets=["tok-1234567890"],  # redacted, never sent
+        transport=httpx.MockTransport(handler),
+    )
+    assert http.get_text("https://api.example.com/report?sig=abc") == "{}\n"
+    assert seen[-1] == "https://files.example/r.ndjson"
 
 
 @pytest.mark.parametrize("url", ["http://[::1", "file:///etc/passwd", "ftp://h/x", "http://"])
