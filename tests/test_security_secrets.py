@@ -36,7 +36,14 @@ from connectors.http import (
 from connectors.testing.hostile import RecordingServer, RedirectingServer
 from pipelines.cli import main
 
-HTTP_CONNECTORS = {"anthropic": "admin_api_key", "cursor": "api_key", "openai": "admin_api_key"}
+#: Every HTTP connector: its secret field, and the plain settings it needs besides.
+HTTP_CONNECTORS = {
+    "anthropic": ("admin_api_key", []),
+    "copilot": ("token", ["org=acme"]),
+    "cursor": ("api_key", []),
+    "openai": ("admin_api_key", []),
+    "replit": ("api_key", []),
+}
 
 
 def sentinel() -> str:
@@ -271,7 +278,8 @@ def test_an_echoing_vendor_leaks_no_secret_anywhere(home, engine):
     outputs = []
     day = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)).isoformat()
     with EchoServer() as echo:
-        for source, field in HTTP_CONNECTORS.items():
+        for source, (field, plain) in HTTP_CONNECTORS.items():
+            extra = [a for pair in plain for a in ("--set", pair)]
             result = runner.invoke(
                 main,
                 [
@@ -280,6 +288,7 @@ def test_an_echoing_vendor_leaks_no_secret_anywhere(home, engine):
                     source,
                     "--set",
                     f"{field}={secret}",
+                    *extra,
                     "--base-url",
                     echo.url,
                 ],
