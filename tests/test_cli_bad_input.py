@@ -71,7 +71,7 @@ NO_WAREHOUSE_CASES = [
         {},
         "before",
     ),
-    ("missing-option", ["export", "--format", "focus-csv"], {}, "Missing option"),
+    ("missing-option", ["export", "--format", "focus-csv"], {}, "--start"),
     ("simulator-port-99999", ["simulator", "serve", "--port", "99999"], {}, "--port"),
     ("simulator-days-0", ["simulator", "serve", "--days", "0"], {}, "--days"),
     ("simulator-days-negative", ["simulator", "serve", "--days", "-5"], {}, "--days"),
