@@ -6,8 +6,13 @@ full jitter on 429/5xx/connection errors that honour ``Retry-After``, JSON parse
 ``parse_float=Decimal`` (money stays exact), clear errors (``CredentialError`` on 401/403,
 ``SchemaError`` on a body that is not JSON, ``ConnectorError`` otherwise), pagination helpers
 for the styles vendors use (cursor + ``has_more``, a nested next cursor, page numbers, ``Link``
-header, ``after_id``)
-and secret redaction in every exception message and log line.
+header, ``after_id``) and secret redaction in every exception message and log line (redacted
+before any excerpt is cut, and a cut-off secret — any leading run of ``MIN_SECRET_PREFIX`` or
+more of its characters — counts as the secret).
+
+Credentials only ever go to the configured origin: a redirect (or a ``Link`` page) pointing at
+another scheme, host or port is refused, never followed. A ``Deadline`` shared by every client a
+fetch opens bounds the whole sync of one source on top of the per-request timeout cap.
 
 Nothing here imports Dagster or SQLAlchemy: a connector package depends on this module and
 ``connectors.contract`` only.
@@ -25,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus, urljoin, urlsplit
 
 import httpx
 
@@ -37,6 +42,8 @@ REDACTED = "[REDACTED]"
 MAX_TIMEOUT = 30.0
 RETRYABLE_STATUS = frozenset({408, 429}) | frozenset(range(500, 600))
 _EXCERPT_CHARS = 200
+MIN_SECRET_PREFIX = 8  # this many leading characters of a secret are treated as the secret
+MAX_REDIRECTS = 5
 
 
 def _secret_forms(secret: str) -> list[str]:
@@ -54,16 +61,111 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     """Replace every secret (at least 4 characters long) in ``text`` with ``[REDACTED]``.
 
     Also catches the secret's HTTP Basic form ``base64("secret:")`` (Cursor's API key is sent
-    as a Basic-auth username) and its URL-encoded form (a secret in a query string).
+    as a Basic-auth username) and its URL-encoded form (a secret in a query string), and a
+    secret cut short (by a vendor's or anyone's truncation): any run of at least
+    ``MIN_SECRET_PREFIX`` leading characters of one of those forms is redacted too.
     """
     forms: set[str] = set()
     for secret in secrets:
         if secret and len(str(secret)) >= 4:
             forms.update(_secret_forms(str(secret)))
     # Longest first, so a secret that contains another one is replaced whole.
-    for form in sorted(forms, key=len, reverse=True):
+    ordered = sorted(forms, key=len, reverse=True)
+    for form in ordered:
         text = text.replace(form, REDACTED)
+    for form in ordered:
+        if len(form) >= MIN_SECRET_PREFIX:
+            text = _redact_prefixes(text, form)
     return text
+
+
+def _redact_prefixes(text: str, form: str) -> str:
+    """Redact every place ``text`` holds the first ``MIN_SECRET_PREFIX`` or more characters of
+    ``form`` (a secret cut off by truncation)."""
+    head = form[:MIN_SECRET_PREFIX]
+    out: list[str] = []
+    pos = 0
+    while (hit := text.find(head, pos)) != -1:
+        length = MIN_SECRET_PREFIX
+        while (
+            length < len(form) and hit + length < len(text) and text[hit + length] == form[length]
+        ):
+            length += 1
+        out.append(text[pos:hit])
+        out.append(REDACTED)
+        pos = hit + length
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def shorten(text: str, limit: int, secrets: Iterable[str] = ()) -> str:
+    """``text`` redacted, then cut to ``limit`` characters (an ellipsis marks the cut).
+
+    Redaction comes first: cutting first would leave the part of a secret before the cut
+    where the redaction no longer recognises it."""
+    text = redact(text, secrets)
+    if len(text) <= limit:
+        return text
+    cut = max(0, limit - 1)
+    for start in range(max(0, cut - len(REDACTED) + 1), cut):
+        if text.startswith(REDACTED, start):  # keep a marker the cut would split whole
+            cut = start + len(REDACTED)
+            break
+    return text[:cut].rstrip() + "…"
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port filled in: what "same origin" means."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def _shown_origin(url: str) -> str:
+    scheme, host, port = origin(url)
+    return f"{scheme}://{host}:{port}"
+
+
+def check_base_url(url: str) -> str:
+    """``url`` if it is an http(s) URL with a host (and a valid port); ``ValueError`` naming
+    the problem otherwise. Nothing in the message but the URL's origin (no credentials)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"base URL is malformed ({exc})") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        shown = parts.scheme or "no scheme"
+        raise ValueError(f"base URL must start with http:// or https:// (it has {shown})")
+    if not parts.hostname:
+        raise ValueError("base URL has no host")
+    if parts.username or parts.password:
+        raise ValueError("base URL must not carry a user or password; use the credential fields")
+    if port == 0:
+        raise ValueError("base URL has port 0")
+    return url.strip()
+
+
+class Deadline:
+    """How long one source's sync may take in total, shared by every client it opens.
+
+    Each request's timeout is cut to what remains; retries and backoff stop at the deadline.
+    ``clock`` exists for tests."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        if seconds <= 0:
+            raise ValueError(f"a deadline must be positive, not {seconds}")
+        self.seconds = float(seconds)
+        self._clock = clock
+        self._ends_at = clock() + self.seconds
+
+    def remaining(self) -> float:
+        return self._ends_at - self._clock()
+
+    @property
+    def expired(self) -> bool:
+        return self.remaining() <= 0
 
 
 def _parse_retry_after(value: str | None) -> float | None:
@@ -125,9 +227,15 @@ class VendorHttp:
         max_retry_after: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        deadline: Deadline | None = None,
     ) -> None:
         self.vendor = vendor
-        self.base_url = base_url.rstrip("/")
+        try:
+            self.base_url = check_base_url(base_url).rstrip("/")
+        except ValueError as exc:
+            raise ConnectorError(vendor, str(exc)) from None
+        self.origin = origin(self.base_url)
+        self.deadline = deadline
         self.timeout = min(float(timeout), MAX_TIMEOUT)
         self.max_attempts = max(1, int(max_attempts))
         self.backoff_base = backoff_base
@@ -149,12 +257,17 @@ class VendorHttp:
             secret_list.extend([user, password] if password else [user])
             secret_list.append(base64.b64encode(f"{user}:{password}".encode()).decode())
         self._secrets = tuple(s for s in secret_list if s)
+        # A client sending no credential (signed download links) may go to any origin; one that
+        # sends any (a credential header, Basic auth, a secret inside any header) may not.
+        self.sends_credentials = auth is not None or any(
+            secret in value for value in all_headers.values() for secret in self._secrets
+        )
         self._client = httpx.Client(
             headers=all_headers,
             auth=httpx.BasicAuth(*auth) if auth is not None else None,
             timeout=httpx.Timeout(self.timeout),
             transport=transport,
-            follow_redirects=True,
+            follow_redirects=False,  # _send follows same-origin redirects only
         )
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -179,8 +292,43 @@ class VendorHttp:
 
     def _url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
+            self._require_same_origin(path, path, "a next-page link")
             return path
         return f"{self.base_url}/{path.lstrip('/')}"
+
+    def _require_same_origin(self, url: str, endpoint: str, what: str) -> None:
+        """Credentials go to the configured origin only: refuse anything else, never follow."""
+        if self.sends_credentials and origin(url) != self.origin:
+            raise self._error(
+                f"{what} points to another origin ({_shown_origin(url)}); credentials are only "
+                f"sent to the configured {_shown_origin(self.base_url)}, so it was not followed",
+                endpoint,
+            )
+
+    def _timeout(self, endpoint: str, last: str) -> float:
+        """This request's timeout: the cap, cut to what remains of the source's deadline."""
+        if self.deadline is None:
+            return self.timeout
+        remaining = self.deadline.remaining()
+        if remaining <= 0:
+            self._deadline_passed(endpoint, last)
+        return min(self.timeout, remaining)
+
+    def _deadline_passed(self, endpoint: str, last: str):
+        assert self.deadline is not None
+        detail = f" (last: {last})" if last else ""
+        raise self._error(
+            f"gave up: the source's deadline of {self.deadline.seconds:g} s passed{detail}",
+            endpoint,
+        )
+
+    def _pause(self, seconds: float, endpoint: str, last: str) -> None:
+        """Back off before a retry, but never past the deadline."""
+        if self.deadline is not None:
+            remaining = self.deadline.remaining()
+            if remaining <= seconds:
+                self._deadline_passed(endpoint, last)
+        self._sleep(seconds)
 
     def _error(self, message: str, endpoint: str, cls: type[ConnectorError] = ConnectorError):
         return cls(self.vendor, self.redact(message), endpoint=self.redact(endpoint))
@@ -199,11 +347,20 @@ class VendorHttp:
     def _send(
         self, method: str, path: str, *, params: Any = None, json: Any = None
     ) -> httpx.Response:
-        """Send one logical request, retrying transient failures; return the final 2xx response."""
+        """Send one logical request, retrying transient failures; return the final 2xx response.
+
+        Redirects within the configured origin are followed (at most ``MAX_REDIRECTS``); one to
+        another origin is refused before anything is sent there."""
         url = self._url(path)
         last = ""
-        for attempt in range(1, self.max_attempts + 1):
-            request = self._client.build_request(method, url, params=params, json=json)
+        attempt = 0
+        redirects = 0
+        while attempt < self.max_attempts:
+            attempt += 1
+            timeout = self._timeout(path, last)
+            request = self._client.build_request(
+                method, url, params=params, json=json, timeout=httpx.Timeout(timeout)
+            )
             shown_url = self.redact(str(request.url))
             self.requests_made += 1
             try:
@@ -219,7 +376,7 @@ class VendorHttp:
                     self.max_attempts,
                 )
                 if attempt < self.max_attempts:
-                    self._sleep(self._backoff(attempt, None))
+                    self._pause(self._backoff(attempt, None), path, self.redact(last))
                 continue
             status = response.status_code
             log.debug(
@@ -230,6 +387,19 @@ class VendorHttp:
                 attempt,
                 self.max_attempts,
             )
+            if response.has_redirect_location:
+                location = response.headers["location"]
+                response.close()
+                target = urljoin(str(request.url), location)
+                self._require_same_origin(target, path, f"a redirect (HTTP {status})")
+                redirects += 1
+                if redirects > MAX_REDIRECTS:
+                    raise self._error(f"more than {MAX_REDIRECTS} redirects", path)
+                url, params = target, None  # the location carries its own query string
+                if status == 303 or (status in (301, 302) and method.upper() == "POST"):
+                    method, json = "GET", None
+                attempt -= 1  # a redirect is not a failed attempt
+                continue
             if status in RETRYABLE_STATUS or _rate_limited_403(response):
                 last = f"HTTP {status}"
                 retry_after = _parse_retry_after(response.headers.get("retry-after"))
@@ -237,14 +407,14 @@ class VendorHttp:
                     retry_after = _seconds_until_reset(response.headers.get("x-ratelimit-reset"))
                 response.close()
                 if attempt < self.max_attempts:
-                    self._sleep(self._backoff(attempt, retry_after))
+                    self._pause(self._backoff(attempt, retry_after), path, last)
                 continue
             if status in (401, 403):
                 raise self._error(
                     f"credentials were rejected (HTTP {status})", path, CredentialError
                 )
             if status >= 400:
-                excerpt = response.text[:_EXCERPT_CHARS].strip()
+                excerpt = shorten(response.text.strip(), _EXCERPT_CHARS, self._secrets)
                 raise self._error(f"HTTP {status}: {excerpt}", path)
             return response
         raise self._error(f"gave up after {self.max_attempts} attempts (last: {last})", path)

@@ -12,10 +12,11 @@ import dataclasses
 import datetime as dt
 import os
 
-from pipelines.setup_home import init_home, set_dotenv_value
+from pipelines.setup_home import check_init, init_home, set_dotenv_value
 from warehouse import credentials, identities, manual_entries, members, users
 from warehouse.actors import Actor
 from warehouse.engine import make_engine
+from warehouse.errors import check_int
 from warehouse.settings import Settings
 
 DEMO_ADMIN = "admin@example.com"
@@ -76,11 +77,17 @@ def run_demo(
     verbose: bool = False,
 ) -> int:
     from connectors.registry import get_connector
+    from connectors.simulator.server import MAX_DAYS, MAX_MEMBERS
     from pipelines.progress import ProgressReporter, failure_lines, summary_table
     from pipelines.suggestions.assets import materialize_suggestions
     from pipelines.sync import refresh_marts, run_sync
 
+    # Everything the demo could refuse is refused before anything is written.
+    check_int(days, "--days", 1, MAX_DAYS)
+    check_int(members, "--members", 1, MAX_MEMBERS)
     password = settings.admin_password or DEMO_PASSWORD
+    check_init(settings.tenant, DEMO_ADMIN, password)
+    users.check_password(password)
     result = init_home(
         settings, tenant_slug=settings.tenant, admin_email=DEMO_ADMIN, admin_password=password
     )

@@ -21,7 +21,7 @@ from dagster._core.storage.tags import (
 )
 
 from connectors.contract import Connector, ConnectorError, FetchContext
-from connectors.http import redact
+from connectors.http import Deadline, redact
 from pipelines import progress
 from pipelines.resources import WarehouseResource
 from warehouse import sync_status
@@ -84,18 +84,22 @@ def sync_tenant(
     *,
     log=None,
     run_id: str | None = None,
+    deadline_seconds: float | None = None,
 ) -> int:
     """Fetch and write one tenant's range; records sync status. Raises ``SyncFailed`` (redacted).
 
-    One sync of a (tenant, source) at a time: a second one waits for the first (bounded, see
+    ``deadline_seconds`` bounds the whole fetch (every request, retry and backoff), on top of
+    the per-request timeout cap: a hanging vendor gives up then, saying so. One sync of a
+    (tenant, source) at a time: a second one waits for the first (bounded, see
     ``warehouse.locks``), then fails with "another sync of … is running" without touching the
     first one's sync status.
     """
     try:
         with sync_lock(engine, tenant.id, tenant.slug, connector.name):
             return _sync_tenant_locked(
-                engine, keys, connector, tenant, start, end, log=log, run_id=run_id
-            )
+                engine, keys, connector, tenant, start, end, log=log, run_id=run_id,
+                deadline_seconds=deadline_seconds,
+            )  # fmt: skip
     except SyncBusy as busy:
         raise SyncFailed(str(busy)) from None
 
@@ -110,6 +114,7 @@ def _sync_tenant_locked(
     *,
     log=None,
     run_id: str | None = None,
+    deadline_seconds: float | None = None,
 ) -> int:
     sync_status.record_attempt(engine, tenant.id, connector.name)
     config: dict = {}
@@ -119,9 +124,10 @@ def _sync_tenant_locked(
         if missing:
             raise ConnectorError(connector.name, f"not configured: missing {', '.join(missing)}")
         rates = price_book(engine, tenant).token_rates  # list prices, for usage weights only
-        ctx = FetchContext(
-            log=log, token_rates=rates, http_options=progress.http_options(connector.name)
-        )
+        http_options = progress.http_options(connector.name)
+        if deadline_seconds:
+            http_options["deadline"] = Deadline(deadline_seconds)
+        ctx = FetchContext(log=log, token_rates=rates, http_options=http_options)
         batches = progress.track_batches(connector.name, connector().fetch(config, start, end, ctx))
         result = replace_partition(
             engine,
@@ -188,6 +194,7 @@ def _build_ingest_asset(connector: type[Connector]) -> dg.AssetsDefinition:
                     end,
                     log=context.log,
                     run_id=context.run_id,
+                    deadline_seconds=warehouse.settings.source_deadline_seconds,
                 )
             except SyncFailed as failed:
                 failures[tenant.slug] = str(failed)

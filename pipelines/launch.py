@@ -28,6 +28,7 @@ from pathlib import Path
 from connectors.contract import Connector
 from warehouse import audit
 from warehouse.actors import Actor, require_admin
+from warehouse.errors import InvalidInput, NotFound, UserError
 from warehouse.settings import Settings
 from warehouse.tenants import TenantRef
 
@@ -36,7 +37,7 @@ SOURCE_TAG = "aispend/source"
 FINISHED = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
 
 
-class AlreadyRunning(ValueError):
+class AlreadyRunning(UserError):
     """A launched sync of the same tenant and source has not finished yet."""
 
 
@@ -94,7 +95,7 @@ def sync_now_range(
         if days is not None:
             spans.append(days)
     if not spans:
-        raise ValueError(f"{connector.provider}: nothing to sync yet (no input and no facts)")
+        raise InvalidInput(f"{connector.provider}: nothing to sync yet (no input and no facts)")
     return min(s[0] for s in spans), max(s[1] for s in spans)
 
 
@@ -120,9 +121,9 @@ def launch_sync(
     require_admin(actor, "launching a sync")
     connectors = connectors if connectors is not None else _connectors()
     if source not in connectors:
-        raise ValueError(f"unknown source {source!r}; registered: {', '.join(sorted(connectors))}")
+        raise NotFound(f"unknown source {source!r}; registered: {', '.join(sorted(connectors))}")
     if end < start:
-        raise ValueError(f"the range ends ({end}) before it starts ({start})")
+        raise InvalidInput(f"the range ends ({end}) before it starts ({start})")
     check_range(connectors[source], start, end)
     with _LOCK:
         key = (tenant.slug, source)

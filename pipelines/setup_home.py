@@ -7,13 +7,17 @@ import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
-from warehouse import encryption, migrate, users
+from warehouse import encryption, migrate, tenants, users
 from warehouse.actors import Actor
 from warehouse.engine import make_engine
+from warehouse.errors import InvalidInput
+from warehouse.models import Tenant
+from warehouse.private_paths import private_dir
 from warehouse.settings import Settings
-from warehouse.tenants import TenantRef, create_tenant
+from warehouse.tenants import TenantRef
 
 DAGSTER_YAML = """\
 # Written by `aispend init`: local Dagster instance storage for this aispend home.
@@ -41,7 +45,7 @@ def write_generated_keys(settings: Settings) -> tuple[Settings, list[str]]:
         wanted["AISPEND_COOKIE_KEY"] = secrets.token_urlsafe(32)
     if wanted:
         path = settings.dotenv_path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         existing = path.read_text() if path.exists() else ""
         if existing and not existing.endswith("\n"):
             existing += "\n"
@@ -72,11 +76,18 @@ def set_dotenv_value(settings: Settings, key: str, value: str) -> None:
 
 
 def write_dagster_home(settings: Settings) -> Path:
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.dagster_home)
     path = settings.dagster_home / "dagster.yaml"
     if not path.exists():
         path.write_text(DAGSTER_YAML)
     return path
+
+
+def check_init(tenant_slug: str, admin_email: str, admin_password: str | None) -> None:
+    """Everything ``init_home`` would refuse about its input, checked before anything is written."""
+    tenants.check_slug(tenant_slug)
+    # The password matters only when the admin is created: init_home checks it then.
+    users.check_new_user(email=admin_email, name=None, password="x" * 99, role="admin")
 
 
 def init_home(
@@ -87,25 +98,36 @@ def init_home(
     admin_password: str | None,
     engine: Engine | None = None,
 ) -> InitResult:
-    """Idempotent: a second run changes nothing and reports what already exists."""
-    settings.home.mkdir(parents=True, exist_ok=True)
-    settings, written = write_generated_keys(settings)
-    write_dagster_home(settings)
+    """Idempotent: a second run changes nothing and reports what already exists.
+
+    The input is validated before anything is written; the tenant and its first admin are
+    written in one transaction (a refused admin leaves no tenant without an admin)."""
+    check_init(tenant_slug, admin_email, admin_password)
     engine = engine or make_engine(settings.database_url)
     migrate.upgrade(engine)
-    tenant = create_tenant(engine, tenant_slug)
-    created = False
-    if not users.user_exists(engine, tenant, admin_email):
+    with Session(engine) as s:
+        existing = s.scalar(select(Tenant.id).where(Tenant.slug == tenant_slug))
+    if existing is None or not users.user_exists(
+        engine, tenants.TenantRef(existing, tenant_slug, tenant_slug), admin_email
+    ):
         if not admin_password:
-            raise ValueError("an admin password is needed (set AISPEND_ADMIN_PASSWORD)")
-        users.create_user(
-            engine,
-            tenant,
-            Actor("aispend-init", "admin"),
-            email=admin_email,
-            name="Admin",
-            password=admin_password,
-            role="admin",
-        )
-        created = True
+            raise InvalidInput("an admin password is needed (set AISPEND_ADMIN_PASSWORD)")
+        users.check_new_user(email=admin_email, name="Admin", password=admin_password, role="admin")
+    private_dir(settings.home)
+    settings, written = write_generated_keys(settings)
+    write_dagster_home(settings)
+    created = False
+    with Session(engine) as s, s.begin():
+        tenant = tenants.ensure_tenant(s, tenant_slug)
+        if not users.user_exists_in(s, tenant, admin_email):
+            users.add_user(
+                s,
+                tenant,
+                Actor("aispend-init", "admin"),
+                email=admin_email,
+                name="Admin",
+                password=admin_password or "",
+                role="admin",
+            )
+            created = True
     return InitResult(tenant, admin_email.lower(), created, written, settings)

@@ -28,6 +28,7 @@ from pipelines.orphans import fail_orphaned_runs, process_tags
 from pipelines.progress import QUIET_RUN_CONFIG, ProgressReporter
 from pipelines.resources import WarehouseResource, engine_for
 from warehouse import tenants
+from warehouse.errors import InvalidInput, NotFound
 from warehouse.locks import file_lock
 from warehouse.settings import Settings
 
@@ -128,12 +129,12 @@ def run_sync(
     while it runs. Raises ``ValueError`` for an unknown source, tenant or an empty range.
     """
     if end < start:
-        raise ValueError(f"end {end} is before start {start}")
+        raise InvalidInput(f"end {end} is before start {start}")
     connectors = dict(connectors if connectors is not None else _load_connectors())
     names = list(sources) if sources else sorted(connectors)
     unknown = [n for n in names if n not in connectors]
     if unknown:
-        raise ValueError(
+        raise NotFound(
             f"unknown source(s): {', '.join(unknown)}; registered: {', '.join(sorted(connectors))}"
         )
     for name in names:
@@ -196,9 +197,9 @@ def check_range(connector: type[Connector], start: dt.date, end: dt.date) -> Non
     first = dt.date.fromisoformat(partitions.get_first_partition_key())
     last = dt.date.fromisoformat(partitions.get_last_partition_key())
     if start < first:
-        raise ValueError(f"{connector.name}: start {start} is before {first}, the first day kept")
+        raise InvalidInput(f"{connector.name}: start {start} is before {first}, the first day kept")
     if end > last:
-        raise ValueError(f"{connector.name}: end {end} is after {last}, the last day to sync")
+        raise InvalidInput(f"{connector.name}: end {end} is after {last}, the last day to sync")
 
 
 def refresh_marts(

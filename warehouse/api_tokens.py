@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from warehouse import audit
 from warehouse.actors import Actor, require_admin
+from warehouse.errors import InvalidInput
 from warehouse.models import Tenant
 from warehouse.models_api import ApiToken
 from warehouse.tenants import TenantRef
@@ -29,7 +30,7 @@ PREFIX = "aispend_"
 MAX_NAME = 100
 
 
-class ApiTokenError(ValueError):
+class ApiTokenError(InvalidInput):
     """A token that cannot be created or revoked: what is wrong, for the admin."""
 
 

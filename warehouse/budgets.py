@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from warehouse import audit
 from warehouse.actors import Actor, require_admin, require_signed_in
 from warehouse.amounts import usd_text
+from warehouse.errors import InvalidInput
 from warehouse.identities import through_links
 from warehouse.locks import begin_exclusive
 from warehouse.models import IdentityLink, Member, UsageFact
@@ -35,7 +36,7 @@ MAX_BUDGET_MICROS = 10**9 * 1_000_000  # a billion dollars a month
 MAX_ERROR_CHARS = 500
 
 
-class BudgetError(ValueError):
+class BudgetError(InvalidInput):
     """A budget that cannot be saved: what is wrong, in words an admin can act on."""
 
 

@@ -10,9 +10,10 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from connectors.contract import CheckResult, Connector
-from connectors.http import redact
+from connectors.http import check_base_url, redact
 from warehouse import audit, encryption
 from warehouse.actors import Actor, require_admin
+from warehouse.errors import InvalidInput
 from warehouse.models import Credential, Tenant
 from warehouse.tenants import TenantRef
 
@@ -26,8 +27,12 @@ def configure_source(
     values: dict[str, str],
     secret_fields: set[str],
 ) -> None:
-    """Store (or replace) fields of a source's configuration, each encrypted."""
+    """Store (or replace) fields of a source's configuration, each encrypted.
+
+    Refused before anything is stored: an empty secret, a value longer than
+    ``MAX_VALUE_CHARS``, and a ``base_url`` that is not an http(s) URL with a host."""
     require_admin(actor, "configuring a vendor")
+    check_values(source, values, secret_fields)
     now = dt.datetime.now(dt.UTC)
     with Session(engine) as s, s.begin():
         for name, value in values.items():
@@ -47,6 +52,27 @@ def configure_source(
             row.updated_by = actor.email
             row.updated_at = now
         audit.record(s, tenant, actor, "vendor.configure", source, fields=sorted(values))
+
+
+MAX_VALUE_CHARS = 4096
+
+
+def check_values(source: str, values: dict[str, str], secret_fields: set[str]) -> None:
+    """What ``configure_source`` refuses; messages name the field, never a secret's value."""
+    for name, value in values.items():
+        if not isinstance(value, str):
+            raise InvalidInput(f"{source}: {name} must be text")
+        if name in secret_fields and not value.strip():
+            raise InvalidInput(f"{source}: {name} is empty; a secret needs a value")
+        if len(value) > MAX_VALUE_CHARS:
+            raise InvalidInput(
+                f"{source}: {name} is {len(value)} characters long; at most {MAX_VALUE_CHARS}"
+            )
+        if name == "base_url":
+            try:
+                check_base_url(value)
+            except ValueError as exc:
+                raise InvalidInput(f"{source}: {exc}") from None
 
 
 def remove_source(engine: Engine, tenant: TenantRef, actor: Actor, source: str) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from warehouse import audit, sync_status
 from warehouse.actors import Actor, require_admin, require_signed_in
+from warehouse.errors import InvalidInput
 from warehouse.models import Setting
 from warehouse.tenants import TenantRef
 
@@ -35,7 +36,7 @@ MAX_THRESHOLD = 10**12
 BADGE_MAXIMA = {"badge_early_adopter_days": 3650, "badge_daily_driver_days": 31}
 
 
-class SettingsError(ValueError):
+class SettingsError(InvalidInput):
     pass
 
 

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from warehouse.errors import UserError
 
-class SecretKeyError(ValueError):
+
+class SecretKeyError(UserError):
     pass
 
 

@@ -11,6 +11,7 @@ from typing import TextIO
 from sqlalchemy import Engine, and_, select
 from sqlalchemy.orm import Session
 
+from warehouse.errors import check_range
 from warehouse.models import IdentityLink, Member, UsageFact, VendorAccount
 from warehouse.tenants import TenantRef
 
@@ -59,6 +60,7 @@ def _num(value) -> str:
 
 def focus_rows(engine: Engine, tenant: TenantRef, start: dt.date, end: dt.date) -> Iterator[dict]:
     """Facts whose charge period starts within start..end (inclusive), streamed."""
+    check_range(start, end, "the export range")
     query = (
         select(UsageFact, Member.display_name)
         .outerjoin(
@@ -122,6 +124,7 @@ def _row(f, member_name: str | None) -> dict:
 def write_focus_csv(
     engine: Engine, tenant: TenantRef, start: dt.date, end: dt.date, out: TextIO
 ) -> int:
+    check_range(start, end, "the export range")
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0

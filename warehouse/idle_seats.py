@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, exists, func, select
 
 from warehouse.actors import Actor, require_admin
+from warehouse.errors import check_range
 from warehouse.models import ActivityFact, IdentityLink, Member, UsageFact, VendorAccount
 from warehouse.tenants import TenantRef
 
@@ -33,8 +34,7 @@ def idle_seats(
     """``[{source, account_key, display_name, member, seat_fee_micros, last_active}]`` of the
     seats idle in ``start..end`` (inclusive), highest fee first. Admins only."""
     require_admin(actor, "listing idle seats")
-    if end < start:
-        raise ValueError(f"the period ends ({end}) before it starts ({start})")
+    check_range(start, end, "the period")
     f = UsageFact
     active = exists().where(
         ActivityFact.tenant_id == tenant.id,

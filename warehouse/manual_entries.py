@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from warehouse import audit
 from warehouse.actors import Actor, require_admin
 from warehouse.amounts import AmountError, dollars_to_micros
+from warehouse.errors import InvalidInput
 from warehouse.members import MEMBER_KIND
 from warehouse.models import IdentityLink, ManualEntry, Member, VendorAccount
 from warehouse.tenants import TenantRef
@@ -21,8 +22,11 @@ MAX_PERIOD_DAYS = 366
 SOURCE = "manual"
 
 
-class ManualEntryError(ValueError):
+class ManualEntryError(InvalidInput):
     pass
+
+
+MAX_TOKENS = 10**15
 
 
 def member_account_key(member_id: int) -> str:
@@ -49,6 +53,8 @@ def _tokens(tokens: int | str | None) -> int | None:
         raise ManualEntryError(f"tokens {tokens!r} is not a whole number") from None
     if value < 0:
         raise ManualEntryError("tokens cannot be negative")
+    if value > MAX_TOKENS:
+        raise ManualEntryError(f"tokens {tokens!r} is more than {MAX_TOKENS:,}")
     return value
 
 

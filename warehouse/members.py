@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 
 from warehouse import audit
 from warehouse.actors import Actor, require_admin
+from warehouse.errors import InvalidInput
 from warehouse.models import IdentityLink, ManualEntry, Member, VendorAccount
 from warehouse.tenants import TenantRef
 
 MEMBER_KIND = "member"  # manual spend booked on a member's own "member:<id>" account
 
 
-class MemberError(ValueError):
+class MemberError(InvalidInput):
     pass
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from connectors.tokens import TokenRates
 from warehouse import audit
 from warehouse.actors import Actor, require_admin, require_signed_in
+from warehouse.errors import InvalidInput
 from warehouse.models import UsageFact
 from warehouse.models_prices import ModelPrice
 from warehouse.price_defaults import SHIPPED_PRICES
@@ -42,7 +43,7 @@ _SUFFIX = re.compile(r"-(\d{8}|\d{4}-\d{2}-\d{2}|latest)$")  # claude-…-202509
 UNPRICED = "unpriced"
 
 
-class PriceError(ValueError):
+class PriceError(InvalidInput):
     """A price an admin cannot set (bad number, duplicate version)."""
 
 

@@ -23,6 +23,7 @@ from connectors.money import micros_to_decimal
 from warehouse import audit
 from warehouse.actors import Actor, require_admin
 from warehouse.amounts import AmountError, dollars_to_micros
+from warehouse.errors import InvalidInput
 from warehouse.models_seats import SeatPlanPrice
 from warehouse.tenants import TenantRef
 
@@ -30,7 +31,7 @@ from warehouse.tenants import TenantRef
 SEAT_PLAN_SETTING = "seat_plan"
 
 
-class SeatPlanError(ValueError):
+class SeatPlanError(InvalidInput):
     pass
 
 

@@ -7,6 +7,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from warehouse.errors import InvalidInput
+
+DEFAULT_SOURCE_DEADLINE = 900.0
+
 ENV_VARS = {
     "AISPEND_HOME": "Folder for the embedded warehouse, the generated .env and Dagster's home. Default ./.aispend",
     "AISPEND_DATABASE_URL": "SQLAlchemy URL of the warehouse, e.g. postgresql+psycopg://user@host/db. Default: SQLite at $AISPEND_HOME/warehouse.db",
@@ -16,6 +20,7 @@ ENV_VARS = {
     "AISPEND_TENANT": "Tenant slug the dashboard and CLI use when none is given. Default 'default'",
     "AISPEND_DAGSTER_PORT": "Port of the Dagster UI started by `aispend serve`. Default 3000",
     "AISPEND_DASHBOARD_PORT": "Port of the Streamlit dashboard started by `aispend serve`. Default 8501",
+    "AISPEND_SOURCE_DEADLINE": "Seconds one source's sync may take in total (every request and retry) before it gives up. Default 900",
     "AISPEND_DAGSTER_PG_URL": "postgresql+psycopg2:// URL of Dagster's own storage, read by pipelines/dagster_postgres.yaml",
     "AISPEND_ALERT_WEBHOOK_URL": "Optional: a Slack-compatible incoming webhook that receives budget alerts (a secret)",
     "AISPEND_ALERT_SMTP": "Optional: host:port of an SMTP server that mails budget alerts (plain SMTP, e.g. a local relay)",
@@ -58,6 +63,7 @@ class Settings:
     alert_email_from: str = "aispend@localhost"
     alert_email_to: tuple[str, ...] = ()
     history_start: dt.date = DEFAULT_HISTORY_START
+    source_deadline_seconds: float = DEFAULT_SOURCE_DEADLINE
 
     @property
     def dotenv_path(self) -> Path:
@@ -86,6 +92,8 @@ class Settings:
         env["AISPEND_ALERT_EMAIL_FROM"] = self.alert_email_from
         if self.alert_email_to:
             env["AISPEND_ALERT_EMAIL_TO"] = ",".join(self.alert_email_to)
+        if self.source_deadline_seconds != DEFAULT_SOURCE_DEADLINE:
+            env["AISPEND_SOURCE_DEADLINE"] = f"{self.source_deadline_seconds:g}"
         return env
 
     @classmethod
@@ -107,8 +115,11 @@ class Settings:
             anthropic_api_key=merged.get("ANTHROPIC_API_KEY"),
             dagster_home=Path(merged.get("DAGSTER_HOME") or home / "dagster").resolve(),
             admin_password=merged.get("AISPEND_ADMIN_PASSWORD"),
-            dagster_port=int(merged.get("AISPEND_DAGSTER_PORT") or 3000),
-            dashboard_port=int(merged.get("AISPEND_DASHBOARD_PORT") or 8501),
+            dagster_port=_port(merged, "AISPEND_DAGSTER_PORT", 3000),
+            dashboard_port=_port(merged, "AISPEND_DASHBOARD_PORT", 8501),
+            source_deadline_seconds=_seconds(
+                merged, "AISPEND_SOURCE_DEADLINE", DEFAULT_SOURCE_DEADLINE
+            ),
             alert_webhook_url=merged.get("AISPEND_ALERT_WEBHOOK_URL"),
             alert_smtp=merged.get("AISPEND_ALERT_SMTP"),
             alert_email_from=merged.get("AISPEND_ALERT_EMAIL_FROM") or "aispend@localhost",
@@ -126,3 +137,27 @@ def _history_start(value: str | None) -> dt.date:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"AISPEND_HISTORY_START={value!r} is not a date (YYYY-MM-DD)") from None
+def _port(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        port = int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name}={raw!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise InvalidInput(f"{name}={port} is not a port (1-65535)")
+    return port
+
+
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise InvalidInput(f"{name}={raw!r} is not a number of seconds") from None
+    if not 0 < seconds <= 7 * 24 * 3600:
+        raise InvalidInput(f"{name}={raw} must be more than 0 and at most a week")
+    return seconds

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 
 from warehouse import audit
 from warehouse.actors import Actor, require_admin
+from warehouse.errors import InvalidInput
 from warehouse.models import Setting
 from warehouse.tenants import TenantRef
 
 SETTING_KEY = "suggestions"
 
 
-class SuggestionConfigError(ValueError):
+class SuggestionConfigError(InvalidInput):
     pass
 
 

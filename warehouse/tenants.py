@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from warehouse.errors import InvalidInput, NotFound
 from warehouse.models import Tenant
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
-class TenantNotFound(ValueError):
+class TenantNotFound(NotFound):
     pass
 
 
@@ -43,12 +44,21 @@ def list_tenants(engine: Engine) -> list[TenantRef]:
 
 def create_tenant(engine: Engine, slug: str, name: str | None = None) -> TenantRef:
     """Create the tenant, or return it unchanged if it exists (idempotent)."""
-    if not SLUG.match(slug):
-        raise ValueError(f"tenant slug {slug!r} must be lower-case letters, digits and dashes")
     with Session(engine) as s, s.begin():
-        row = s.scalar(select(Tenant).where(Tenant.slug == slug))
-        if row is None:
-            row = Tenant(slug=slug, name=name or slug)
-            s.add(row)
-            s.flush()
-        return _ref(row)
+        return ensure_tenant(s, slug, name)
+
+
+def check_slug(slug: str) -> None:
+    if not SLUG.match(slug):
+        raise InvalidInput(f"tenant slug {slug!r} must be lower-case letters, digits and dashes")
+
+
+def ensure_tenant(s: Session, slug: str, name: str | None = None) -> TenantRef:
+    """``create_tenant`` inside the caller's transaction."""
+    check_slug(slug)
+    row = s.scalar(select(Tenant).where(Tenant.slug == slug))
+    if row is None:
+        row = Tenant(slug=slug, name=name or slug)
+        s.add(row)
+        s.flush()
+    return _ref(row)

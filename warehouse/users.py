@@ -10,14 +10,17 @@ from sqlalchemy.orm import Session
 
 from warehouse import audit
 from warehouse.actors import ROLES, Actor, require_admin
+from warehouse.errors import InvalidInput, check_text
 from warehouse.models import User
 from warehouse.tenants import TenantRef
 
 MIN_PASSWORD = 8
+MAX_NAME = 200  # the users.name column
+MAX_EMAIL = 320  # the users.email column
 
 
-class UserError(ValueError):
-    pass
+class UserError(InvalidInput):
+    """A user account request that cannot be done (bad email, short password, duplicate…)."""
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,14 @@ class LoginUser:
     role: str
 
 
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
+def check_password(password: str | None) -> None:
+    """The password rule, checked before anything is written."""
+    if not password or len(password) < MIN_PASSWORD:
         raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
+
+
+def hash_password(password: str) -> str:
+    check_password(password)
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
 
 
@@ -60,12 +68,16 @@ def count_users(engine: Engine, tenant: TenantRef) -> int:
 
 def user_exists(engine: Engine, tenant: TenantRef, email: str) -> bool:
     with Session(engine) as s:
-        return (
-            s.scalar(
-                select(User.id).where(User.tenant_id == tenant.id, User.email == _normalize(email))
-            )
-            is not None
+        return user_exists_in(s, tenant, email)
+
+
+def user_exists_in(s: Session, tenant: TenantRef, email: str) -> bool:
+    return (
+        s.scalar(
+            select(User.id).where(User.tenant_id == tenant.id, User.email == _normalize(email))
         )
+        is not None
+    )
 
 
 def create_user(
@@ -79,22 +91,48 @@ def create_user(
     role: str,
 ) -> int:
     require_admin(actor, "creating a user")
+    check_new_user(email=email, name=name, password=password, role=role)
+    with Session(engine) as s, s.begin():
+        return add_user(s, tenant, actor, email=email, name=name, password=password, role=role)
+
+
+def check_new_user(*, email: str, name: str | None, password: str | None, role: str) -> None:
+    """Everything ``create_user`` would refuse about its input, checked before any write."""
     _check_role(role)
     email = _normalize(email)
-    with Session(engine) as s, s.begin():
-        if s.scalar(select(User.id).where(User.tenant_id == tenant.id, User.email == email)):
-            raise UserError(f"user {email} already exists in tenant {tenant.slug!r}")
-        row = User(
-            tenant_id=tenant.id,
-            email=email,
-            name=name or email.split("@")[0],
-            password_hash=hash_password(password),
-            role=role,
-        )
-        s.add(row)
-        s.flush()
-        audit.record(s, tenant, actor, "user.create", email, role=role)
-        return row.id
+    check_text(email, "an email address", MAX_EMAIL)
+    check_text(name, "a user's name", MAX_NAME)
+    check_password(password)
+
+
+def add_user(
+    s: Session,
+    tenant: TenantRef,
+    actor: Actor,
+    *,
+    email: str,
+    name: str | None = None,
+    password: str,
+    role: str,
+) -> int:
+    """``create_user`` inside the caller's transaction (``aispend init`` writes the tenant and
+    its first admin together)."""
+    require_admin(actor, "creating a user")
+    check_new_user(email=email, name=name, password=password, role=role)
+    email = _normalize(email)
+    if s.scalar(select(User.id).where(User.tenant_id == tenant.id, User.email == email)):
+        raise UserError(f"user {email} already exists in tenant {tenant.slug!r}")
+    row = User(
+        tenant_id=tenant.id,
+        email=email,
+        name=name or email.split("@")[0],
+        password_hash=hash_password(password),
+        role=role,
+    )
+    s.add(row)
+    s.flush()
+    audit.record(s, tenant, actor, "user.create", email, role=role)
+    return row.id
 
 
 def change_role(engine: Engine, tenant: TenantRef, actor: Actor, email: str, role: str) -> None:

@@ -91,6 +91,10 @@ class _SimHTTPServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
 
 
+MAX_MEMBERS = 1000  # a generated team this size already pages every endpoint many times
+MAX_DAYS = 3660
+
+
 class Simulator:
     """Serve simulated vendors at ``http://127.0.0.1:PORT/<vendor>`` for a generated team.
 
@@ -110,6 +114,10 @@ class Simulator:
         host: str = "127.0.0.1",
         page_cap: int | None = None,
     ):
+        if not 1 <= members <= MAX_MEMBERS:
+            raise ValueError(f"members must be between 1 and {MAX_MEMBERS}, not {members}")
+        if not 1 <= days <= MAX_DAYS:
+            raise ValueError(f"days must be between 1 and {MAX_DAYS}, not {days}")
         self.seed = seed
         self.start_day = start
         self.days = days

@@ -21,7 +21,9 @@ Scenarios (``scenario_names()``):
 - numbers: money is exact and equals what the vendor billed per day; the connector reports the
   vendor's control total for every day and people + unattributed equal it; token columns
   equal the tokens processed, each once; the declared unit prices catch an amount 100× off;
-  independent period totals reconcile with the records.
+  independent period totals reconcile with the records;
+- secrets: a base URL answering with a redirect to another origin gets a refusal, and no
+  credential reaches that origin (``connectors.testing.hostile``).
 
 Each scenario proves it ran, or fails (or skips) saying why. One that does not apply is
 skipped only with a stated reason::
@@ -33,10 +35,11 @@ from __future__ import annotations
 
 from connectors.testing.scenarios_fetch import FetchScenarios
 from connectors.testing.scenarios_money import MoneyScenarios
+from connectors.testing.scenarios_secrets import SecretScenarios
 from connectors.testing.scenarios_spec import SpecScenarios
 
 
-class ConnectorConformance(SpecScenarios, FetchScenarios, MoneyScenarios):
+class ConnectorConformance(SpecScenarios, FetchScenarios, MoneyScenarios, SecretScenarios):
     """Base class of a connector's conformance suite (not collected itself: no ``Test`` prefix)."""
 
 

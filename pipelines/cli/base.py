@@ -8,26 +8,78 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import sys
 
 import click
 
 from connectors.contract import ConnectorError
+from connectors.registry import UnknownConnectorError
 from warehouse.actors import Actor, PermissionDenied
-from warehouse.encryption import SecretKeyError
+from warehouse.errors import UserError
 from warehouse.settings import Settings
 
-USER_ERRORS = (ValueError, PermissionDenied, ConnectorError, SecretKeyError, FileExistsError)
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+USER_ERRORS = (UserError, PermissionDenied, ConnectorError, UnknownConnectorError)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split()) or "failed"
+
+
+def error_line(exc: BaseException) -> str | None:
+    """The one line a user sees for an expected failure, or None for a bug."""
+    if isinstance(exc, USER_ERRORS):
+        return _one_line(str(exc))
+    if isinstance(exc, OSError):  # a missing folder, an unwritable file, a port in use …
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        return _one_line(f"{exc.strerror or exc}{where}")
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError):  # hide_parameters: the statement's values are not in it
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else ""
+        return _one_line(f"the warehouse refused the operation: {first}")
+    return None
 
 
 class AispendGroup(click.Group):
-    """Turns expected failures into `error: …` and exit code 1."""
+    """Turns expected failures into one `error: …` line and exit code 1, and click's own usage
+    errors (exit code 2) into the same one-line form: never a traceback, never a usage dump."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except USER_ERRORS as exc:
-            click.echo(f"error: {exc}", err=True)
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            line = error_line(exc)
+            if line is None:
+                raise
+            click.echo(f"error: {line}", err=True)
             ctx.exit(1)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except _NO_ARGS_IS_HELP as exc:  # a bare `aispend` or `aispend db`: the help itself
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"error: {_usage_line(exc)}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _usage_line(exc: click.ClickException) -> str:
+    line = _one_line(exc.format_message())
+    ctx = getattr(exc, "ctx", None)
+    if isinstance(exc, click.UsageError) and ctx is not None:
+        line += f" (see `{ctx.command_path} --help`)"
+    return line
 
 
 def _settings() -> Settings:

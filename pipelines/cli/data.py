@@ -38,7 +38,7 @@ def sync(
     from pipelines.sync import run_sync
 
     if end < start:
-        raise click.BadParameter("--end is before --start")
+        raise click.BadParameter(f"--end {end} is before --start {start}")
     if all_tenants and tenant_slug:
         raise click.UsageError("--tenant and --all-tenants exclude each other")
     settings = _settings()
@@ -99,6 +99,12 @@ def export(
         raise click.UsageError("--format focus-csv takes --start and --end (not --period)")
     if fmt != "focus-csv" and (period is None or start is not None or end is not None):
         raise click.UsageError(f"--format {fmt} takes --period YYYY-MM (not --start/--end)")
+    from warehouse.errors import InvalidInput, check_range
+
+    if start is not None and end is not None:
+        check_range(start, end, "the export range")
+    if out is not None and not out.parent.is_dir():
+        raise InvalidInput(f"--out: folder {out.parent} does not exist")
     settings = _settings()
     engine = _engine(settings)
     tenant = _tenant(settings, engine, tenant_slug)

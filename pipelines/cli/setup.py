@@ -19,13 +19,14 @@ from pipelines.cli.base import _engine, _redacted_url, _settings, _tenant, cli_a
 @click.option("--admin-email", default="admin@example.com", show_default=True)
 def init(tenant_slug: str | None, admin_email: str) -> None:
     """Migrate the warehouse, create the tenant and the first admin, generate keys."""
-    from pipelines.setup_home import init_home
+    from pipelines.setup_home import check_init, init_home
     from warehouse import users
     from warehouse.tenants import TenantNotFound, get_tenant
 
     settings = _settings()
     slug = tenant_slug or settings.tenant
     password = settings.admin_password
+    check_init(slug, admin_email, password)  # before the warehouse is touched
     if not password:
         engine = _engine(settings)
         try:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pipelines.cli.base import _engine, _settings, _tenant, cli_actor, main
+from warehouse.errors import InvalidInput
 
 
 @main.group()
@@ -82,17 +83,23 @@ def vendor_configure(
     for pair in pairs:
         field, sep, value = pair.partition("=")
         if not sep:
-            raise click.BadParameter(f"{pair!r} is not FIELD=VALUE", param_hint="--set")
+            # Never echo the pair: a value without its field name is likely a bare secret.
+            raise click.BadParameter("expects FIELD=VALUE (no '=' given)", param_hint="--set")
         if field not in known:
             raise click.BadParameter(
                 f"{source} has no field {field!r} (fields: {', '.join(known) or 'none'})",
                 param_hint="--set",
             )
         if isinstance(known[field], SettingField):
-            known[field].parse(value)  # a setting that does not parse is refused, not stored
+            try:  # a setting that does not parse is refused, not stored
+                known[field].parse(value)
+            except ValueError as exc:
+                raise InvalidInput(f"{source}: {exc}") from None
         values[field] = value
-    if base_url:
+    if base_url is not None:
         values["base_url"] = base_url
+    secret = {n for n, f in known.items() if f.secret}
+    credentials.check_values(source, values, secret)  # before the warehouse is even opened
     settings = _settings()
     engine = _engine(settings)
     tenant = _tenant(settings, engine, tenant_slug)
@@ -108,7 +115,6 @@ def vendor_configure(
     ]
     if missing:
         raise click.UsageError(f"{source} needs --set {'=… --set '.join(missing)}=…")
-    secret = {n for n, f in known.items() if f.secret}
     credentials.configure_source(
         engine, settings.secret_keys, tenant, actor, source, values, secret
     )

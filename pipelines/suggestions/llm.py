@@ -15,6 +15,7 @@ from typing import Any
 
 import anthropic
 
+from connectors.http import shorten
 from pipelines.suggestions.list_prices import list_price
 from pipelines.suggestions.prompt import request_body
 from warehouse.suggestion_config import SuggestionConfig
@@ -58,9 +59,8 @@ def estimated_cost_micros(model: str, input_tokens: int, output_tokens: int) -> 
 
 
 def _redact(text: str, secret: str | None) -> str:
-    if secret and len(secret) >= 8:
-        text = text.replace(secret, "[redacted]")
-    return text[:300]
+    """Redacted first (a cut-off key too), then cut: the toolkit's ``shorten``."""
+    return shorten(text, 300, [secret] if secret and len(secret) >= 8 else [])
 
 
 def classify(exc: BaseException, secret: str | None = None) -> GenerationFailed:
