@@ -27,7 +27,7 @@ def configure_source(
     secret_fields: set[str],
 ) -> None:
     """Store (or replace) fields of a source's configuration, each encrypted."""
-    require_admin(actor, "configuring a vendor")
+    require_admin(actor, "configuring a vendor", tenant)
     now = dt.datetime.now(dt.UTC)
     with Session(engine) as s, s.begin():
         for name, value in values.items():
@@ -50,7 +50,7 @@ def configure_source(
 
 
 def remove_source(engine: Engine, tenant: TenantRef, actor: Actor, source: str) -> None:
-    require_admin(actor, "removing a vendor")
+    require_admin(actor, "removing a vendor", tenant)
     with Session(engine) as s, s.begin():
         s.execute(
             delete(Credential).where(Credential.tenant_id == tenant.id, Credential.source == source)
@@ -62,7 +62,7 @@ def masked_config(
     engine: Engine, keys: Sequence[str], tenant: TenantRef, actor: Actor, source: str
 ) -> dict:
     """What the UI and CLI may show: secrets as ••••last4, plain fields as they are. Admins only."""
-    require_admin(actor, "reading a vendor's configuration")
+    require_admin(actor, "reading a vendor's configuration", tenant)
     out: dict[str, str] = {}
     with Session(engine) as s:
         for row in s.scalars(
@@ -84,7 +84,7 @@ def check_connection(
     The reason the connector gives is already redacted; it is redacted again against the stored
     secrets before it is kept or returned.
     """
-    require_admin(actor, "testing a vendor connection")
+    require_admin(actor, "testing a vendor connection", tenant)
     config = connector_config(engine, keys, tenant, connector.name)
     missing = connector.missing_credentials(config)
     if missing:

@@ -12,6 +12,7 @@ ENV_VARS = {
     "AISPEND_SECRET_KEY": "Fernet key(s) encrypting vendor credentials; comma-separated, newest first, to rotate",
     "AISPEND_COOKIE_KEY": "Key signing the dashboard's login cookie",
     "AISPEND_ADMIN_PASSWORD": "Password for the first admin created by `aispend init` (otherwise prompted)",
+    "AISPEND_SESSION_DAYS": "How long a dashboard login lasts, in days (a number > 0). Default 7",
     "AISPEND_TENANT": "Tenant slug the dashboard and CLI use when none is given. Default 'default'",
     "AISPEND_DAGSTER_PORT": "Port of the Dagster UI started by `aispend serve`. Default 3000",
     "AISPEND_DASHBOARD_PORT": "Port of the Streamlit dashboard started by `aispend serve`. Default 8501",
@@ -54,6 +55,7 @@ class Settings:
     alert_smtp: str | None = None
     alert_email_from: str = "aispend@localhost"
     alert_email_to: tuple[str, ...] = ()
+    session_days: float = 7.0
 
     @property
     def dotenv_path(self) -> Path:
@@ -110,4 +112,19 @@ class Settings:
             alert_email_to=tuple(
                 a.strip() for a in merged.get("AISPEND_ALERT_EMAIL_TO", "").split(",") if a.strip()
             ),
+            session_days=_session_days(merged.get("AISPEND_SESSION_DAYS")),
         )
+
+
+def _session_days(value: str | None) -> float:
+    if not value:
+        return 7.0
+    try:
+        days = float(value)
+    except ValueError:
+        days = 0.0
+    if not 0 < days <= 366:
+        raise ValueError(
+            f"AISPEND_SESSION_DAYS must be a number of days between 0 and 366, not {value!r}"
+        )
+    return days

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from warehouse import audit
-from warehouse.actors import ROLES, Actor, require_admin
+from warehouse.actors import ROLES, Actor, require_admin, require_signed_in
 from warehouse.models import User
 from warehouse.tenants import TenantRef
 
@@ -26,11 +26,23 @@ class LoginUser:
     name: str
     password_hash: str
     role: str
+    id: int = 0
+    session_version: int = 1  # every login cookie carries it; a bump ends the user's sessions
+
+
+def check_password_rule(password: str) -> None:
+    """The one password rule, for every way a password is set (CLI, init, demo, admin page).
+
+    The sign-in form trims what is typed, so a password that starts or ends with whitespace
+    could be set but never used: it is refused here instead."""
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
+    if password != password.strip():
+        raise UserError("a password cannot start or end with a space")
 
 
 def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
+    check_password_rule(password)
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
 
 
@@ -78,7 +90,7 @@ def create_user(
     password: str,
     role: str,
 ) -> int:
-    require_admin(actor, "creating a user")
+    require_admin(actor, "creating a user", tenant)
     _check_role(role)
     email = _normalize(email)
     with Session(engine) as s, s.begin():
@@ -98,7 +110,7 @@ def create_user(
 
 
 def change_role(engine: Engine, tenant: TenantRef, actor: Actor, email: str, role: str) -> None:
-    require_admin(actor, "changing a role")
+    require_admin(actor, "changing a role", tenant)
     _check_role(role)
     with Session(engine) as s, s.begin():
         row = _get(s, tenant, email)
@@ -111,22 +123,36 @@ def change_role(engine: Engine, tenant: TenantRef, actor: Actor, email: str, rol
             if admins <= 1:
                 raise UserError("the last admin cannot be demoted")
         old, row.role = row.role, role
+        row.session_version += 1  # sessions opened under the old role end
         audit.record(s, tenant, actor, "user.change_role", row.email, old=old, new=role)
 
 
 def reset_password(
     engine: Engine, tenant: TenantRef, actor: Actor, email: str, new_password: str
 ) -> None:
-    require_admin(actor, "resetting a password")
+    require_admin(actor, "resetting a password", tenant)
     with Session(engine) as s, s.begin():
         row = _get(s, tenant, email)
         row.password_hash = hash_password(new_password)
+        row.session_version += 1  # a cookie saved before the reset no longer logs in
         audit.record(s, tenant, actor, "user.reset_password", row.email)
+
+
+def end_sessions(engine: Engine, tenant: TenantRef, actor: Actor, email: str) -> None:
+    """Log ``email`` out everywhere: every login cookie issued so far stops working.
+    A user may end their own sessions; an admin anyone's in the tenant."""
+    require_signed_in(actor, "ending sessions", tenant)
+    if _normalize(email) != actor.email.strip().lower():
+        require_admin(actor, "ending another user's sessions", tenant)
+    with Session(engine) as s, s.begin():
+        row = _get(s, tenant, email)
+        row.session_version += 1
+        audit.record(s, tenant, actor, "user.end_sessions", row.email)
 
 
 def list_users(engine: Engine, tenant: TenantRef, actor: Actor) -> list[dict]:
     """The tenant's dashboard users (no password hashes). Admins only."""
-    require_admin(actor, "listing users")
+    require_admin(actor, "listing users", tenant)
     with Session(engine) as s:
         return [
             {"email": u.email, "name": u.name, "role": u.role, "created_at": u.created_at}
@@ -138,6 +164,6 @@ def login_directory(engine: Engine, tenant: TenantRef) -> list[LoginUser]:
     """What the dashboard's authenticator needs: emails, names, bcrypt hashes and roles."""
     with Session(engine) as s:
         return [
-            LoginUser(u.email, u.name, u.password_hash, u.role)
+            LoginUser(u.email, u.name, u.password_hash, u.role, u.id, u.session_version)
             for u in s.scalars(select(User).where(User.tenant_id == tenant.id).order_by(User.email))
         ]
