@@ -11,7 +11,7 @@ Three things streamlit-authenticator does not do are plugged into it here:
   lockout audited, unknown emails as slow as known ones).
 - The login cookie is bound: it is named per tenant and port (browsers share cookies across
   ports), and its signed token carries the tenant, a server id (the home folder and port), the
-  user's id and session version and an expiry. A token for another tenant or server, an older
+  user's id, session version and a keyed stamp of their password hash, and an expiry. A token for another tenant or server, an older
   session version, or anything malformed (``alg: none``, no expiry, garbage) is dropped and the
   login form shown.
 - Every run re-checks the session against the warehouse (`session_actor`): a bumped session
@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +126,7 @@ def encode_token(binding: CookieBinding, user: LoginUser, now: dt.datetime | Non
         "server": binding.server,
         "uid": user.id,
         "sv": user.session_version,
+        "pw": _password_stamp(binding, user),
         "iat": int(now.timestamp()),
         "exp_date": (now + dt.timedelta(days=binding.days)).timestamp(),
     }
@@ -154,7 +156,14 @@ def decode_token(
     user = _find(users, claims.get("username"))
     if user is None or claims.get("uid") != user.id or claims.get("sv") != user.session_version:
         return None
+    if claims.get("pw") != _password_stamp(binding, user):
+        return None  # a removed and re-created user (SQLite may reuse the id) or a new password
     return claims
+
+
+def _password_stamp(binding: CookieBinding, user: LoginUser) -> str:
+    """Ties a token to the user's current password hash without revealing anything about it."""
+    return hmac.new(binding.key.encode(), user.password_hash.encode(), "sha256").hexdigest()[:16]
 
 
 def session_actor(

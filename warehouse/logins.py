@@ -109,7 +109,13 @@ def _refusal(account: LoginThrottle | None, client: LoginThrottle | None, now: d
 
 
 def check_login(
-    engine: Engine, tenant: TenantRef, email: str, password: str, client: str | None
+    engine: Engine,
+    tenant: TenantRef,
+    email: str,
+    password: str,
+    client: str | None,
+    *,
+    now: dt.datetime | None = None,
 ) -> LoginUser | None:
     """The user if ``password`` is theirs; None otherwise (never says which part was wrong).
 
@@ -118,7 +124,7 @@ def check_login(
     """
     key = _email_key(email)
     client_key = (client or "unknown")[:320]
-    now = _now()
+    now = now or _now()
     with Session(engine) as s:
         refusal = _refusal(
             _row(s, tenant, "account", key), _row(s, tenant, "client", client_key), now
@@ -142,24 +148,27 @@ def check_login(
             if row is not None:
                 s.delete(row)
         return found
-    _count_failure(engine, tenant, key, client_key)
+    _count_failure(engine, tenant, key, client_key, now)
     return None
 
 
-def _count_failure(engine: Engine, tenant: TenantRef, key: str, client_key: str) -> None:
+def _count_failure(
+    engine: Engine, tenant: TenantRef, key: str, client_key: str, now: dt.datetime
+) -> None:
     for attempt in range(2):  # a concurrent first failure may insert the same row first
         try:
             with Session(engine) as s, s.begin():
-                _bump(s, tenant, "account", key, client_key)
-                _bump(s, tenant, "client", client_key, client_key)
+                _bump(s, tenant, "account", key, client_key, now)
+                _bump(s, tenant, "client", client_key, client_key, now)
             return
         except IntegrityError:
             if attempt:
                 raise
 
 
-def _bump(s: Session, tenant: TenantRef, kind: str, key: str, client_key: str) -> None:
-    now = _now()
+def _bump(
+    s: Session, tenant: TenantRef, kind: str, key: str, client_key: str, now: dt.datetime
+) -> None:
     row = _row(s, tenant, kind, key)
     if row is None:
         row = LoginThrottle(tenant_id=tenant.id, kind=kind, key=key, failures=0, locked=False)
