@@ -549,3 +549,70 @@ def test_tenant_bound_calls_beyond_the_tables(engine) -> None:
         with pytest.raises(PermissionDenied, match="belongs to tenant"):
             call()
     assert get_tenant(engine, "acme") == acme
+
+
+# --- 1, in a real browser: two tenants' dashboards in one home --------------------------------
+
+
+@pytest.mark.browser
+def test_in_a_browser_a_cookie_from_one_tenants_dashboard_does_not_open_anothers(tmp_path) -> None:
+    """Vic is a viewer in 'default' and an admin in 'beta'; both dashboards run from one home
+    with one cookie key on two ports of 127.0.0.1, so the browser sends default's cookie to beta.
+    Signed in to default, opening beta shows beta's login form, even with the cookie copied
+    under beta's cookie name."""
+    from dashboard_server import WAIT_MS, chromium, log_in, serve_dashboard
+    from playwright.sync_api import expect
+
+    from warehouse import migrate
+    from warehouse.engine import make_engine
+
+    home = tmp_path / "home"
+    home.mkdir()
+    db_url = f"sqlite:///{home / 'warehouse.db'}"
+    engine = make_engine(db_url)
+    migrate.upgrade(engine)
+    default, beta = create_tenant(engine, "default", "Acme"), create_tenant(engine, "beta", "Beta")
+    users.create_user(engine, default, SYSTEM, email=VIEWER[0], password=VIEWER[1], role="viewer")
+    users.create_user(
+        engine, beta, SYSTEM, email=VIEWER[0], password="beta-admin-pass-2", role="admin"
+    )
+    engine.dispose()
+    env = {
+        "AISPEND_HOME": str(home),
+        "AISPEND_DATABASE_URL": db_url,
+        "AISPEND_COOKIE_KEY": "browser-test-cookie-key-0123456789abcdef",
+    }
+    with (
+        serve_dashboard(home, {**env, "AISPEND_TENANT": "default"}) as default_url,
+        serve_dashboard(home, {**env, "AISPEND_TENANT": "beta"}) as beta_url,
+        chromium() as browser,
+    ):
+        context = browser.new_context()
+        page = context.new_page()
+        log_in(page, default_url, VIEWER[0], VIEWER[1])
+        expect(page.get_by_text(f"{VIEWER[0]} · viewer · tenant Acme")).to_be_visible(
+            timeout=WAIT_MS
+        )
+        page.wait_for_timeout(500)  # the cookie component stores the cookie, then reruns
+        [cookie] = [c for c in context.cookies() if c["name"].startswith("aispend_auth_")]
+        assert cookie["name"] == f"aispend_auth_default_{default_url.rsplit(':', 1)[1]}"
+        beta_port = beta_url.rsplit(":", 1)[1]
+        context.add_cookies(
+            [{"name": f"aispend_auth_beta_{beta_port}", "value": cookie["value"], "url": beta_url}]
+        )
+
+        beta_page = context.new_page()
+        beta_page.goto(beta_url, wait_until="domcontentloaded")
+        expect(beta_page.get_by_role("textbox", name="Password")).to_be_visible(timeout=WAIT_MS)
+        beta_page.wait_for_timeout(2000)  # time for a cookie login to happen, if it would
+        expect(beta_page.get_by_role("textbox", name="Password")).to_be_visible()
+        expect(beta_page.get_by_text("tenant Beta")).to_have_count(0)
+        expect(beta_page.get_by_text("Traceback")).to_have_count(0)
+
+        # The positive control: default's own dashboard still takes its cookie.
+        page.reload(wait_until="domcontentloaded")
+        expect(page.get_by_text(f"{VIEWER[0]} · viewer · tenant Acme")).to_be_visible(
+            timeout=WAIT_MS
+        )
+        expect(page.get_by_role("textbox", name="Password")).to_have_count(0)
+        context.close()
