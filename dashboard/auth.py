@@ -42,7 +42,7 @@ from warehouse.users import LoginUser
 
 COOKIE_PREFIX = "aispend_auth"
 INVALID_LOGIN = "Invalid email or password"
-SESSION_KEY = "aispend_session"  # {"uid", "sv"} of the signed-in user: checked on every run
+SESSION_KEY = "aispend_session"  # {"uid", "sv", "exp"} of the signed-in user, checked every run
 TOKEN_ALGORITHM = "HS256"
 # streamlit-authenticator sleeps this long on every logged-out run (its cookie component needs a
 # moment to answer). Tests set it to 0.
@@ -176,11 +176,14 @@ def session_actor(
         return None
     if session.get("uid") != user.id or session.get("sv") != user.session_version:
         return None
+    exp = session.get("exp")
+    if not isinstance(exp, int | float) or exp <= dt.datetime.now(dt.UTC).timestamp():
+        return None  # an open tab does not outlive the login's expiry either
     return Actor(email=user.email, role=user.role, tenant=tenant)
 
 
-def _remember(user: LoginUser) -> None:
-    st.session_state[SESSION_KEY] = {"uid": user.id, "sv": user.session_version}
+def _remember(user: LoginUser, exp: float) -> None:
+    st.session_state[SESSION_KEY] = {"uid": user.id, "sv": user.session_version, "exp": exp}
 
 
 def build_authenticator(
@@ -208,7 +211,8 @@ def build_authenticator(
             raise LoginThrottledError(str(exc)) from None
         if user is None:
             return False
-        _remember(user)
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=binding.days)
+        _remember(user, expires.timestamp())
         return True
 
     cookie_model = authenticator.cookie_controller.cookie_model
@@ -223,7 +227,7 @@ def build_authenticator(
         if claims is None:
             _drop_cookie(cookie_model, binding.cookie_name)
             return None
-        _remember(_find(users, claims["username"]))
+        _remember(_find(users, claims["username"]), claims["exp_date"])
         return claims
 
     def token_encode() -> str:

@@ -235,6 +235,17 @@ def test_session_expiry_is_configurable(tmp_path) -> None:
     assert auth.decode_token(binding, expired, [user]) is None
 
 
+def test_an_open_session_ends_when_the_login_expires(dashboard_env) -> None:
+    at = _login(_app(), *VIEWER[:2])
+    session = at.session_state[auth.SESSION_KEY]
+    assert session["exp"] - time.time() == pytest.approx(7 * 86400, abs=600)
+    # The tab stays open past the expiry (the clock moved on).
+    at.session_state[auth.SESSION_KEY] = {**session, "exp": time.time() - 1}
+    at.run()
+    assert not at.exception, at.exception
+    assert _signed_in_as(at) is None and _shows_login_form(at)
+
+
 def test_a_user_may_end_their_own_sessions_but_a_viewer_not_anothers(engine) -> None:
     tenant = create_tenant(engine, "acme")
     for email, role in (("ad@x.example", "admin"), ("vi@x.example", "viewer")):
@@ -483,6 +494,18 @@ def test_passwords_with_edge_spaces_are_refused_on_every_path(
     assert result.exit_code == 1
     assert "a password cannot start or end with a space" in result.output
     assert not users.user_exists(engine, tenant, "c@x.example")
+
+
+def test_the_admin_page_refuses_a_password_with_edge_spaces(dashboard_env, engine) -> None:
+    at = _login(_app(), *ADMIN[:2])
+    at.switch_page("app_pages/admin_users.py").run()
+    [email, _name, password] = [t for t in at.text_input if t.form_id == "user_create"]
+    email.input("new@example.com")
+    password.input("a-long-password ")
+    next(b for b in at.button if b.form_id == "user_create").click().run()
+    assert not at.exception, at.exception
+    assert any("a password cannot start or end with a space" in e for e in _errors(at))
+    assert not users.user_exists(engine, dashboard_env, "new@example.com")
 
 
 def test_inner_spaces_are_kept_and_sign_in(engine) -> None:

@@ -21,7 +21,9 @@ with st.form("user_create", clear_on_submit=True):
     email = st.text_input("Email")
     name = st.text_input("Name", help="Shown in the sidebar; defaults to the email's first part.")
     role = st.selectbox("Role", ROLES, index=ROLES.index("viewer"))
-    password = st.text_input("Password", type="password", help="At least 8 characters.")
+    password = st.text_input(
+        "Password", type="password", help="At least 8 characters, no space at either end."
+    )
     if st.form_submit_button("Add user"):
         ok, _ = attempt(
             users.create_user,
