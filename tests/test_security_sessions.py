@@ -26,10 +26,11 @@ from sqlalchemy import Engine
 from test_warehouse_services import ADMIN_CALLS, ADMIN_READS, SIGNED_IN_READS, _table_counts
 
 from dashboard import auth
+from dashboard.progress_queries import member_progress
 from pipelines.cli import main as cli
 from pipelines.demo import DEMO_PASSWORD, login_hint
 from pipelines.serve import commands
-from warehouse import audit, logins, users
+from warehouse import audit, badges, logins, users
 from warehouse.actors import SYSTEM, Actor, PermissionDenied
 from warehouse.settings import Settings
 from warehouse.tenants import TenantRef, create_tenant, get_tenant
@@ -568,6 +569,8 @@ def test_tenant_bound_calls_beyond_the_tables(engine) -> None:
     for call in (
         lambda: users.end_sessions(engine, acme, intruder, "a@x.example"),
         lambda: logins.unlock_account(engine, acme, intruder, "a@x.example"),
+        lambda: badges.awards(engine, acme, intruder),
+        lambda: member_progress(engine, acme, intruder, 1, "2026-11"),
     ):
         with pytest.raises(PermissionDenied, match="belongs to tenant"):
             call()
