@@ -18,7 +18,7 @@ import jwt
 import pytest
 import streamlit as st
 from click.testing import CliRunner
-from dashboard_apptest import ADMIN, VIEWER
+from dashboard_apptest import ADMIN, VIEWER, shown
 from dashboard_apptest import app as _app
 from dashboard_apptest import errors as _errors
 from dashboard_apptest import login as _login
@@ -295,6 +295,26 @@ def test_thirty_wrong_passwords_lock_the_account_until_an_admin_unlocks_it(engin
     user = logins.check_login(engine, tenant, "a@x.example", "right-password", "10.0.0.1")
     assert user is not None and user.email == "a@x.example"
     assert logins.throttle_state(engine, tenant, "a@x.example").failures == 0
+
+
+def test_an_admin_unlocks_an_account_on_the_users_page(dashboard_env, engine) -> None:
+    for i in range(logins.LOCK_AFTER):
+        logins.check_login(
+            engine, dashboard_env, VIEWER[0], "wrong", "c", now=T0 + dt.timedelta(hours=i)
+        )
+    at = _login(_app(), *ADMIN[:2])
+    at.switch_page("app_pages/admin_users.py").run()
+    assert not at.exception, at.exception
+    held = at.dataframe[1].value
+    assert held[["email", "failures", "locked"]].to_dict("records") == [
+        {"email": VIEWER[0], "failures": logins.LOCK_AFTER, "locked": True}
+    ]
+    next(b for b in at.button if b.label == "Unlock").click().run()
+    assert not at.exception, at.exception
+    assert [shown(s.value) for s in at.success] == [f"{VIEWER[0]} can sign in again."]
+    assert not logins.throttle_state(engine, dashboard_env, VIEWER[0]).locked
+    [event] = _events(engine, dashboard_env, "login.unlock")
+    assert (event["actor"], event["target"]) == (ADMIN[0], VIEWER[0])
 
 
 def test_failures_back_off_before_the_lockout(engine) -> None:

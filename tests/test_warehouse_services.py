@@ -205,6 +205,7 @@ ADMIN_READS = {
     "list_events": lambda e, t, actor: audit.list_events(e, t, actor),
     "list_api_tokens": lambda e, t, actor: api_tokens.list_tokens(e, t, actor),
     "event_facets": lambda e, t, actor: audit.event_facets(e, t, actor),
+    "locked_accounts": lambda e, t, actor: logins.locked_accounts(e, t, actor),
     "masked_config": lambda e, t, actor: credentials.masked_config(
         e, [KEY_NEW], t, actor, "cursor"
     ),

@@ -202,6 +202,28 @@ def throttle_state(engine: Engine, tenant: TenantRef, email: str) -> ThrottleSta
         return ThrottleState(row.failures, row.locked, _aware(row.blocked_until))
 
 
+def locked_accounts(engine: Engine, tenant: TenantRef, actor: Actor) -> list[dict]:
+    """Accounts that are locked or have to wait, newest failure first. Admins only."""
+    require_admin(actor, "listing locked accounts", tenant)
+    now = _now()
+    with Session(engine) as s:
+        rows = s.scalars(
+            select(LoginThrottle)
+            .where(LoginThrottle.tenant_id == tenant.id, LoginThrottle.kind == "account")
+            .order_by(LoginThrottle.last_failure_at.desc(), LoginThrottle.key)
+        )
+        return [
+            {
+                "email": r.key,
+                "failures": r.failures,
+                "locked": r.locked,
+                "waits_until": _aware(r.blocked_until),
+            }
+            for r in rows
+            if r.locked or (r.blocked_until is not None and _aware(r.blocked_until) > now)
+        ]
+
+
 def unlock_account(engine: Engine, tenant: TenantRef, actor: Actor, email: str) -> bool:
     """Clear an account's failures and lockout. Admins only; audited. False if it had none."""
     require_admin(actor, "unlocking an account", tenant)
