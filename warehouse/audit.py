@@ -39,7 +39,7 @@ def record_read(
 ) -> None:
     """A signed-in user read or exported something worth knowing about (billing analytics,
     a CSV of them): who, what, which period. Viewers too."""
-    require_signed_in(actor, action)
+    require_signed_in(actor, action, tenant)
     with Session(engine) as s, s.begin():
         record(s, tenant, actor, action, target, **detail)
 

@@ -32,7 +32,7 @@ def idle_seats(
 ) -> list[dict[str, Any]]:
     """``[{source, account_key, display_name, member, seat_fee_micros, last_active}]`` of the
     seats idle in ``start..end`` (inclusive), highest fee first. Admins only."""
-    require_admin(actor, "listing idle seats")
+    require_admin(actor, "listing idle seats", tenant)
     if end < start:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
     f = UsageFact
