@@ -1,7 +1,7 @@
 """revocable sessions and sign-in throttling
 
 Revision ID: 0005_sessions_throttle
-Revises: 0009_seat_plans
+Revises: 0011_model_savings
 Create Date: 2026-11-29
 
 ``users.session_version`` is carried in every login cookie and bumped to end a user's sessions;
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_sessions_throttle"
-down_revision = "0009_seat_plans"
+down_revision = "0011_model_savings"
 branch_labels = None
 depends_on = None
 
