@@ -24,7 +24,7 @@ ANOMALY_COLUMNS = ["day", "who", "spend", "usual", "reason"]
 
 def forecasts(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> pd.DataFrame:
     """Each vendor's month: billed so far, trailing daily rate, days left, projected invoice."""
-    require_signed_in(actor, "reading forecasts")
+    require_signed_in(actor, "reading forecasts", tenant)
     with engine.connect() as conn:
         rows = conn.execute(
             select(
@@ -42,7 +42,7 @@ def forecasts(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> p
 
 def anomalies(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> pd.DataFrame:
     """The month's flagged days, newest first, with who (a vendor or a member) and why."""
-    require_signed_in(actor, "reading anomalies")
+    require_signed_in(actor, "reading anomalies", tenant)
     start, end = month_bounds(period)
     own_only = (
         not actor.is_admin

@@ -1,24 +1,49 @@
-"""Login for the dashboard: streamlit-authenticator over the users stored in the warehouse.
+"""Login for the dashboard: streamlit-authenticator's form and cookie, bound to the warehouse.
 
 Username is the user's email. The authenticator gets a fresh credentials dict on every run
 (it mutates what it is given), built from `warehouse.users.login_directory`, so a user removed
 or re-roled in the warehouse is seen on the next run. Whatever went wrong at login, the user
 sees only INVALID_LOGIN: never which of email or password was wrong.
+
+Three things streamlit-authenticator does not do are plugged into it here:
+
+- The password check is `warehouse.logins.check_login` (throttled per account and per client,
+  lockout audited, unknown emails as slow as known ones).
+- The login cookie is bound: it is named per tenant and port (browsers share cookies across
+  ports), and its signed token carries the tenant, a server id (the home folder and port), the
+  user's id, session version and a keyed stamp of their password hash, and an expiry. A token for another tenant or server, an older
+  session version, or anything malformed (``alg: none``, no expiry, garbage) is dropped and the
+  login form shown.
+- Every run re-checks the session against the warehouse (`session_actor`): a bumped session
+  version (logout, password reset, role change) or a removed user ends the session.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import jwt
+import streamlit as st
 import streamlit_authenticator as stauth
+from sqlalchemy import Engine
+from streamlit_authenticator.utilities import LoginError
 
+from warehouse import logins
 from warehouse.actors import Actor
+from warehouse.tenants import TenantRef
 from warehouse.users import LoginUser
 
-COOKIE_NAME = "aispend_auth"
-COOKIE_EXPIRY_DAYS = 7.0
+COOKIE_PREFIX = "aispend_auth"
 INVALID_LOGIN = "Invalid email or password"
+SESSION_KEY = "aispend_session"  # {"uid", "sv", "exp"} of the signed-in user, checked every run
+TOKEN_ALGORITHM = "HS256"
 # streamlit-authenticator sleeps this long on every logged-out run (its cookie component needs a
 # moment to answer). Tests set it to 0.
 LOGIN_SLEEP_TIME_S = 0.7
@@ -28,6 +53,47 @@ LOGIN_FIELDS = {
     "Password": "Password",
     "Login": "Sign in",
 }
+
+
+class LoginThrottledError(LoginError):
+    """Too many failed sign-ins: the message says so (it reveals nothing about the account)."""
+
+
+@dataclass(frozen=True)
+class CookieBinding:
+    """What a login cookie is bound to, and how it is signed."""
+
+    tenant: str
+    server: str
+    cookie_name: str
+    key: str
+    days: float
+
+
+def server_id(home: Path, port: int) -> str:
+    """Tells dashboards apart: one per home folder and port."""
+    return hashlib.sha256(f"{Path(home).resolve()}|{port}".encode()).hexdigest()[:16]
+
+
+def cookie_binding(tenant: str, home: Path, port: int, key: str, days: float) -> CookieBinding:
+    return CookieBinding(
+        tenant=tenant,
+        server=server_id(home, port),
+        cookie_name=f"{COOKIE_PREFIX}_{tenant}_{port}",
+        key=key,
+        days=days,
+    )
+
+
+def browser_cookies() -> Mapping[str, str]:
+    """The cookies the browser sent (a seam: AppTest cannot send cookies, tests replace this)."""
+    return st.context.cookies
+
+
+def client_address() -> str | None:
+    """Where the sign-in comes from, for per-client throttling (None when unknown)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
 
 
 def credentials_for(users: Iterable[LoginUser]) -> dict[str, Any]:
@@ -45,26 +111,143 @@ def credentials_for(users: Iterable[LoginUser]) -> dict[str, Any]:
     }
 
 
+def _find(users: Iterable[LoginUser], username: str | None) -> LoginUser | None:
+    if not isinstance(username, str) or not username:
+        return None
+    wanted = username.strip().lower()
+    return next((u for u in users if u.email.strip().lower() == wanted), None)
+
+
+def encode_token(binding: CookieBinding, user: LoginUser, now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now(dt.UTC)
+    claims = {
+        "username": user.email.strip().lower(),
+        "tenant": binding.tenant,
+        "server": binding.server,
+        "uid": user.id,
+        "sv": user.session_version,
+        "pw": _password_stamp(binding, user),
+        "iat": int(now.timestamp()),
+        "exp_date": (now + dt.timedelta(days=binding.days)).timestamp(),
+    }
+    return jwt.encode(claims, binding.key, algorithm=TOKEN_ALGORITHM)
+
+
+def decode_token(
+    binding: CookieBinding, token: object, users: Iterable[LoginUser]
+) -> dict[str, Any] | None:
+    """The token's claims if it is a valid, unexpired, current login of this tenant and server
+    for a user that still exists; None for anything else (never raises)."""
+    if not isinstance(token, str):
+        return None
+    try:
+        claims = jwt.decode(token, binding.key, algorithms=[TOKEN_ALGORITHM])
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None
+    if not isinstance(claims, dict):
+        return None
+    exp = claims.get("exp_date")
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        return None
+    if exp <= dt.datetime.now(dt.UTC).timestamp():
+        return None
+    if claims.get("tenant") != binding.tenant or claims.get("server") != binding.server:
+        return None
+    user = _find(users, claims.get("username"))
+    if user is None or claims.get("uid") != user.id or claims.get("sv") != user.session_version:
+        return None
+    if claims.get("pw") != _password_stamp(binding, user):
+        return None  # a removed and re-created user (SQLite may reuse the id) or a new password
+    return claims
+
+
+def _password_stamp(binding: CookieBinding, user: LoginUser) -> str:
+    """Ties a token to the user's current password hash without revealing anything about it."""
+    return hmac.new(binding.key.encode(), user.password_hash.encode(), "sha256").hexdigest()[:16]
+
+
+def session_actor(
+    users: Iterable[LoginUser], username: str | None, session: object, tenant: str
+) -> Actor | None:
+    """The signed-in user as an Actor bound to ``tenant`` (role from the warehouse), or None if
+    the user is gone or their sessions were ended since this one began."""
+    user = _find(users, username)
+    if user is None or not isinstance(session, dict):
+        return None
+    if session.get("uid") != user.id or session.get("sv") != user.session_version:
+        return None
+    exp = session.get("exp")
+    if not isinstance(exp, int | float) or exp <= dt.datetime.now(dt.UTC).timestamp():
+        return None  # an open tab does not outlive the login's expiry either
+    return Actor(email=user.email, role=user.role, tenant=tenant)
+
+
+def _remember(user: LoginUser, exp: float) -> None:
+    st.session_state[SESSION_KEY] = {"uid": user.id, "sv": user.session_version, "exp": exp}
+
+
 def build_authenticator(
-    users: Iterable[LoginUser], cookie_key: str, login_sleep_time: float | None = None
+    users: list[LoginUser],
+    binding: CookieBinding,
+    engine: Engine,
+    tenant: TenantRef,
+    login_sleep_time: float | None = None,
 ) -> stauth.Authenticate:
-    """An Authenticate over a fresh copy of the warehouse users (bcrypt hashes, never re-hashed)."""
-    return stauth.Authenticate(
+    """An Authenticate over a fresh copy of the warehouse users (bcrypt hashes, never re-hashed),
+    with the warehouse's throttled password check and the bound cookie plugged in."""
+    authenticator = stauth.Authenticate(
         credentials_for(users),
-        cookie_name=COOKIE_NAME,
-        cookie_key=cookie_key,
-        cookie_expiry_days=COOKIE_EXPIRY_DAYS,
+        cookie_name=binding.cookie_name,
+        cookie_key=binding.key,
+        cookie_expiry_days=binding.days,
         auto_hash=False,
         login_sleep_time=LOGIN_SLEEP_TIME_S if login_sleep_time is None else login_sleep_time,
     )
 
+    def check_credentials(username: str, password: str) -> bool:
+        try:
+            user = logins.check_login(engine, tenant, username, password, client_address())
+        except logins.LoginThrottled as exc:
+            raise LoginThrottledError(str(exc)) from None
+        if user is None:
+            return False
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=binding.days)
+        _remember(user, expires.timestamp())
+        return True
 
-def actor_for(users: Iterable[LoginUser], username: str | None) -> Actor | None:
-    """The warehouse's view of a logged-in username (role included), or None if it is gone."""
-    if not username:
-        return None
-    wanted = username.strip().lower()
-    for u in users:
-        if u.email.strip().lower() == wanted:
-            return Actor(email=u.email, role=u.role)
-    return None
+    cookie_model = authenticator.cookie_controller.cookie_model
+
+    def get_cookie() -> dict[str, Any] | None:
+        if st.session_state.get("logout"):
+            return None
+        raw = browser_cookies().get(binding.cookie_name)
+        if raw is None:
+            return None
+        claims = decode_token(binding, raw, users)
+        if claims is None:
+            _drop_cookie(cookie_model, binding.cookie_name)
+            return None
+        _remember(_find(users, claims["username"]), claims["exp_date"])
+        return claims
+
+    def token_encode() -> str:
+        user = _find(users, st.session_state.get("username"))
+        if user is None:  # cannot happen right after a successful login
+            raise LoginError("the user disappeared while signing in")
+        return encode_token(binding, user)
+
+    authenticator.authentication_controller.authentication_model.check_credentials = (
+        check_credentials
+    )
+    cookie_model.get_cookie = get_cookie
+    cookie_model._token_encode = token_encode
+    return authenticator
+
+
+def _drop_cookie(cookie_model: Any, name: str) -> None:
+    """Ask the browser to forget a bad cookie (best effort: it is refused either way)."""
+    if st.session_state.get("aispend_cookie_dropped") == name:
+        return
+    st.session_state["aispend_cookie_dropped"] = name
+    with contextlib.suppress(KeyError):
+        cookie_model.cookie_manager.delete(name, key="aispend_drop_cookie")

@@ -199,7 +199,7 @@ def _member_cards(months: list[MemberMonth], names, me: int | None, mode: str) -
 
 def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> Board:
     """Everything the Overview shows for ``period`` ('YYYY-MM'), as this actor may see it."""
-    require_signed_in(actor, "reading the team board")
+    require_signed_in(actor, "reading the team board", tenant)
     settings = get_dashboard_settings(engine, tenant, actor)
     # Billed totals from the spend mart, as every page shows them; the rest from the facts.
     month = month_members(engine, tenant.id, period)

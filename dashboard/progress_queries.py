@@ -95,7 +95,7 @@ def member_progress(
     months: int = TRAJECTORY_MONTHS,
 ) -> Progress:
     """``member_id``'s standing in ``period`` ('YYYY-MM') and the ``months`` before it."""
-    require_signed_in(actor, "reading a member's progress")
+    require_signed_in(actor, "reading a member's progress", tenant)
     name, email = _member(engine, tenant, member_id)
     if not actor.is_admin and (email or "").strip().lower() != actor.email.strip().lower():
         raise PermissionDenied(f"{actor.email} may read only their own progress")

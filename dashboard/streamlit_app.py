@@ -16,7 +16,7 @@ from dashboard import auth
 from dashboard.app_context import AppContext, app_context, set_current_actor
 from dashboard.navigation import build_navigation
 from warehouse.tenants import TenantNotFound
-from warehouse.users import login_directory
+from warehouse.users import end_sessions, login_directory
 
 LOGOUT_REQUEST_KEY = "aispend_logout_requested"
 
@@ -35,6 +35,11 @@ def _load_context() -> AppContext:
         st.error(f"The dashboard's tenant is not set up: {exc}")
         st.stop()
         raise  # unreachable: st.stop() ends the run
+    except ValueError as exc:  # a bad setting, e.g. AISPEND_SESSION_DAYS
+        st.title("aispend")
+        st.error(f"The dashboard is misconfigured: {exc}")
+        st.stop()
+        raise
 
 
 def _login_view(ctx: AppContext, authenticator) -> None:
@@ -54,9 +59,11 @@ def _login_view(ctx: AppContext, authenticator) -> None:
             key="aispend_login",
             callback=form_logins.append,
         )
+    except auth.LoginThrottledError as exc:
+        st.session_state["authentication_status"] = None
+        st.error(str(exc))
     except LoginError:
-        # E.g. a cookie naming a user who no longer exists: forget it, say nothing specific.
-        authenticator.cookie_controller.delete_cookie()
+        # Say nothing specific about what went wrong.
         st.session_state["authentication_status"] = False
     status = st.session_state.get("authentication_status")
     if status and form_logins:
@@ -72,15 +79,32 @@ def _login_view(ctx: AppContext, authenticator) -> None:
 
 ctx = _load_context()
 directory = login_directory(ctx.engine, ctx.tenant)
-authenticator = auth.build_authenticator(directory, cookie_key=ctx.cookie_key)
+binding = auth.cookie_binding(
+    ctx.tenant.slug,
+    ctx.settings.home,
+    int(st.get_option("server.port")),
+    ctx.cookie_key,
+    ctx.settings.session_days,
+)
+authenticator = auth.build_authenticator(directory, binding, ctx.engine, ctx.tenant)
 
 actor = None
 if st.session_state.get("authentication_status"):
-    actor = auth.actor_for(directory, st.session_state.get("username"))
-    if actor is None or st.session_state.pop(LOGOUT_REQUEST_KEY, False):
-        # Logged out on request, or the user was removed from the warehouse since logging in.
-        authenticator.logout(location="unrendered")
+    actor = auth.session_actor(
+        directory,
+        st.session_state.get("username"),
+        st.session_state.get(auth.SESSION_KEY),
+        ctx.tenant.slug,
+    )
+    if actor is not None and st.session_state.pop(LOGOUT_REQUEST_KEY, False):
+        # Logging out ends every session of the user: a copy of the cookie stops working too.
+        end_sessions(ctx.engine, ctx.tenant, actor, actor.email)
         actor = None
+    if actor is None:
+        # Logged out on request, or the user was removed, re-roled or had their password reset
+        # (or logged out elsewhere) since this session began.
+        authenticator.logout(location="unrendered")
+        st.session_state.pop(auth.SESSION_KEY, None)
 # The role comes from the warehouse on every run, whatever the session held before.
 set_current_actor(actor)
 
@@ -94,6 +118,11 @@ if actor is None:
 with st.sidebar:
     st.markdown(f"**{st.session_state.get('name') or actor.email}**")
     st.caption(f"{actor.email} · {actor.role} · tenant {ctx.tenant.name}")
-    st.button("Log out", key="aispend_logout", on_click=_request_logout)
+    st.button(
+        "Log out",
+        key="aispend_logout",
+        on_click=_request_logout,
+        help="Ends every session of yours, on every device.",
+    )
 
 navigation.run()

@@ -56,6 +56,15 @@ def _link_by_name(engine, tenant) -> None:
             identities.link_account(engine, tenant, ACTOR, account["id"], matches[0])
 
 
+def login_hint(chosen_password: str | None) -> str:
+    """How to log in. A password the person chose (AISPEND_ADMIN_PASSWORD) is theirs and never
+    printed; only the demo's own made-up password is."""
+    who = f"log in as {DEMO_ADMIN} (admin) or {DEMO_VIEWER} (viewer)"
+    if chosen_password:
+        return f"{who} with the password in AISPEND_ADMIN_PASSWORD"
+    return f"{who}, password {DEMO_PASSWORD!r}"
+
+
 def _start_simulator(members: int, start: dt.date, days: int):
     from connectors.simulator import Simulator
 
@@ -85,7 +94,8 @@ def run_demo(
     # Everything the demo could refuse is refused before anything is written.
     check_int(days, "--days", 1, MAX_DAYS)
     check_int(members, "--members", 1, MAX_MEMBERS)
-    password = settings.admin_password or DEMO_PASSWORD
+    chosen_password = settings.admin_password
+    password = chosen_password or DEMO_PASSWORD
     check_init(settings.tenant, DEMO_ADMIN, password)
     users.check_password(password)
     result = init_home(
@@ -177,7 +187,7 @@ def run_demo(
                 else " (offline muse: set ANTHROPIC_API_KEY for Claude)"
             )
         )
-        echo(f"log in as {DEMO_ADMIN} (admin) or {DEMO_VIEWER} (viewer), password {password!r}")
+        echo(login_hint(chosen_password))
         if failed:
             return 1
         if not serve_after:

@@ -118,7 +118,7 @@ def launch_sync(
     from pipelines.setup_home import write_dagster_home
     from pipelines.sync import check_range
 
-    require_admin(actor, "launching a sync")
+    require_admin(actor, "launching a sync", tenant)
     connectors = connectors if connectors is not None else _connectors()
     if source not in connectors:
         raise NotFound(f"unknown source {source!r}; registered: {', '.join(sorted(connectors))}")

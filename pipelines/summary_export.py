@@ -89,7 +89,7 @@ def export_member_summary(
     engine: Engine, tenant: TenantRef, actor: Actor, period: str, fmt: str
 ) -> str:
     """The rendered summary for ``period`` ('YYYY-MM'), after auditing the export."""
-    require_admin(actor, "exporting the member summary")
+    require_admin(actor, "exporting the member summary", tenant)
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
     if not PERIOD.match(period):

@@ -22,6 +22,7 @@ from warehouse import (
     encryption,
     identities,
     idle_seats,
+    logins,
     manual_entries,
     members,
     prices,
@@ -187,6 +188,10 @@ ADMIN_CALLS = {
     ),
     "create_api_token": lambda e, t, actor: api_tokens.create_token(e, t, actor, name="bot"),
     "revoke_api_token": lambda e, t, actor: api_tokens.revoke_token(e, t, actor, 1),
+    "unlock_account": lambda e, t, actor: logins.unlock_account(e, t, actor, "admin@a.example"),
+    "end_sessions_of_another": lambda e, t, actor: users.end_sessions(
+        e, t, actor, "admin@a.example"
+    ),
 }
 
 # Reads of admin data: a viewer is refused these too, server-side.
@@ -200,6 +205,7 @@ ADMIN_READS = {
     "list_events": lambda e, t, actor: audit.list_events(e, t, actor),
     "list_api_tokens": lambda e, t, actor: api_tokens.list_tokens(e, t, actor),
     "event_facets": lambda e, t, actor: audit.event_facets(e, t, actor),
+    "locked_accounts": lambda e, t, actor: logins.locked_accounts(e, t, actor),
     "masked_config": lambda e, t, actor: credentials.masked_config(
         e, [KEY_NEW], t, actor, "cursor"
     ),

@@ -79,7 +79,7 @@ def create_token(
     engine: Engine, tenant: TenantRef, actor: Actor, *, name: str, scopes=SCOPES
 ) -> tuple[ApiTokenRef, str]:
     """A new token for ``tenant``; returns it with its secret text (never stored). Audited."""
-    require_admin(actor, "creating an API token")
+    require_admin(actor, "creating an API token", tenant)
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME or not name.isprintable():
         raise ApiTokenError(f"a token name is 1 to {MAX_NAME} printable characters")
@@ -112,7 +112,7 @@ def create_token(
 
 def list_tokens(engine: Engine, tenant: TenantRef, actor: Actor) -> list[ApiTokenRef]:
     """Every token of the tenant, revoked ones included, oldest first. Admins only."""
-    require_admin(actor, "listing API tokens")
+    require_admin(actor, "listing API tokens", tenant)
     with Session(engine) as s:
         rows = s.scalars(
             select(ApiToken).where(ApiToken.tenant_id == tenant.id).order_by(ApiToken.id)
@@ -122,7 +122,7 @@ def list_tokens(engine: Engine, tenant: TenantRef, actor: Actor) -> list[ApiToke
 
 def revoke_token(engine: Engine, tenant: TenantRef, actor: Actor, token_id: int) -> ApiTokenRef:
     """Revoke a token now: the API refuses it from the next call. Audited."""
-    require_admin(actor, "revoking an API token")
+    require_admin(actor, "revoking an API token", tenant)
     with Session(engine) as s, s.begin():
         row = s.get(ApiToken, token_id)
         if row is None or row.tenant_id != tenant.id:

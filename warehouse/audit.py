@@ -29,7 +29,7 @@ def record_action(
 ) -> None:
     """An admin action that changes no warehouse row (testing a vendor key, launching a sync):
     checked and audited on its own."""
-    require_admin(actor, action)
+    require_admin(actor, action, tenant)
     with Session(engine) as s, s.begin():
         record(s, tenant, actor, action, target, **detail)
 
@@ -39,7 +39,7 @@ def record_read(
 ) -> None:
     """A signed-in user read or exported something worth knowing about (billing analytics,
     a CSV of them): who, what, which period. Viewers too."""
-    require_signed_in(actor, action)
+    require_signed_in(actor, action, tenant)
     with Session(engine) as s, s.begin():
         record(s, tenant, actor, action, target, **detail)
 
@@ -58,7 +58,7 @@ def list_events(
 ) -> list[dict[str, Any]]:
     """Newest first. Filters: action names, who acted, target substring, UTC days since..until
     (inclusive). Admins only."""
-    require_admin(actor, "reading the audit log")
+    require_admin(actor, "reading the audit log", tenant)
     query = select(AuditEvent).where(AuditEvent.tenant_id == tenant.id)
     if actions:
         query = query.where(AuditEvent.action.in_(list(actions)))
@@ -86,7 +86,7 @@ def list_events(
 
 def event_facets(engine: Engine, tenant: TenantRef, actor: Actor) -> dict[str, list[str]]:
     """The distinct action names and actors in the tenant's log, for filter pickers."""
-    require_admin(actor, "reading the audit log")
+    require_admin(actor, "reading the audit log", tenant)
     with Session(engine) as s:
         actions = s.scalars(
             select(AuditEvent.action)

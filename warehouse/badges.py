@@ -136,7 +136,7 @@ def awards(
     engine: Engine, tenant: TenantRef, actor: Actor, member_id: int | None = None
 ) -> list[Award]:
     """The tenant's awards (one member's when given), oldest first. Any signed-in user."""
-    require_signed_in(actor, "reading badges")
+    require_signed_in(actor, "reading badges", tenant)
     query = select(BadgeAward).where(BadgeAward.tenant_id == tenant.id)
     if member_id is not None:
         query = query.where(BadgeAward.member_id == member_id)

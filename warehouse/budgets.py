@@ -127,7 +127,7 @@ def set_budget(
     thresholds=DEFAULT_THRESHOLDS,
 ) -> BudgetRef:
     """Create the budget for (scope, target), or change its amount and thresholds. Audited."""
-    require_admin(actor, "setting a budget")
+    require_admin(actor, "setting a budget", tenant)
     with Session(engine) as s, s.begin():
         target, levels = _validate(s, tenant, scope, target, monthly_micros, thresholds)
         row = s.scalar(
@@ -151,7 +151,7 @@ def set_budget(
 
 def remove_budget(engine: Engine, tenant: TenantRef, actor: Actor, budget_id: int) -> None:
     """Delete a budget (its alert history goes with it). Audited."""
-    require_admin(actor, "removing a budget")
+    require_admin(actor, "removing a budget", tenant)
     with Session(engine) as s, s.begin():
         row = s.get(Budget, budget_id)
         if row is None or row.tenant_id != tenant.id:
@@ -161,7 +161,7 @@ def remove_budget(engine: Engine, tenant: TenantRef, actor: Actor, budget_id: in
 
 
 def list_budgets(engine: Engine, tenant: TenantRef, actor: Actor) -> list[BudgetRef]:
-    require_signed_in(actor, "reading budgets")
+    require_signed_in(actor, "reading budgets", tenant)
     with Session(engine) as s:
         rows = s.scalars(
             select(Budget)
@@ -214,7 +214,7 @@ def utilisation(
 ) -> list[Utilisation]:
     """Every budget's spend in ``period`` and its month-end projection (``warehouse.projection``:
     realised + the trailing daily rate x the days left; a finished month projects itself)."""
-    require_signed_in(actor, "reading budget utilisation")
+    require_signed_in(actor, "reading budget utilisation", tenant)
     today = today or dt.datetime.now(dt.UTC).date()
     start, end = month_bounds(period)
     out = []
@@ -311,7 +311,7 @@ def mark_delivery(engine: Engine, alert_id: int, error: str | None) -> None:
 
 def list_alerts(engine: Engine, tenant: TenantRef, actor: Actor) -> list[dict]:
     """Every alert event of the tenant, newest first. Any signed-in user."""
-    require_signed_in(actor, "reading budget alerts")
+    require_signed_in(actor, "reading budget alerts", tenant)
     with Session(engine) as s:
         rows = s.scalars(
             select(BudgetAlert)

@@ -31,7 +31,7 @@ def configure_source(
 
     Refused before anything is stored: an empty secret, a value longer than
     ``MAX_VALUE_CHARS``, and a ``base_url`` that is not an http(s) URL with a host."""
-    require_admin(actor, "configuring a vendor")
+    require_admin(actor, "configuring a vendor", tenant)
     check_values(source, values, secret_fields)
     now = dt.datetime.now(dt.UTC)
     with Session(engine) as s, s.begin():
@@ -76,7 +76,7 @@ def check_values(source: str, values: dict[str, str], secret_fields: set[str]) -
 
 
 def remove_source(engine: Engine, tenant: TenantRef, actor: Actor, source: str) -> None:
-    require_admin(actor, "removing a vendor")
+    require_admin(actor, "removing a vendor", tenant)
     with Session(engine) as s, s.begin():
         s.execute(
             delete(Credential).where(Credential.tenant_id == tenant.id, Credential.source == source)
@@ -88,7 +88,7 @@ def masked_config(
     engine: Engine, keys: Sequence[str], tenant: TenantRef, actor: Actor, source: str
 ) -> dict:
     """What the UI and CLI may show: secrets as ••••last4, plain fields as they are. Admins only."""
-    require_admin(actor, "reading a vendor's configuration")
+    require_admin(actor, "reading a vendor's configuration", tenant)
     out: dict[str, str] = {}
     with Session(engine) as s:
         for row in s.scalars(
@@ -110,7 +110,7 @@ def check_connection(
     The reason the connector gives is already redacted; it is redacted again against the stored
     secrets before it is kept or returned.
     """
-    require_admin(actor, "testing a vendor connection")
+    require_admin(actor, "testing a vendor connection", tenant)
     config = connector_config(engine, keys, tenant, connector.name)
     missing = connector.missing_credentials(config)
     if missing:

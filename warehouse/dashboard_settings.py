@@ -97,7 +97,7 @@ def _stored(s: Session, tenant: TenantRef) -> dict[str, Any]:
 
 def get_dashboard_settings(engine: Engine, tenant: TenantRef, actor: Actor) -> DashboardSettings:
     """The tenant's settings (defaults where none was saved). Any signed-in user."""
-    require_signed_in(actor, "reading the dashboard settings")
+    require_signed_in(actor, "reading the dashboard settings", tenant)
     with Session(engine) as s:
         return DashboardSettings(**_stored(s, tenant))
 
@@ -106,7 +106,7 @@ def update_dashboard_settings(
     engine: Engine, tenant: TenantRef, actor: Actor, **changes: Any
 ) -> DashboardSettings:
     """Change some settings; refuses the whole change if any value is invalid. Audited."""
-    require_admin(actor, "changing the dashboard settings")
+    require_admin(actor, "changing the dashboard settings", tenant)
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise SettingsError(f"unknown settings: {', '.join(sorted(unknown))}")

@@ -29,7 +29,7 @@ def _account(s: Session, tenant: TenantRef, account_id: int) -> VendorAccount:
 
 def list_accounts(engine: Engine, tenant: TenantRef, actor: Actor) -> list[dict]:
     """Every discovered vendor account with the member it is linked to (None when unlinked)."""
-    require_admin(actor, "listing vendor accounts")
+    require_admin(actor, "listing vendor accounts", tenant)
     with Session(engine) as s:
         rows = s.execute(
             select(VendorAccount, IdentityLink.member_id, Member.display_name)
@@ -68,7 +68,7 @@ def unlinked_accounts(engine: Engine, tenant: TenantRef, actor: Actor) -> dict[s
     member's email. Remainders ("unattributed") and vendor control totals are not people and
     never appear here.
     """
-    require_admin(actor, "reviewing vendor accounts")
+    require_admin(actor, "reviewing vendor accounts", tenant)
     by_email: dict[str, list[dict]] = {}
     for m in list_members(engine, tenant, actor):
         if m["email"]:
@@ -125,7 +125,7 @@ def link_account(
     engine: Engine, tenant: TenantRef, actor: Actor, account_id: int, member_id: int
 ) -> None:
     """Link a vendor account to a member (re-linking moves it)."""
-    require_admin(actor, "linking an identity")
+    require_admin(actor, "linking an identity", tenant)
     with Session(engine) as s, s.begin():
         account = _account(s, tenant, account_id)
         get_member(s, tenant, member_id)
@@ -133,7 +133,7 @@ def link_account(
 
 
 def unlink_account(engine: Engine, tenant: TenantRef, actor: Actor, account_id: int) -> None:
-    require_admin(actor, "unlinking an identity")
+    require_admin(actor, "unlinking an identity", tenant)
     with Session(engine) as s, s.begin():
         account = _account(s, tenant, account_id)
         link = s.scalar(select(IdentityLink).where(IdentityLink.vendor_account_id == account.id))
@@ -152,7 +152,7 @@ def create_member_from_account(
     team: str | None = None,
 ) -> int:
     """A new member named after an unlinked vendor account, linked to it, in one transaction."""
-    require_admin(actor, "creating a member from an account")
+    require_admin(actor, "creating a member from an account", tenant)
     with Session(engine) as s, s.begin():
         account = _account(s, tenant, account_id)
         _refuse_if_linked(s, tenant, account)
@@ -166,7 +166,7 @@ def create_member_from_account(
 def link_possible_matches(engine: Engine, tenant: TenantRef, actor: Actor) -> list[tuple[str, int]]:
     """Link every unlinked account whose email names exactly one member; returns what was linked
     as ("source:key", member id). One transaction, one audit event per link."""
-    require_admin(actor, "linking identities")
+    require_admin(actor, "linking identities", tenant)
     wanted = [
         (a["id"], a["possible_match"])
         for group in unlinked_accounts(engine, tenant, actor).values()

@@ -33,7 +33,7 @@ def idle_seats(
 ) -> list[dict[str, Any]]:
     """``[{source, account_key, display_name, member, seat_fee_micros, last_active}]`` of the
     seats idle in ``start..end`` (inclusive), highest fee first. Admins only."""
-    require_admin(actor, "listing idle seats")
+    require_admin(actor, "listing idle seats", tenant)
     check_range(start, end, "the period")
     f = UsageFact
     active = exists().where(

@@ -123,7 +123,7 @@ def create_entry(
     charge_category: str = "Purchase",
     tokens: int | str | None = None,
 ) -> int:
-    require_admin(actor, "adding a manual entry")
+    require_admin(actor, "adding a manual entry", tenant)
     _validate(period_start, period_end, charge_category)
     micros = _amount_micros(amount, charge_category)
     token_count = _tokens(tokens)
@@ -170,7 +170,7 @@ def edit_entry(
 ) -> None:
     """Change any of provider, service, amount, tokens, period_start, period_end, description,
     member_id, charge_category. Records who changed it and when."""
-    require_admin(actor, "editing a manual entry")
+    require_admin(actor, "editing a manual entry", tenant)
     allowed = {
         "provider",
         "service",
@@ -222,7 +222,7 @@ def edit_entry(
 
 
 def delete_entry(engine: Engine, tenant: TenantRef, actor: Actor, entry_id: int) -> None:
-    require_admin(actor, "deleting a manual entry")
+    require_admin(actor, "deleting a manual entry", tenant)
     with Session(engine) as s, s.begin():
         row = s.get(ManualEntry, entry_id)
         if row is None or row.tenant_id != tenant.id:
@@ -241,7 +241,7 @@ def delete_entry(engine: Engine, tenant: TenantRef, actor: Actor, entry_id: int)
 
 def list_entries(engine: Engine, tenant: TenantRef, actor: Actor) -> list[dict]:
     """The tenant's manual entries, oldest period first. Admins only."""
-    require_admin(actor, "listing manual entries")
+    require_admin(actor, "listing manual entries", tenant)
     return _entries(engine, tenant)
 
 

@@ -63,7 +63,7 @@ def create_member(
     email: str | None = None,
     team: str | None = None,
 ) -> int:
-    require_admin(actor, "creating a member")
+    require_admin(actor, "creating a member", tenant)
     with Session(engine) as s, s.begin():
         return add_member(s, tenant, actor, display_name, email, team).id
 
@@ -78,7 +78,7 @@ def edit_member(
     email: str | None = None,
     team: str | None = None,
 ) -> None:
-    require_admin(actor, "editing a member")
+    require_admin(actor, "editing a member", tenant)
     with Session(engine) as s, s.begin():
         row = get_member(s, tenant, member_id)
         changes = {}
@@ -95,7 +95,7 @@ def edit_member(
 
 def list_members(engine: Engine, tenant: TenantRef, actor: Actor) -> list[dict]:
     """Every member with the vendor accounts linked to them ("source:key"). Admins only."""
-    require_admin(actor, "listing members")
+    require_admin(actor, "listing members", tenant)
     with Session(engine) as s:
         links: dict[int, list[str]] = {}
         for member_id, source, key in s.execute(
@@ -170,7 +170,7 @@ def merge_preview(
     engine: Engine, tenant: TenantRef, actor: Actor, keep_id: int, remove_id: int
 ) -> MergePreview:
     """What ``merge_members(keep_id, remove_id)`` would move, without changing anything."""
-    require_admin(actor, "previewing a merge")
+    require_admin(actor, "previewing a merge", tenant)
     with Session(engine) as s:
         return _preview(s, tenant, keep_id, remove_id)
 
@@ -182,7 +182,7 @@ def merge_members(
 
     Facts are untouched: they are keyed by vendor account, not by member. Returns what moved.
     """
-    require_admin(actor, "merging members")
+    require_admin(actor, "merging members", tenant)
     with Session(engine) as s, s.begin():
         moved = _preview(s, tenant, keep_id, remove_id)
         s.execute(

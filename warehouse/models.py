@@ -56,6 +56,26 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))  # admin | viewer
     created_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
+    # Carried in every login cookie; bumping it (logout, password reset, role change) ends
+    # every session of the user.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per account (``kind`` 'account', key = the email typed, known or
+    not) and per client (``kind`` 'client', key = its address). Deleted on success (account) or
+    by an admin's unlock."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # account | client
+    key: Mapped[str] = mapped_column(String(320))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(Timestamp)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Member(Base):

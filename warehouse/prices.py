@@ -181,7 +181,7 @@ def list_prices(
 ) -> list[PriceVersion]:
     """The version of every model in force on ``on`` (default: today, UTC); models whose
     first version starts later are left out. Any signed-in user may read."""
-    require_signed_in(actor, "reading model prices")
+    require_signed_in(actor, "reading model prices", tenant)
     day = on or dt.datetime.now(dt.UTC).date()
     book = price_book(engine, tenant)
     current = (book.price_for(m, day) for m in sorted({v.model for v in book.versions()}))
@@ -190,7 +190,7 @@ def list_prices(
 
 def price_history(engine: Engine, tenant: TenantRef, actor: Actor) -> list[PriceVersion]:
     """Every version, per model oldest first. Any signed-in user may read."""
-    require_signed_in(actor, "reading model prices")
+    require_signed_in(actor, "reading model prices", tenant)
     return price_book(engine, tenant).versions()
 
 
@@ -228,7 +228,7 @@ def set_price(
 ) -> PriceVersion:
     """Add a price version for ``model`` from ``valid_from`` on (admins only, audited). A
     version is never replaced: the same model and day twice is refused."""
-    require_admin(actor, "setting a model price")
+    require_admin(actor, "setting a model price", tenant)
     model = (model or "").strip()
     provider = (provider or "").strip()
     if not model or len(model) > 200:
@@ -279,7 +279,7 @@ def list_price_equivalents(
 ) -> list[dict[str, Any]]:
     """Per (day, source, SKU) with tokens: billed cost, tokens, and their list-price
     equivalent with the version that priced it, or ``"unpriced"``. Signed-in users may read."""
-    require_signed_in(actor, "reading list-price equivalents")
+    require_signed_in(actor, "reading list-price equivalents", tenant)
     book = price_book(engine, tenant)
     sums: dict[tuple, list[int]] = {}
     with Session(engine) as s:

@@ -63,7 +63,7 @@ def list_prices(
     engine: Engine, tenant: TenantRef, actor: Actor, source: str | None = None
 ) -> list[dict[str, Any]]:
     """Every stored price (of one source, or all), oldest first per plan. Admins only."""
-    require_admin(actor, "reading seat plans")
+    require_admin(actor, "reading seat plans", tenant)
     with Session(engine) as s:
         return [_row(p) for p in _prices(s, tenant, source)]
 
@@ -91,7 +91,7 @@ def set_price(
     """Price ``plan`` of ``source`` at ``amount`` USD per seat and month from ``valid_from``
     (the first day of a month) on; the open price of the plan ends the day before. Refused
     when it would start on or before the open price's start (that would rewrite history)."""
-    require_admin(actor, "setting a seat price")
+    require_admin(actor, "setting a seat price", tenant)
     plan = plan.strip().lower()
     if not plan.isidentifier():
         raise SeatPlanError(f"plan {plan!r} is not a plan name (e.g. business, enterprise)")

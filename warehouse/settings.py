@@ -17,6 +17,7 @@ ENV_VARS = {
     "AISPEND_SECRET_KEY": "Fernet key(s) encrypting vendor credentials; comma-separated, newest first, to rotate",
     "AISPEND_COOKIE_KEY": "Key signing the dashboard's login cookie",
     "AISPEND_ADMIN_PASSWORD": "Password for the first admin created by `aispend init` (otherwise prompted)",
+    "AISPEND_SESSION_DAYS": "How long a dashboard login lasts, in days (a number > 0). Default 7",
     "AISPEND_TENANT": "Tenant slug the dashboard and CLI use when none is given. Default 'default'",
     "AISPEND_DAGSTER_PORT": "Port of the Dagster UI started by `aispend serve`. Default 3000",
     "AISPEND_DASHBOARD_PORT": "Port of the Streamlit dashboard started by `aispend serve`. Default 8501",
@@ -64,6 +65,7 @@ class Settings:
     alert_email_to: tuple[str, ...] = ()
     history_start: dt.date = DEFAULT_HISTORY_START
     source_deadline_seconds: float = DEFAULT_SOURCE_DEADLINE
+    session_days: float = 7.0
 
     @property
     def dotenv_path(self) -> Path:
@@ -127,6 +129,7 @@ class Settings:
                 a.strip() for a in merged.get("AISPEND_ALERT_EMAIL_TO", "").split(",") if a.strip()
             ),
             history_start=_history_start(merged.get("AISPEND_HISTORY_START")),
+            session_days=_session_days(merged.get("AISPEND_SESSION_DAYS")),
         )
 
 
@@ -161,3 +164,17 @@ def _seconds(env: dict[str, str], name: str, default: float) -> float:
     if not 0 < seconds <= 7 * 24 * 3600:
         raise InvalidInput(f"{name}={raw} must be more than 0 and at most a week")
     return seconds
+
+
+def _session_days(value: str | None) -> float:
+    if not value:
+        return 7.0
+    try:
+        days = float(value)
+    except ValueError:
+        days = 0.0
+    if not 0 < days <= 366:
+        raise ValueError(
+            f"AISPEND_SESSION_DAYS must be a number of days between 0 and 366, not {value!r}"
+        )
+    return days

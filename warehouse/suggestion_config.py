@@ -90,7 +90,7 @@ def get_config(engine: Engine, tenant: TenantRef) -> SuggestionConfig:
 
 def set_config(engine: Engine, tenant: TenantRef, actor: Actor, **changes: Any) -> SuggestionConfig:
     """Change some suggestion settings (admins only, audited); returns the new settings."""
-    require_admin(actor, "changing suggestion settings")
+    require_admin(actor, "changing suggestion settings", tenant)
     coerced = {k: _coerce(k, v) for k, v in changes.items()}
     with Session(engine) as s, s.begin():
         row = s.get(Setting, (tenant.id, SETTING_KEY))

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from warehouse.actors import Actor, PermissionDenied
+from warehouse.actors import Actor, PermissionDenied, require_signed_in
 from warehouse.models import Member
 from warehouse.models_suggestions import Suggestion, SuggestionGeneration
 from warehouse.tenants import TenantRef
@@ -82,6 +82,7 @@ def require_may_regenerate(engine: Engine, tenant: TenantRef, actor: Actor, memb
 
 
 def _check_may_write(s: Session, tenant: TenantRef, actor: Actor, member_id: int) -> None:
+    require_signed_in(actor, "regenerating a suggestion", tenant)
     member = s.get(Member, member_id)
     if member is None or member.tenant_id != tenant.id:
         raise PermissionDenied(f"no member {member_id} in tenant {tenant.slug!r}")

@@ -75,7 +75,7 @@ def get_status(engine: Engine, tenant_id: int, source: str) -> SyncState | None:
 
 def tenant_statuses(engine: Engine, tenant: TenantRef, actor: Actor) -> dict[str, SyncState]:
     """Every source's sync state for the tenant (freshness is shown to everyone signed in)."""
-    require_signed_in(actor, "reading sync status")
+    require_signed_in(actor, "reading sync status", tenant)
     with engine.connect() as conn:
         rows = conn.execute(
             select(SyncStatus.__table__).where(SyncStatus.tenant_id == tenant.id)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.admin_page import admin_page, attempt, done
 from dashboard.admin_tables import users_frame
-from warehouse import users
+from warehouse import logins, users
 from warehouse.actors import ROLES
 
 ctx, actor = admin_page(
@@ -21,7 +21,9 @@ with st.form("user_create", clear_on_submit=True):
     email = st.text_input("Email")
     name = st.text_input("Name", help="Shown in the sidebar; defaults to the email's first part.")
     role = st.selectbox("Role", ROLES, index=ROLES.index("viewer"))
-    password = st.text_input("Password", type="password", help="At least 8 characters.")
+    password = st.text_input(
+        "Password", type="password", help="At least 8 characters, no space at either end."
+    )
     if st.form_submit_button("Add user"):
         ok, _ = attempt(
             users.create_user,
@@ -57,3 +59,16 @@ with st.form("user_password", clear_on_submit=True):
             ok, _ = attempt(users.reset_password, ctx.engine, ctx.tenant, actor, who, first)
             if ok:
                 done(f"Password of {who} reset.")
+
+st.subheader("Locked accounts")
+held = logins.locked_accounts(ctx.engine, ctx.tenant, actor)
+if not held:
+    st.caption("No account is locked or waiting after failed sign-ins.")
+else:
+    st.dataframe(held, hide_index=True)
+    with st.form("user_unlock"):
+        who = st.selectbox("Account", [h["email"] for h in held], key="unlock_user")
+        if st.form_submit_button("Unlock"):
+            ok, _ = attempt(logins.unlock_account, ctx.engine, ctx.tenant, actor, who)
+            if ok:
+                done(f"{who} can sign in again.")

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -109,7 +109,9 @@ def _handler(engine: Engine, endpoint: Endpoint):
             api_tokens.record_call(engine, tenant, token, endpoint.path, 400, period=period[:20])
             return _error(400, f"period {period[:20]!r} is not a month (YYYY-MM)")
         try:
-            body = to_json(endpoint.read(engine, tenant, token.actor, period))
+            # The token's actor is bound to the token's tenant, like a dashboard session.
+            actor = replace(token.actor, tenant=tenant.slug)
+            body = to_json(endpoint.read(engine, tenant, actor, period))
         except Exception:
             api_tokens.record_call(engine, tenant, token, endpoint.path, 500, period=period)
             raise

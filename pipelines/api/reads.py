@@ -52,7 +52,7 @@ def _display_mode(engine: Engine, tenant: TenantRef, actor: Actor) -> str:
 def team_kpis(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> dict[str, Any]:
     """Billed spend (and list-price estimates beside it, never added) from the monthly spend
     mart, per provider too; tokens and active members from the members' month."""
-    require_signed_in(actor, "reading team KPIs")
+    require_signed_in(actor, "reading team KPIs", tenant)
     total = month_total(engine, tenant.id, period)
     months = member_months(engine, tenant.id, [period])
     active = [m for m in months if m.active_days > 0]
@@ -79,7 +79,7 @@ def member_summaries(
     engine: Engine, tenant: TenantRef, actor: Actor, period: str
 ) -> dict[str, Any]:
     """Each member's month: billed spend, tokens, tools, active days, rank."""
-    require_signed_in(actor, "reading member summaries")
+    require_signed_in(actor, "reading member summaries", tenant)
     mode = _display_mode(engine, tenant, actor)
     names = _names(engine, tenant, mode)
     rows = []
@@ -131,7 +131,7 @@ def vendor_status(engine: Engine, tenant: TenantRef, actor: Actor, period: str) 
 def leaderboard(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> dict[str, Any]:
     """Members who spent anything, by billed spend (ties share a rank), with the places they
     climbed since last month (never a fall). Anonymous mode shows neither names nor ids."""
-    require_signed_in(actor, "reading the leaderboard")
+    require_signed_in(actor, "reading the leaderboard", tenant)
     mode = _display_mode(engine, tenant, actor)
     names = _names(engine, tenant, mode)
     ranked = sorted(

@@ -98,6 +98,22 @@ def user_add(
     click.echo(f"created {role} {email.lower()} in tenant {tenant.slug}")
 
 
+@user.command("unlock")
+@click.argument("email")
+@click.option("--tenant", "tenant_slug", default=None)
+def user_unlock(email: str, tenant_slug: str | None) -> None:
+    """Clear an account's failed sign-ins and lockout (audited)."""
+    from warehouse.logins import unlock_account
+
+    settings = _settings()
+    engine = _engine(settings)
+    tenant = _tenant(settings, engine, tenant_slug)
+    if unlock_account(engine, tenant, cli_actor(), email):
+        click.echo(f"unlocked {email.strip().lower()} in tenant {tenant.slug}")
+    else:
+        click.echo(f"{email.strip().lower()} had no failed sign-ins in tenant {tenant.slug}")
+
+
 @main.group()
 def secrets() -> None:
     """Credential encryption keys."""
