@@ -1,7 +1,9 @@
 """`aispend demo`: a working aispend on simulator data, no vendor key needed.
 
 Initialises $AISPEND_HOME, starts the vendor simulator on 127.0.0.1, points the real Anthropic,
-Cursor, OpenAI, Replit and GitHub Copilot connectors at it, adds a manual entry, backfills the history through Dagster and
+Cursor, OpenAI, Replit and GitHub Copilot connectors at it, writes Kiro's report files into
+$AISPEND_HOME/kiro-reports (as an admin's S3 sync would) for the Kiro connector, adds a manual
+entry, backfills the history through Dagster and
 serves both UIs (the simulator keeps answering while they run, so schedules work too).
 """
 
@@ -19,6 +21,7 @@ DEMO_ADMIN = "admin@example.com"
 DEMO_VIEWER = "viewer@example.com"
 DEMO_PASSWORD = "aispend-demo"
 DEMO_SOURCES = ("anthropic", "cursor", "openai", "replit", "copilot")
+DEMO_FILE_SOURCES = ("kiro",)  # configured with a folder the demo fills
 SIMULATOR_PORT = 8765
 ACTOR = Actor("aispend-demo", "admin")
 DEMO_TEAMS = ("Platform", "Product", "Data")
@@ -50,6 +53,17 @@ def _link_by_name(engine, tenant) -> None:
         matches = by_name.get(account["display_name"] or "", [])
         if account["member_id"] is None and account["kind"] == "user" and len(matches) == 1:
             identities.link_account(engine, tenant, ACTOR, account["id"], matches[0])
+
+
+def _write_kiro_reports(settings, engine, tenant, members: int, start: dt.date, days: int):
+    """The simulated team's Kiro reports in a folder, and the Kiro source reading it."""
+    from connectors.simulator.kiro import KiroReports
+
+    reports = KiroReports(seed=7, members=members, start=start, days=days)
+    folder = settings.home / "kiro-reports"
+    reports.write(folder)
+    config = reports.config(folder)
+    credentials.configure_source(engine, settings.secret_keys, tenant, ACTOR, "kiro", config, set())
 
 
 def _start_simulator(members: int, start: dt.date, days: int):
@@ -97,6 +111,7 @@ def run_demo(
             credentials.configure_source(
                 engine, settings.secret_keys, tenant, ACTOR, source, sim.config(source), secret
             )
+        _write_kiro_reports(settings, engine, tenant, members, start, days)
         if not manual_entries.list_entries(engine, tenant, ACTOR):
             first = today.replace(day=1)
             last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
@@ -120,7 +135,11 @@ def run_demo(
             days=1
         )
         results = run_sync(
-            settings, tenant=tenant.slug, sources=list(DEMO_SOURCES), start=start, end=today
+            settings,
+            tenant=tenant.slug,
+            sources=[*DEMO_SOURCES, *DEMO_FILE_SOURCES],
+            start=start,
+            end=today,
         )
         # Manual entries cover whole months, including the days still ahead.
         results += run_sync(
