@@ -291,3 +291,38 @@ def test_aispends_own_focus_export_imports_back_losslessly(engine, tenant, tmp_p
     tenant_columns = ("BillingAccountId", "BillingAccountName")  # the tenant it now belongs to
     assert comparable(third, tenant_columns) == comparable(original, tenant_columns)
     assert {r["x_OriginSource"] for r in third} == {"anthropic"}
+
+
+def test_aispend_import_prints_what_it_detected_and_refuses_garbage(
+    tmp_path, warehouse_url, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+
+    for key in ("AISPEND_SECRET_KEY", "AISPEND_COOKIE_KEY", "AISPEND_TENANT", "DAGSTER_HOME"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AISPEND_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AISPEND_DATABASE_URL", warehouse_url)
+    monkeypatch.setenv("AISPEND_ADMIN_PASSWORD", "correct-horse")
+
+    def run(*args):
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    assert run("init", "--admin-email", "admin@example.com").exit_code == 0
+    path = tmp_path / "invoices.csv"
+    path.write_text(INVOICE_CSV)
+    dry = run("import", str(path), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "date: 'Invoice Date', amount: 'Amount (USD)', vendor: 'Vendor'" in dry.output
+    assert "would import 3 rows as 3 daily facts, $1,230.50 billed" in dry.output
+    assert "invoice INV-1001: 2 rows, $1,235.50 (stated total $1,235.50: agrees)" in dry.output
+    assert run("import", str(path)).exit_code == 0
+    again = run("import", str(path))
+    assert again.exit_code == 0 and "nothing changed" in again.output
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_text("date,vendor,amount\n2026-10-01,Acme,x\n")
+    refused = run("import", str(garbage), "--vendor", "Acme")
+    assert refused.exit_code == 1
+    assert "error: garbage.csv: 1 problem(s), nothing was imported" in refused.output
+    assert "row 2, column 'amount': 'x' is not an amount" in refused.output

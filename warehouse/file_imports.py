@@ -40,6 +40,7 @@ from warehouse.tenants import TenantRef
 from warehouse.vendor_totals import upsert_insert
 
 SOURCE = "file"
+ONE_DAY = dt.timedelta(days=1)
 CHUNK_ROWS = 2000
 MAX_LISTED_PROBLEMS = 20
 CATEGORIES = ("Usage", "Purchase", "Credit", "Adjustment", "Tax")
@@ -156,6 +157,8 @@ def _days_of(start: dt.date, end_inclusive: dt.date, column: str) -> list[dt.dat
 def _spread(value: int | None, day_list: list[dt.date], step: int) -> list[int | None]:
     if value is None:
         return [None] * len(day_list)
+    if len(day_list) == 1:
+        return [value]
     return [part for _, part in split_over_days(value, day_list[0], day_list[-1], step=step)]
 
 
@@ -488,36 +491,37 @@ class _FactWriter:
         self.import_id = import_id
         self.buffer: list[dict[str, Any]] = []
         self.accounts: dict[str, str | None] = {}
+        self.defaults: dict[str, Any] = {
+            "input_tokens": None,
+            "output_tokens": None,
+            "cache_read_tokens": None,
+            "cache_write_tokens": None,
+            "requests": None,
+            "list_cost_micros": None,
+            "effective_cost_micros": None,
+            "consumed_quantity": None,
+            "consumed_unit": None,
+            "sub_account": None,
+            "origin_source": None,
+            "tenant_id": tenant.id,
+            "source": SOURCE,
+            "source_type": "file",
+            "ingestion_run_id": None,
+            "ingested_at": dt.datetime.now(dt.UTC),
+            "file_import_id": import_id,
+        }
 
     def add(self, fact: dict[str, Any], record_key: str) -> None:
-        fact = {k: v for k, v in fact.items() if not k.startswith("_")}
-        day = fact.pop("day")
-        self.accounts.setdefault(fact["account_key"], None)
-        self.buffer.append(
-            {
-                "input_tokens": None,
-                "output_tokens": None,
-                "cache_read_tokens": None,
-                "cache_write_tokens": None,
-                "requests": None,
-                "list_cost_micros": None,
-                "effective_cost_micros": None,
-                "consumed_quantity": None,
-                "consumed_unit": None,
-                "sub_account": None,
-                "origin_source": None,
-                **fact,
-                "tenant_id": self.tenant.id,
-                "source": SOURCE,
-                "record_key": record_key,
-                "charge_period_start": day,
-                "charge_period_end": day + dt.timedelta(days=1),
-                "source_type": "file",
-                "ingestion_run_id": None,
-                "ingested_at": dt.datetime.now(dt.UTC),
-                "file_import_id": self.import_id,
-            }
-        )
+        row = dict(self.defaults)
+        for key, value in fact.items():
+            if key[0] != "_":
+                row[key] = value
+        day = row.pop("day")
+        row["record_key"] = record_key
+        row["charge_period_start"] = day
+        row["charge_period_end"] = day + ONE_DAY
+        self.accounts.setdefault(row["account_key"], None)
+        self.buffer.append(row)
         if len(self.buffer) >= CHUNK_ROWS:
             self.flush()
 
