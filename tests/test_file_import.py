@@ -326,3 +326,24 @@ def test_aispend_import_prints_what_it_detected_and_refuses_garbage(
     assert refused.exit_code == 1
     assert "error: garbage.csv: 1 problem(s), nothing was imported" in refused.output
     assert "row 2, column 'amount': 'x' is not an amount" in refused.output
+
+
+def test_imports_are_listed_and_a_deleted_import_takes_its_facts_along(engine, tenant, tmp_path):
+    from warehouse.file_imports import delete_import, list_imports
+
+    path = tmp_path / "invoices.csv"
+    path.write_text(INVOICE_CSV)
+    first = import_file(engine, tenant, ADMIN, path)
+    [listed] = list_imports(engine, tenant, ADMIN)
+    assert (listed["filename"], listed["facts"], listed["billed_cost_micros"]) == (
+        "invoices.csv",
+        3,
+        1_230_500_000,
+    )
+    assert [i["invoice_id"] for i in listed["invoices"]] == ["INV-1001", "INV-77"]
+    assert listed["detected"]["amount"] == "Amount (USD)"
+    assert delete_import(engine, tenant, ADMIN, first.import_id) == 3
+    assert _count(engine, UsageFact) == 0 and list_imports(engine, tenant, ADMIN) == []
+    assert import_file(engine, tenant, ADMIN, path).facts == 3  # importable again
+    with pytest.raises(PermissionDenied):
+        delete_import(engine, tenant, VIEWER, 1)

@@ -20,6 +20,7 @@ from warehouse import (
     credentials,
     dashboard_settings,
     encryption,
+    file_imports,
     identities,
     idle_seats,
     manual_entries,
@@ -72,6 +73,8 @@ def test_migrations_from_empty_create_every_table(engine):
         "suggestion_generations",
         "vendor_billed_totals",
         "vendor_reconciliation_totals",
+        "file_imports",
+        "file_import_invoices",
     }
     assert expected <= names
     with engine.connect() as conn:
@@ -187,6 +190,8 @@ ADMIN_CALLS = {
     ),
     "create_api_token": lambda e, t, actor: api_tokens.create_token(e, t, actor, name="bot"),
     "revoke_api_token": lambda e, t, actor: api_tokens.revoke_token(e, t, actor, 1),
+    "import_file": lambda e, t, actor: file_imports.import_file(e, t, actor, "/no/such.csv"),
+    "delete_import": lambda e, t, actor: file_imports.delete_import(e, t, actor, 1),
 }
 
 # Reads of admin data: a viewer is refused these too, server-side.
@@ -207,6 +212,7 @@ ADMIN_READS = {
     "idle_seats": lambda e, t, actor: idle_seats.idle_seats(
         e, t, actor, dt.date(2026, 1, 1), dt.date(2026, 1, 31)
     ),
+    "list_imports": lambda e, t, actor: file_imports.list_imports(e, t, actor),
 }
 # Reads every signed-in user may make; an unknown role is refused.
 SIGNED_IN_READS = {

@@ -27,14 +27,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, delete, select
 
 from connectors.contract import UNATTRIBUTED
 from connectors.dates import parse_day
 from connectors.money import split_over_days
 from warehouse.actors import Actor, require_admin
 from warehouse.import_formats import Detected, detect, parse_amount, read_rows
-from warehouse.models import UsageFact, VendorAccount
+from warehouse.models import AuditEvent, UsageFact, VendorAccount
 from warehouse.models_imports import FileImport, FileImportInvoice
 from warehouse.tenants import TenantRef
 from warehouse.vendor_totals import upsert_insert
@@ -413,7 +413,16 @@ def import_file(
                     for invoice in result.invoices.values()
                 ],
             )
+        _audit(conn, tenant, actor, "file.import", path.name, facts=result.facts, sha256=digest)
     return result
+
+
+def _audit(conn: Connection, tenant: TenantRef, actor: Actor, action: str, target: str, **detail):
+    conn.execute(
+        AuditEvent.__table__.insert().values(
+            tenant_id=tenant.id, actor=actor.email, action=action, target=target, detail=detail
+        )
+    )
 
 
 def _consume(
@@ -554,3 +563,52 @@ class _FactWriter:
                 set_={"last_seen_at": stmt.excluded.last_seen_at},
             )
             self.conn.execute(stmt, rows[i : i + CHUNK_ROWS])
+
+
+# -- what was imported -----------------------------------------------------------------------------
+def list_imports(engine: Engine, tenant: TenantRef, actor: Actor) -> list[dict[str, Any]]:
+    """The tenant's imported files, newest first, each with its invoices."""
+    require_admin(actor, "listing file imports")
+    with engine.connect() as conn:
+        imports = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(FileImport.__table__)
+                .where(FileImport.tenant_id == tenant.id)
+                .order_by(FileImport.imported_at.desc(), FileImport.id.desc())
+            )
+        ]
+        invoices = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(FileImportInvoice.__table__)
+                .where(FileImportInvoice.tenant_id == tenant.id)
+                .order_by(FileImportInvoice.invoice_id)
+            )
+        ]
+    for record in imports:
+        record["invoices"] = [i for i in invoices if i["file_import_id"] == record["id"]]
+    return imports
+
+
+def delete_import(engine: Engine, tenant: TenantRef, actor: Actor, import_id: int) -> int:
+    """Remove an import and every fact it wrote (the same file can then be imported again).
+    Returns the number of facts removed."""
+    require_admin(actor, "deleting a file import")
+    with engine.begin() as conn:
+        found = conn.execute(
+            select(FileImport.id).where(
+                FileImport.tenant_id == tenant.id, FileImport.id == import_id
+            )
+        ).first()
+        if found is None:
+            raise ValueError(f"no file import #{import_id}")
+        removed = conn.execute(
+            delete(UsageFact).where(
+                UsageFact.tenant_id == tenant.id, UsageFact.file_import_id == import_id
+            )
+        ).rowcount
+        conn.execute(delete(FileImportInvoice).where(FileImportInvoice.file_import_id == import_id))
+        conn.execute(delete(FileImport).where(FileImport.id == import_id))
+        _audit(conn, tenant, actor, "file.delete_import", f"#{import_id}", facts=removed)
+    return removed
