@@ -3,7 +3,8 @@
 Initialises $AISPEND_HOME, starts the vendor simulator on 127.0.0.1, points the real Anthropic,
 Cursor, OpenAI, Replit and GitHub Copilot connectors at it, writes Kiro's report files into
 $AISPEND_HOME/kiro-reports (as an admin's S3 sync would) for the Kiro connector, adds a manual
-entry, backfills the history through Dagster and
+entry, imports an invoice file (``aispend import``: a tool with no connector, billed per seat to
+the team's emails), backfills the history through Dagster and
 serves both UIs (the simulator keeps answering while they run, so schedules work too).
 """
 
@@ -64,6 +65,41 @@ def _write_kiro_reports(settings, engine, tenant, members: int, start: dt.date, 
     reports.write(folder)
     config = reports.config(folder)
     credentials.configure_source(engine, settings.secret_keys, tenant, ACTOR, "kiro", config, set())
+
+
+def _import_demo_invoice(settings, engine, tenant, members: int, start: dt.date, end: dt.date):
+    """A seat invoice per month from a vendor with no connector, imported as a file would be
+    (once: a tenant with file imports keeps them). Returns the import's result or None."""
+    import csv
+
+    from connectors.simulator.team import generate_team
+    from warehouse import file_imports
+
+    if file_imports.list_imports(engine, tenant, ACTOR):
+        return None
+    path = settings.home / "demo-invoices" / "windsurf-invoices.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    team = generate_team(7, members)[::2]  # half the team has a Windsurf seat
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Start Date", "End Date", "Vendor", "Description", "Amount", "Invoice #", "User Email"])  # fmt: skip
+        month = start.replace(day=1)
+        while month <= end:
+            last = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+            for member in team:
+                writer.writerow(
+                    [
+                        month,
+                        last,
+                        "Windsurf",
+                        "Teams seat",
+                        "$30.00",
+                        f"WS-{month:%Y%m}",
+                        member.email,
+                    ]
+                )
+            month = last + dt.timedelta(days=1)
+    return file_imports.import_file(engine, tenant, ACTOR, path)
 
 
 def _start_simulator(members: int, start: dt.date, days: int):
@@ -148,6 +184,9 @@ def run_demo(
         for r in results:
             echo(f"  {r.source}: {r.rows} rows" if r.ok else f"  {r.source}: FAILED {r.error}")
             failed |= not r.ok
+        imported = _import_demo_invoice(settings, engine, tenant, members, start, today)
+        if imported is not None:
+            echo(f"  file: {imported.filename}, {imported.facts} daily facts")
         if link_demo_team(engine, tenant):
             refresh_marts(settings)  # the marts that read identity links see the new members
         made = materialize_suggestions(settings, tenant=tenant.slug)
