@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 
 import click
 
@@ -44,13 +45,29 @@ def simulator() -> None:
 @click.option(
     "--start", callback=_date, default=None, help="First simulated day (default: --days ago)."
 )
-def simulator_serve(port: int, seed: int, members: int, days: int, start: dt.date | None) -> None:
-    """Serve simulated vendor APIs until Ctrl-C."""
+@click.option(
+    "--kiro-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write Kiro's report files for the same team into this folder.",
+)
+def simulator_serve(
+    port: int, seed: int, members: int, days: int, start: dt.date | None, kiro_dir: Path | None
+) -> None:
+    """Serve simulated vendor APIs until Ctrl-C (and write Kiro's report files)."""
     import time
 
     from connectors.simulator import Simulator
 
     start = start or (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days - 1))
+    if kiro_dir is not None:
+        from connectors.simulator.kiro import KiroReports
+
+        written = KiroReports(seed=seed, members=members, start=start, days=days).write(kiro_dir)
+        click.echo(
+            f"kiro: {written} report files in {kiro_dir}   "
+            f"aispend vendor configure kiro --set folder={kiro_dir.resolve()}"
+        )
     sim = Simulator(seed=seed, members=members, start=start, days=days, port=port).start()
     try:
         for name in sim.vendor_names():
