@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Engine, delete, select
 from connectors.contract import UNATTRIBUTED
 from connectors.dates import parse_day
 from connectors.money import split_over_days
+from warehouse import sync_status
 from warehouse.actors import Actor, require_admin
 from warehouse.import_formats import Detected, detect, parse_amount, read_rows
 from warehouse.models import AuditEvent, UsageFact, VendorAccount
@@ -414,6 +415,7 @@ def import_file(
                 ],
             )
         _audit(conn, tenant, actor, "file.import", path.name, facts=result.facts, sha256=digest)
+    sync_status.record_success(engine, tenant.id, SOURCE, result.facts)  # freshness of "file"
     return result
 
 
