@@ -347,3 +347,17 @@ def test_imports_are_listed_and_a_deleted_import_takes_its_facts_along(engine, t
     assert import_file(engine, tenant, ADMIN, path).facts == 3  # importable again
     with pytest.raises(PermissionDenied):
         delete_import(engine, tenant, VIEWER, 1)
+
+
+def test_amounts_as_exports_write_them():
+    from warehouse.import_formats import parse_amount
+
+    assert parse_amount("$1,234.50") == (1_234_500_000, "USD")
+    assert parse_amount("(12.00)") == (-12_000_000, None)
+    assert parse_amount("12 usd") == (12_000_000, "USD")
+    assert parse_amount("EUR 3.10") == (3_100_000, "EUR")
+    assert parse_amount("0.0000004999") == (0, None)  # a cloud FOCUS file's ten decimals
+    assert parse_amount("0.0000015") == (2, None)  # half-even, as connectors round
+    for bad in ("12,5", "1.2.3", "lots", ""):
+        with pytest.raises(ValueError, match="not an amount"):
+            parse_amount(bad)

@@ -19,12 +19,12 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from connectors.dates import parse_day
-from warehouse.amounts import AmountError, dollars_to_micros
+from connectors.money import to_micros
 
 FOCUS_MARKERS = ("BilledCost", "ChargePeriodStart", "ProviderName")
 SNIFF_ROWS = 50
@@ -125,9 +125,9 @@ def parse_amount(text: str) -> tuple[int, str | None]:
             raise ValueError(f"{text!r} is not an amount (use '.' for decimals)")
         number = number.replace(",", "")
     try:
-        micros = dollars_to_micros(number)
-    except AmountError:
-        raise ValueError(f"{text!r} is not an amount (at most 6 decimal places)") from None
+        micros = to_micros(Decimal(number), unit="usd")
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"{text!r} is not an amount") from None
     return (-micros if negative else micros), currency
 
 
