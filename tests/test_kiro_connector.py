@@ -180,3 +180,14 @@ def test_check_names_a_missing_folder_setting_and_an_empty_folder(tmp_path):
     assert "folder" in KiroConnector().check({}).reason
     empty = KiroConnector().check({"folder": str(tmp_path)})
     assert not empty.ok and "no Kiro report files" in empty.reason
+
+
+def test_a_new_report_file_changes_the_fingerprint_the_folder_sensor_watches(kiro_folder, tmp_path):
+    folder = tmp_path / "reports"
+    shutil.copytree(kiro_folder, folder)
+    connector = KiroConnector()
+    before = connector.input_fingerprint({"folder": str(folder)})
+    assert connector.input_span({"folder": str(folder)}) == (START, END)
+    source = sorted(folder.rglob("KIRO_CLI_*_user_report_*.csv"))[-1]
+    shutil.copy(source, source.with_name(source.name.replace("0200", "0900")))
+    assert connector.input_fingerprint({"folder": str(folder)}) != before
