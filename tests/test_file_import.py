@@ -130,6 +130,10 @@ def test_a_file_without_usable_columns_says_what_it_has(engine, tenant, tmp_path
     no_vendor.write_text("day,cost\n2026-10-01,1.50\n")
     with pytest.raises(ImportRejected, match=r"pass --vendor NAME"):
         import_file(engine, tenant, ADMIN, no_vendor)
+    header_only = tmp_path / "empty.csv"
+    header_only.write_text("date,vendor,amount\n")
+    with pytest.raises(ImportRejected, match="no data rows"):
+        import_file(engine, tenant, ADMIN, header_only)
     result = import_file(engine, tenant, ADMIN, no_vendor, vendor="Mistral")
     assert [f.provider for f in _facts(engine, tenant)] == ["Mistral"] and result.facts == 1
 

@@ -465,6 +465,8 @@ def _consume(
         problems.append(str(exc))
     if total_problems:
         raise ImportRejected(result.filename, problems, total_problems)
+    if not result.rows:
+        raise ImportRejected(result.filename, ["the file has a header but no data rows"], 1)
 
 
 def _note_invoice(result: ImportResult, facts: list[dict]) -> None:
