@@ -1,7 +1,7 @@
 """file imports: the imported files, the invoices they named, and the facts they wrote
 
 Revision ID: 0007_file_imports
-Revises: 0008_prices
+Revises: 0011_model_savings
 Create Date: 2026-11-29
 
 ``aispend import FILE`` records every imported file (its content hash makes a re-import a
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_file_imports"
-down_revision = "0008_prices"
+down_revision = "0011_model_savings"
 branch_labels = None
 depends_on = None
 
