@@ -1,7 +1,10 @@
 """`aispend demo`: a working aispend on simulator data, no vendor key needed.
 
 Initialises $AISPEND_HOME, starts the vendor simulator on 127.0.0.1, points the real Anthropic,
-Cursor, OpenAI, Replit and GitHub Copilot connectors at it, adds a manual entry, backfills the history through Dagster and
+Cursor, OpenAI, Replit and GitHub Copilot connectors at it, writes Kiro's report files into
+$AISPEND_HOME/kiro-reports (as an admin's S3 sync would) for the Kiro connector, adds a manual
+entry, imports an invoice file (``aispend import``: a tool with no connector, billed per seat to
+the team's emails), backfills the history through Dagster and
 serves both UIs (the simulator keeps answering while they run, so schedules work too).
 """
 
@@ -23,6 +26,7 @@ DEMO_ADMIN = "admin@example.com"
 DEMO_VIEWER = "viewer@example.com"
 DEMO_PASSWORD = "aispend-demo"
 DEMO_SOURCES = ("anthropic", "cursor", "openai", "replit", "copilot")
+DEMO_FILE_SOURCES = ("kiro",)  # configured with a folder the demo fills
 SIMULATOR_PORT = 8765
 ACTOR = Actor("aispend-demo", "admin")
 DEMO_TEAMS = ("Platform", "Product", "Data")
@@ -63,6 +67,52 @@ def login_hint(chosen_password: str | None) -> str:
     if chosen_password:
         return f"{who} with the password in AISPEND_ADMIN_PASSWORD"
     return f"{who}, password {DEMO_PASSWORD!r}"
+
+
+def _write_kiro_reports(settings, engine, tenant, members: int, start: dt.date, days: int):
+    """The simulated team's Kiro reports in a folder, and the Kiro source reading it."""
+    from connectors.simulator.kiro import KiroReports
+
+    reports = KiroReports(seed=7, members=members, start=start, days=days)
+    folder = settings.home / "kiro-reports"
+    reports.write(folder)
+    config = reports.config(folder)
+    credentials.configure_source(engine, settings.secret_keys, tenant, ACTOR, "kiro", config, set())
+
+
+def _import_demo_invoice(settings, engine, tenant, members: int, start: dt.date, end: dt.date):
+    """A seat invoice per month from a vendor with no connector, imported as a file would be
+    (once: a tenant with file imports keeps them). Returns the import's result or None."""
+    import csv
+
+    from connectors.simulator.team import generate_team
+    from warehouse import file_imports
+
+    if file_imports.list_imports(engine, tenant, ACTOR):
+        return None
+    path = settings.home / "demo-invoices" / "windsurf-invoices.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    team = generate_team(7, members)[::2]  # half the team has a Windsurf seat
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Start Date", "End Date", "Vendor", "Description", "Amount", "Invoice #", "User Email"])  # fmt: skip
+        month = start.replace(day=1)
+        while month <= end:
+            last = (month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+            for member in team:
+                writer.writerow(
+                    [
+                        month,
+                        last,
+                        "Windsurf",
+                        "Teams seat",
+                        "$30.00",
+                        f"WS-{month:%Y%m}",
+                        member.email,
+                    ]
+                )
+            month = last + dt.timedelta(days=1)
+    return file_imports.import_file(engine, tenant, ACTOR, path)
 
 
 def _start_simulator(members: int, start: dt.date, days: int):
@@ -129,6 +179,7 @@ def run_demo(
             credentials.configure_source(
                 engine, settings.secret_keys, tenant, ACTOR, source, sim.config(source), secret
             )
+        _write_kiro_reports(settings, engine, tenant, members, start, days)
         if not manual_entries.list_entries(engine, tenant, ACTOR):
             first = today.replace(day=1)
             last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
@@ -155,7 +206,7 @@ def run_demo(
             results = run_sync(
                 settings,
                 tenant=tenant.slug,
-                sources=list(DEMO_SOURCES),
+                sources=[*DEMO_SOURCES, *DEMO_FILE_SOURCES],
                 start=start,
                 end=today,
                 verbose=verbose,
@@ -175,6 +226,9 @@ def run_demo(
         for line in failure_lines(results):
             echo(line)
         failed = not all(r.ok for r in results)
+        imported = _import_demo_invoice(settings, engine, tenant, members, start, today)
+        if imported is not None:
+            echo(f"  file: {imported.filename}, {imported.facts} daily facts")
         if link_demo_team(engine, tenant):
             # the marts that read identity links see the new members
             refresh_marts(settings, verbose=verbose)

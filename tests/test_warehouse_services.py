@@ -20,6 +20,7 @@ from warehouse import (
     credentials,
     dashboard_settings,
     encryption,
+    file_imports,
     identities,
     idle_seats,
     logins,
@@ -73,6 +74,8 @@ def test_migrations_from_empty_create_every_table(engine):
         "suggestion_generations",
         "vendor_billed_totals",
         "vendor_reconciliation_totals",
+        "file_imports",
+        "file_import_invoices",
     }
     assert expected <= names
     with engine.connect() as conn:
@@ -192,6 +195,8 @@ ADMIN_CALLS = {
     "end_sessions_of_another": lambda e, t, actor: users.end_sessions(
         e, t, actor, "admin@a.example"
     ),
+    "import_file": lambda e, t, actor: file_imports.import_file(e, t, actor, "/no/such.csv"),
+    "delete_import": lambda e, t, actor: file_imports.delete_import(e, t, actor, 1),
 }
 
 # Reads of admin data: a viewer is refused these too, server-side.
@@ -213,6 +218,7 @@ ADMIN_READS = {
     "idle_seats": lambda e, t, actor: idle_seats.idle_seats(
         e, t, actor, dt.date(2026, 1, 1), dt.date(2026, 1, 31)
     ),
+    "list_imports": lambda e, t, actor: file_imports.list_imports(e, t, actor),
 }
 # Reads every signed-in user may make; an unknown role is refused.
 SIGNED_IN_READS = {

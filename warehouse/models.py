@@ -156,6 +156,12 @@ class UsageFact(Base):
     ingestion_run_id: Mapped[str | None] = mapped_column(String(64))
     ingested_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
     tags: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))  # FOCUS Tags
+    # Set on facts a file import wrote (``source == "file"``): the import they came from, and
+    # the source the file named (aispend's own export re-imported keeps its x_Source here).
+    file_import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("file_imports.id", ondelete="CASCADE"), index=True
+    )
+    origin_source: Mapped[str | None] = mapped_column(String(64))
 
 
 class VendorBilledTotal(Base):
@@ -290,6 +296,7 @@ from warehouse import (  # noqa: E402, F401
     models_api,
     models_badges,
     models_budgets,
+    models_imports,
     models_prices,
     models_seats,
     models_suggestions,

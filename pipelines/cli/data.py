@@ -1,4 +1,4 @@
-"""`aispend sync` and `aispend export`: moving data in and out."""
+"""`aispend sync`, `aispend export` and `aispend import`: moving data in and out."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from connectors.money import micros_to_decimal
 from pipelines.cli.base import _date, _engine, _settings, _tenant, cli_actor, main
 
 
@@ -151,3 +152,53 @@ def _export_focus(engine, tenant, start: dt.date, end: dt.date, out: Path | None
         return
     count = _write_whole(out, write_and_audit)
     click.echo(f"wrote {count} rows to {out}", err=True)
+
+
+def _usd(micros: int) -> str:
+    amount = micros_to_decimal(micros)
+    return f"{'-' if amount < 0 else ''}${abs(amount):,.2f}"
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--tenant", "tenant_slug", default=None)
+@click.option("--vendor", default=None, help="Vendor of every row, when the file names none.")
+@click.option(
+    "--dry-run", is_flag=True, help="Check the file and say what it holds; write nothing."
+)
+def import_(file: Path, tenant_slug: str | None, vendor: str | None, dry_run: bool) -> None:
+    """Import an invoice or usage export (CSV or JSON, or a FOCUS file) as spend."""
+    from warehouse.file_imports import import_file
+
+    settings = _settings()
+    engine = _engine(settings)
+    tenant = _tenant(settings, engine, tenant_slug)
+    result = import_file(engine, tenant, cli_actor(), file, vendor=vendor, dry_run=dry_run)
+    click.echo(f"detected: {result.detected.describe()}")
+    if result.already is not None:
+        earlier = result.already
+        click.echo(
+            f"already imported as import #{earlier['id']} ({earlier['filename']}, "
+            f"{earlier['facts']} facts): nothing changed"
+        )
+        return
+    period = f", {result.period[0]} … {result.period[1]}" if result.period else ""
+    verb = "would import" if dry_run else "imported"
+    click.echo(
+        f"{verb} {result.rows} rows as {result.facts} daily facts, "
+        f"{_usd(result.billed_cost_micros)} billed{period}"
+    )
+    for invoice in result.invoices.values():
+        stated = invoice["stated_total_micros"]
+        check = ""
+        if stated is not None:
+            agrees = stated == invoice["billed_cost_micros"]
+            check = f" (stated total {_usd(stated)}: " + ("agrees)" if agrees else "DIFFERS)")
+        click.echo(
+            f"  invoice {invoice['invoice_id']}: {invoice['rows']} rows, "
+            f"{_usd(invoice['billed_cost_micros'])}{check}"
+        )
+    if not dry_run and result.facts:
+        from pipelines.sync import refresh_marts
+
+        refresh_marts(settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 
 import click
 
@@ -93,20 +94,36 @@ COUNT = click.IntRange(1, None)
 )
 @click.option("--missing-field", default=None, help="Drop this key from every listed object.")
 @click.option("--only-paths", default=None, help="Misbehave only on paths containing this.")
+@click.option(
+    "--kiro-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write Kiro's report files for the same team into this folder.",
+)
 def simulator_serve(
     port: int,
     seed: int,
     members: int,
     days: int,
     start: dt.date | None,
+    kiro_dir: Path | None,
     **faults,
 ) -> None:
-    """Serve simulated vendor APIs until Ctrl-C; the fault options make every vendor misbehave."""
+    """Serve simulated vendor APIs until Ctrl-C (and write Kiro's report files); the fault
+    options make every vendor misbehave."""
     import time
 
     from connectors.simulator import Simulator
 
     start = start or (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days - 1))
+    if kiro_dir is not None:
+        from connectors.simulator.kiro import KiroReports
+
+        written = KiroReports(seed=seed, members=members, start=start, days=days).write(kiro_dir)
+        click.echo(
+            f"kiro: {written} report files in {kiro_dir}   "
+            f"aispend vendor configure kiro --set folder={kiro_dir.resolve()}"
+        )
     sim = Simulator(seed=seed, members=members, start=start, days=days, port=port)
     knobs = {k: v for k, v in faults.items() if v not in (None, 0)}
     sim.start()
