@@ -63,12 +63,15 @@ def _age(board_vendor) -> str:
     return f"synced {int(hours)} h ago" if hours >= 1 else "synced just now"
 
 
-def vendor_cards(board: Board) -> None:
+def vendor_cards(board: Board, refreshing: frozenset[str] = frozenset()) -> None:
+    """A card per vendor; ``refreshing``: sources being refreshed in the background now."""
     if not board.vendors:
         return
     cols = st.columns(min(4, len(board.vendors)))
     for i, v in enumerate(board.vendors):
         colour, word = DOTS.get(v.freshness, DOTS["never"])
+        if v.source in refreshing:
+            word = f"{word} · refreshing"
         seats = f" · {v.seats} seats" if v.seats else ""
         cols[i % len(cols)].markdown(
             '<div class="aispend-vendor-card" style="border:1px solid #e6ded3;border-radius:12px;'
@@ -78,7 +81,8 @@ def vendor_cards(board: Board) -> None:
             f'<div style="font-size:1.4rem" title="Exactly {usd(v.spend_micros)}">'
             f"{usd_whole(v.spend_micros)}</div>"
             f'<div style="color:#6b6259;font-size:0.85rem">{tokens_short(v.tokens)} tokens{seats}'
-            f" · {html.escape(_age(v))}</div></div>",
+            f" · {html.escape(_age(v))}{' · refreshing…' if v.source in refreshing else ''}"
+            "</div></div>",
             unsafe_allow_html=True,
         )
 
