@@ -15,12 +15,14 @@ from streamlit_authenticator.utilities import LoginError
 from dashboard import auth
 from dashboard.app_context import AppContext, app_context, set_current_actor
 from dashboard.navigation import build_navigation
+from dashboard.theme import apply_theme, theme_toggle
 from warehouse.tenants import TenantNotFound
 from warehouse.users import login_directory
 
 LOGOUT_REQUEST_KEY = "aispend_logout_requested"
 
 st.set_page_config(page_title="aispend", layout="wide")
+apply_theme()  # reduced motion honoured everywhere; the cool theme when chosen
 
 
 def _request_logout() -> None:
@@ -95,5 +97,6 @@ with st.sidebar:
     st.markdown(f"**{st.session_state.get('name') or actor.email}**")
     st.caption(f"{actor.email} · {actor.role} · tenant {ctx.tenant.name}")
     st.button("Log out", key="aispend_logout", on_click=_request_logout)
+    theme_toggle()
 
 navigation.run()

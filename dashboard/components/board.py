@@ -14,13 +14,13 @@ import streamlit as st
 
 from dashboard.board_queries import Board, MemberCard
 from dashboard.formatting import month_label, tokens_short, usd, usd_whole
+from dashboard.theme import OKABE_ITO
 
-# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
-PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999")
-DOTS = {
-    "fresh": ("#1a9850", "fresh"),
-    "stale": ("#f39c12", "a few hours old"),
-    "old": ("#d73027", "over a day old"),
+PALETTE = OKABE_ITO  # distinguishable with the common colour-vision deficiencies
+DOTS = {  # Okabe–Ito too (no red/green pair); each dot also says what it means
+    "fresh": ("#009E73", "fresh"),
+    "stale": ("#E69F00", "a few hours old"),
+    "old": ("#D55E00", "over a day old"),
     "never": ("#999999", "never synced"),
     "manual": ("#999999", "manual"),
 }
