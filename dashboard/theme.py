@@ -63,6 +63,15 @@ def _cool_css(p: Palette = COOL) -> str:
         f".stApp .aispend-vendor-card {{ border-color: {p.border} !important; }}\n"
         f".stApp button[kind='primary'], .stApp button[kind='primaryFormSubmit'] "
         f"{{ background-color: {p.primary} !important; border-color: {p.primary} !important; }}\n"
+        f".stApp button[kind^='secondary'], .stApp button[kind^='segmented_control'] "
+        f"{{ background-color: #FFFFFF !important; border-color: {p.border} !important; }}\n"
+        f".stApp button[kind$='Active'] {{ color: {p.primary} !important; "
+        f"border-color: {p.primary} !important; }}\n"
+        f"[data-testid='stSidebarNavLink'][aria-current='page'] "
+        f"{{ background-color: {p.border} !important; }}\n"
+        f".stApp :is([data-testid='stSelectbox'], [data-testid='stTextInput'], "
+        f"[data-testid='stNumberInput'], [data-testid='stDateInput']) div "
+        f"{{ background-color: #FFFFFF !important; }}\n"
         f"{_NO_MOTION}"
     )
 
