@@ -3,8 +3,10 @@
     python -m dashboard.run --port 8501
 
 runs `python -m streamlit run <dashboard/streamlit_app.py> --server.port 8501
---server.address 127.0.0.1 --server.headless true ...`. The app reads its configuration from the
-environment the process is given (AISPEND_DATABASE_URL, AISPEND_COOKIE_KEY, AISPEND_TENANT, ...).
+--server.address 127.0.0.1 --server.headless true ... --theme.*` (the warm default theme from
+dashboard/theme.py: no config.toml in the working directory needed). The app reads its
+configuration from the environment the process is given (AISPEND_DATABASE_URL,
+AISPEND_COOKIE_KEY, AISPEND_TENANT, ...).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import argparse
 import os
 import sys
 from pathlib import Path
+
+from dashboard.theme import server_theme_flags
 
 APP_PATH = Path(__file__).resolve().with_name("streamlit_app.py")
 HEALTH_PATH = "/_stcore/health"
@@ -40,6 +44,7 @@ def streamlit_command(
         "false",
         "--client.toolbarMode",
         "minimal",
+        *server_theme_flags(),
     ]
 
 

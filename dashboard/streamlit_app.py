@@ -15,12 +15,14 @@ from streamlit_authenticator.utilities import LoginError
 from dashboard import auth
 from dashboard.app_context import AppContext, app_context, set_current_actor
 from dashboard.navigation import build_navigation
+from dashboard.theme import apply_theme, theme_toggle
 from warehouse.tenants import TenantNotFound
 from warehouse.users import end_sessions, login_directory
 
 LOGOUT_REQUEST_KEY = "aispend_logout_requested"
 
 st.set_page_config(page_title="aispend", layout="wide")
+apply_theme()  # reduced motion honoured everywhere; the cool theme when chosen
 
 
 def _request_logout() -> None:
@@ -124,5 +126,6 @@ with st.sidebar:
         on_click=_request_logout,
         help="Ends every session of yours, on every device.",
     )
+    theme_toggle()
 
 navigation.run()

@@ -108,8 +108,12 @@ def launch_sync(
     start: dt.date,
     end: dt.date,
     connectors: Mapping[str, type[Connector]] | None = None,
+    on_behalf_of: str | None = None,
 ) -> LaunchedSync:
     """Start syncing ``source`` for ``tenant`` over ``start..end`` through Dagster; returns at once.
+
+    ``on_behalf_of``: the user whose page load asked for it when the system launches it (a
+    stale-while-revalidate refresh), recorded in the audit event.
 
     Raises PermissionDenied for a viewer, ValueError for an unknown source or a range outside
     the source's partitions, AlreadyRunning when the same sync is still going.
@@ -143,6 +147,7 @@ def launch_sync(
             start=start.isoformat(),
             end=end.isoformat(),
             launch_id=launch_id,
+            **({"on_behalf_of": on_behalf_of} if on_behalf_of else {}),
         )
         write_dagster_home(settings)
         logs = settings.dagster_home / "launches"
@@ -161,6 +166,24 @@ def launch_sync(
             )
         _CHILDREN[key] = (launched, child)
         return launched
+
+
+def is_running(tenant: TenantRef, source: str) -> bool:
+    """Whether this server process launched a sync of (tenant, source) that has not finished."""
+    with _LOCK:
+        entry = _CHILDREN.get((tenant.slug, source))
+    return entry is not None and entry[1].poll() is None
+
+
+def in_flight_runs(settings: Settings, source: str) -> list[str]:
+    """Ids of unfinished Dagster runs launched for ``source`` (by any server process)."""
+    import dagster as dg
+
+    if not (settings.dagster_home / "dagster.yaml").exists():
+        return []
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        runs = instance.get_runs(filters=dg.RunsFilter(tags={SOURCE_TAG: source}))
+        return [r.run_id for r in runs if r.status.value not in FINISHED]
 
 
 def _child_command(launched: LaunchedSync) -> list[str]:

@@ -89,3 +89,38 @@ def test_wrong_password_says_only_invalid_email_or_password(dashboard_url, brows
     expect(page.get_by_text("Invalid email or password")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text("$1,255", exact=True)).to_have_count(0)
     context.close()
+
+
+def test_warm_theme_cool_toggle_and_reduced_motion(dashboard_url, browser) -> None:
+    from playwright.sync_api import expect
+
+    def background(page) -> str:
+        return page.evaluate("getComputedStyle(document.querySelector('.stApp')).backgroundColor")
+
+    def button_transition(page) -> str:
+        return page.evaluate(
+            "getComputedStyle(document.querySelector('button')).transitionProperty"
+        )
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    _log_in(page, dashboard_url, PASSWORD)
+    expect(page.get_by_text("$1,255", exact=True)).to_be_visible(timeout=WAIT_MS)
+    assert background(page) == "rgb(255, 250, 243)"  # the warm theme, from the server's flags
+    assert button_transition(page) != "none"  # motion allowed when the browser does not object
+    page.get_by_text("Cool, motion-free theme").click()
+    expect(page.locator(".stApp")).to_have_css(
+        "background-color", "rgb(244, 247, 250)", timeout=WAIT_MS
+    )
+    assert button_transition(page) == "none"
+    screenshot(page, "overview-cool")
+    context.close()
+
+    # A browser asking for reduced motion gets none, in the warm theme too.
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, reduced_motion="reduce")
+    page = context.new_page()
+    _log_in(page, dashboard_url, PASSWORD)
+    expect(page.get_by_text("$1,255", exact=True)).to_be_visible(timeout=WAIT_MS)
+    assert background(page) == "rgb(255, 250, 243)"
+    assert button_transition(page) == "none"
+    context.close()

@@ -278,3 +278,61 @@ def test_budgets_page_sets_shows_refuses_and_removes(dashboard_env, engine: Engi
         "budget.remove",
         "budget.set",
     ]
+
+
+def test_prices_page_lists_unpriced_and_adds_a_version(dashboard_env, engine: Engine) -> None:
+    from warehouse import prices
+    from warehouse.models import UsageFact
+
+    day = dt.date(2026, 10, 1)
+    with Session(engine) as s, s.begin():
+        s.add(
+            UsageFact(
+                tenant_id=dashboard_env.id,
+                source="anthropic",
+                record_key="k1",
+                account_key="apikey_1",
+                charge_period_start=day,
+                charge_period_end=day + dt.timedelta(days=1),
+                provider="Anthropic",
+                service="Claude API",
+                sku="claude-house-model",
+                billed_cost_micros=5_000_000,
+                input_tokens=1_000,
+                output_tokens=10,
+            )  # fmt: skip
+        )
+    at = _admin_on("admin_prices.py")
+    table = at.dataframe[0].value.set_index("Model")
+    assert table.loc["claude-house-model", "Input"] == "unpriced"
+    assert table.loc["claude-sonnet-4-5", "Source"] == "shipped"
+    assert any("1 model(s) in your usage have no price" in w for w in _texts(at.warning))
+
+    # The form is prefilled with the unpriced model; a bad number is one clear error.
+    assert at.text_input(key="price_model").value == "claude-house-model"
+    at.date_input(key="price_valid_from").set_value(dt.date(2026, 9, 1))
+    at.text_input(key="price_input").input("abc")
+    at.text_input(key="price_output").input("15")
+    _click(at, "Add price version")
+    assert any("input 'abc' is not a number" in e for e in _errors(at))
+    assert prices.unpriced_models(engine, dashboard_env, SYSTEM) == [
+        ("Anthropic", "claude-house-model")
+    ]
+
+    at.text_input(key="price_input").input("2.5")
+    _click(at, "Add price version")
+    assert _errors(at) == []
+    assert _texts(at.success)[0].startswith("Price added: claude-house-model from 2026-09-01")
+    assert prices.unpriced_models(engine, dashboard_env, SYSTEM) == []
+    table = at.dataframe[0].value.set_index("Model")
+    assert (
+        table.loc["claude-house-model", "Input"],
+        table.loc["claude-house-model", "Source"],
+    ) == (
+        "$2.5",
+        "yours",
+    )
+    [entry] = [
+        e for e in audit.list_events(engine, dashboard_env, SYSTEM) if e["action"] == "price.set"
+    ]
+    assert entry["target"] == "claude-house-model"

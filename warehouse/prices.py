@@ -194,6 +194,27 @@ def price_history(engine: Engine, tenant: TenantRef, actor: Actor) -> list[Price
     return price_book(engine, tenant).versions()
 
 
+def unpriced_models(
+    engine: Engine, tenant: TenantRef, actor: Actor, *, on: dt.date | None = None
+) -> list[tuple[str, str]]:
+    """(provider, model) of every model the usage facts report tokens for that has no price in
+    force on ``on`` (default: today, UTC): its list-price equivalents are unpriced. Any
+    signed-in user may read."""
+    require_signed_in(actor, "reading model prices")
+    day = on or dt.datetime.now(dt.UTC).date()
+    book = price_book(engine, tenant)
+    with Session(engine) as s:
+        seen = s.execute(
+            select(UsageFact.provider, UsageFact.sku)
+            .where(
+                UsageFact.tenant_id == tenant.id,
+                (UsageFact.input_tokens.is_not(None)) | (UsageFact.output_tokens.is_not(None)),
+            )
+            .distinct()
+        ).all()
+    return sorted({(p, m) for p, m in seen if m and book.price_for(m, day) is None})
+
+
 def _usd(name: str, value: Any, *, required: bool) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:

@@ -11,6 +11,7 @@ from dashboard.components import board as board_view
 from dashboard.components.suggestion_card import teaser_html
 from dashboard.components.suggestion_panel import show_suggestion_teaser
 from dashboard.formatting import current_month, month_label, usd
+from dashboard.revalidation import refreshing_vendors
 from dashboard.suggestion_queries import SuggestionCard
 from warehouse.suggestions import cached_suggestions
 
@@ -51,6 +52,7 @@ def _empty_state(is_admin: bool) -> None:
 ctx = app_context()
 actor = current_actor()
 url = ctx.settings.database_url
+refreshing = refreshing_vendors(ctx, actor)  # stale vendors: refreshed in the background
 
 st.title("Overview")
 months = cached_available_months(url, ctx.tenant.id)
@@ -83,7 +85,7 @@ if total.estimated_micros:
         usd(total.estimated_micros),
         help="estimated from usage and list prices; never added to the billed total",
     )
-board_view.vendor_cards(board)
+board_view.vendor_cards(board, refreshing)
 show_suggestion_teaser(ctx, actor, month)
 
 st.subheader("People")

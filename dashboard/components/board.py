@@ -14,13 +14,13 @@ import streamlit as st
 
 from dashboard.board_queries import Board, MemberCard
 from dashboard.formatting import month_label, tokens_short, usd, usd_whole
+from dashboard.theme import OKABE_ITO
 
-# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
-PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999")
-DOTS = {
-    "fresh": ("#1a9850", "fresh"),
-    "stale": ("#f39c12", "a few hours old"),
-    "old": ("#d73027", "over a day old"),
+PALETTE = OKABE_ITO  # distinguishable with the common colour-vision deficiencies
+DOTS = {  # Okabe–Ito too (no red/green pair); each dot also says what it means
+    "fresh": ("#009E73", "fresh"),
+    "stale": ("#E69F00", "a few hours old"),
+    "old": ("#D55E00", "over a day old"),
     "never": ("#999999", "never synced"),
     "manual": ("#999999", "manual"),
 }
@@ -63,12 +63,15 @@ def _age(board_vendor) -> str:
     return f"synced {int(hours)} h ago" if hours >= 1 else "synced just now"
 
 
-def vendor_cards(board: Board) -> None:
+def vendor_cards(board: Board, refreshing: frozenset[str] = frozenset()) -> None:
+    """A card per vendor; ``refreshing``: sources being refreshed in the background now."""
     if not board.vendors:
         return
     cols = st.columns(min(4, len(board.vendors)))
     for i, v in enumerate(board.vendors):
         colour, word = DOTS.get(v.freshness, DOTS["never"])
+        if v.source in refreshing:
+            word = f"{word} · refreshing"
         seats = f" · {v.seats} seats" if v.seats else ""
         cols[i % len(cols)].markdown(
             '<div class="aispend-vendor-card" style="border:1px solid #e6ded3;border-radius:12px;'
@@ -78,7 +81,8 @@ def vendor_cards(board: Board) -> None:
             f'<div style="font-size:1.4rem" title="Exactly {usd(v.spend_micros)}">'
             f"{usd_whole(v.spend_micros)}</div>"
             f'<div style="color:#6b6259;font-size:0.85rem">{tokens_short(v.tokens)} tokens{seats}'
-            f" · {html.escape(_age(v))}</div></div>",
+            f" · {html.escape(_age(v))}{' · refreshing…' if v.source in refreshing else ''}"
+            "</div></div>",
             unsafe_allow_html=True,
         )
 
