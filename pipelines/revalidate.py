@@ -60,7 +60,7 @@ def stale_sources(
     """The tenant's API vendors with credentials whose last success is past the freshness
     threshold, each with whether a sync of it is already under way (an attempt newer than the
     last success, within ``RETRY_AFTER``: a schedule, another server or the CLI started it)."""
-    require_signed_in(actor, "checking vendor freshness")
+    require_signed_in(actor, "checking vendor freshness", tenant)
     now = now or dt.datetime.now(dt.UTC)
     settings = dashboard_settings.get_dashboard_settings(engine, tenant, actor)
     configured = set(credentials.configured_sources(engine, tenant))

@@ -353,7 +353,7 @@ def import_file(
     dry_run: bool = False,
 ) -> ImportResult:
     """Import one file (see the module docstring). Raises ``ImportRejected`` for a bad file."""
-    require_admin(actor, "importing a file")
+    require_admin(actor, "importing a file", tenant)
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: no such file")
@@ -572,7 +572,7 @@ class _FactWriter:
 # -- what was imported -----------------------------------------------------------------------------
 def list_imports(engine: Engine, tenant: TenantRef, actor: Actor) -> list[dict[str, Any]]:
     """The tenant's imported files, newest first, each with its invoices."""
-    require_admin(actor, "listing file imports")
+    require_admin(actor, "listing file imports", tenant)
     with engine.connect() as conn:
         imports = [
             dict(r._mapping)
@@ -598,7 +598,7 @@ def list_imports(engine: Engine, tenant: TenantRef, actor: Actor) -> list[dict[s
 def delete_import(engine: Engine, tenant: TenantRef, actor: Actor, import_id: int) -> int:
     """Remove an import and every fact it wrote (the same file can then be imported again).
     Returns the number of facts removed."""
-    require_admin(actor, "deleting a file import")
+    require_admin(actor, "deleting a file import", tenant)
     with engine.begin() as conn:
         found = conn.execute(
             select(FileImport.id).where(

@@ -200,7 +200,7 @@ def unpriced_models(
     """(provider, model) of every model the usage facts report tokens for that has no price in
     force on ``on`` (default: today, UTC): its list-price equivalents are unpriced. Any
     signed-in user may read."""
-    require_signed_in(actor, "reading model prices")
+    require_signed_in(actor, "reading model prices", tenant)
     day = on or dt.datetime.now(dt.UTC).date()
     book = price_book(engine, tenant)
     with Session(engine) as s:
