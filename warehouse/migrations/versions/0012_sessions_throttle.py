@@ -1,6 +1,6 @@
 """revocable sessions and sign-in throttling
 
-Revision ID: 0005_sessions_throttle
+Revision ID: 0012_sessions_throttle
 Revises: 0011_model_savings
 Create Date: 2026-11-29
 
@@ -11,7 +11,7 @@ Create Date: 2026-11-29
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_sessions_throttle"
+revision = "0012_sessions_throttle"
 down_revision = "0011_model_savings"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """file imports: the imported files, the invoices they named, and the facts they wrote
 
-Revision ID: 0007_file_imports
-Revises: 0011_model_savings
+Revision ID: 0013_file_imports
+Revises: 0012_sessions_throttle
 Create Date: 2026-11-29
 
 ``aispend import FILE`` records every imported file (its content hash makes a re-import a
@@ -14,8 +14,8 @@ the source they came from (``origin_source``).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_file_imports"
-down_revision = "0011_model_savings"
+revision = "0013_file_imports"
+down_revision = "0012_sessions_throttle"
 branch_labels = None
 depends_on = None
 
