@@ -20,6 +20,7 @@ from dashboard.queries import mart_exists
 from pipelines.member_summary import UNATTRIBUTED, MemberSummary, member_summary
 from warehouse import audit
 from warehouse.actors import Actor, require_admin
+from warehouse.errors import InvalidInput
 from warehouse.export import money
 from warehouse.tenants import TenantRef
 
@@ -91,9 +92,9 @@ def export_member_summary(
     """The rendered summary for ``period`` ('YYYY-MM'), after auditing the export."""
     require_admin(actor, "exporting the member summary", tenant)
     if fmt not in FORMATS:
-        raise ValueError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+        raise InvalidInput(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
     if not PERIOD.match(period):
-        raise ValueError(f"period {period!r} is not a month (YYYY-MM)")
+        raise InvalidInput(f"period {period!r} is not a month (YYYY-MM)")
     if not mart_exists(engine):
         raise ValueError("the spend mart is not built yet: run `aispend sync` first")
     summary = member_summary(engine, tenant, period)

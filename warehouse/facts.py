@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, select
 
 from connectors.contract import Account, ActivityRecord, FetchBatch, UsageRecord
+from warehouse.errors import InvalidInput
 from warehouse.models import ActivityFact, UsageFact, VendorAccount
 from warehouse.sql_values import as_date
 from warehouse.vendor_totals import TotalsBuffer, delete_billed_totals, upsert_insert
@@ -220,7 +221,7 @@ def replace_partition(
     exception (including one raised by the ``batches`` iterator) rolls the write back.
     """
     if end < start:
-        raise ValueError(f"{source}: end {end} is before start {start}")
+        raise InvalidInput(f"{source}: end {end} is before start {start}")
     with engine.begin() as conn:
         writer = _PartitionWriter(
             conn,

@@ -34,6 +34,7 @@ from connectors.dates import parse_day
 from connectors.money import split_over_days
 from warehouse import sync_status
 from warehouse.actors import Actor, require_admin
+from warehouse.errors import InvalidInput, NotFound
 from warehouse.import_formats import Detected, detect, parse_amount, read_rows
 from warehouse.models import AuditEvent, UsageFact, VendorAccount
 from warehouse.models_imports import FileImport, FileImportInvoice
@@ -54,7 +55,7 @@ TOKEN_COLUMNS = {
 }
 
 
-class ImportRejected(ValueError):
+class ImportRejected(InvalidInput):
     """The file has bad rows (or no usable columns); nothing was imported."""
 
     def __init__(self, filename: str, problems: list[str], total: int):
@@ -356,7 +357,7 @@ def import_file(
     require_admin(actor, "importing a file", tenant)
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"{path}: no such file")
+        raise NotFound(f"{path}: no such file")
     digest = content_hash(path)
     try:
         found, rows = _detect(path)
@@ -606,7 +607,7 @@ def delete_import(engine: Engine, tenant: TenantRef, actor: Actor, import_id: in
             )
         ).first()
         if found is None:
-            raise ValueError(f"no file import #{import_id}")
+            raise NotFound(f"no file import #{import_id}")
         removed = conn.execute(
             delete(UsageFact).where(
                 UsageFact.tenant_id == tenant.id, UsageFact.file_import_id == import_id

@@ -25,6 +25,7 @@ from typing import Any
 
 from connectors.dates import parse_day
 from connectors.money import to_micros
+from warehouse.errors import InvalidInput
 
 FOCUS_MARKERS = ("BilledCost", "ChargePeriodStart", "ProviderName")
 SNIFF_ROWS = 50
@@ -115,19 +116,19 @@ def parse_amount(text: str) -> tuple[int, str | None]:
             currency, value = code, value.replace(symbol, "")
     match = re.fullmatch(r"([A-Za-z]{3})?\s*([-+]?[\d.,]+)\s*([A-Za-z]{3})?", value.strip())
     if not match:
-        raise ValueError(f"{text!r} is not an amount")
+        raise InvalidInput(f"{text!r} is not an amount")
     code = match.group(1) or match.group(3)
     if code:
         currency = code.upper()
     number = match.group(2)
     if "," in number:
         if not _GROUPED.match(number.lstrip("+-")):
-            raise ValueError(f"{text!r} is not an amount (use '.' for decimals)")
+            raise InvalidInput(f"{text!r} is not an amount (use '.' for decimals)")
         number = number.replace(",", "")
     try:
         micros = to_micros(Decimal(number), unit="usd")
     except (InvalidOperation, ValueError):
-        raise ValueError(f"{text!r} is not an amount") from None
+        raise InvalidInput(f"{text!r} is not an amount") from None
     return (-micros if negative else micros), currency
 
 
@@ -206,10 +207,10 @@ def _json_records(path: Path) -> tuple[str, Iterator[tuple[int, dict[str, Any]]]
                 (k for k in ("data", "items", "rows", "records", "lines") if k in document), None
             )
             if key is None or not isinstance(document[key], list):
-                raise ValueError("a JSON object must hold its rows in a list under 'data'")
+                raise InvalidInput("a JSON object must hold its rows in a list under 'data'")
             document = document[key]
         if not isinstance(document, list):
-            raise ValueError("a JSON file must be a list of objects")
+            raise InvalidInput("a JSON file must be a list of objects")
         return "json", ((i + 1, item) for i, item in enumerate(document))
 
     def lines() -> Iterator[tuple[int, Any]]:
@@ -219,7 +220,7 @@ def _json_records(path: Path) -> tuple[str, Iterator[tuple[int, dict[str, Any]]]
                     try:
                         yield number, json.loads(line, parse_float=Decimal)
                     except json.JSONDecodeError as exc:
-                        raise ValueError(f"row {number}: not JSON ({exc.msg})") from None
+                        raise InvalidInput(f"row {number}: not JSON ({exc.msg})") from None
 
     return "ndjson", lines()
 
@@ -235,7 +236,7 @@ def read_rows(path: Path) -> tuple[str, list[str], Iterator[tuple[int, dict[str,
     with path.open("rb") as fh:
         start = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     if not start:
-        raise ValueError("the file is empty")
+        raise InvalidInput("the file is empty")
     if start[:1] in (b"[", b"{"):
         return _read_json(path)
     return _read_csv(path)
@@ -253,7 +254,7 @@ def _read_csv(path: Path) -> tuple[str, list[str], Iterator[tuple[int, dict[str,
         columns = next(csv.reader(fh, delimiter=delimiter), [])
     columns = [c.strip() for c in columns]
     if not columns or not any(columns):
-        raise ValueError("the file has no header row")
+        raise InvalidInput("the file has no header row")
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         with path.open(newline="", encoding="utf-8-sig") as fh:
@@ -263,7 +264,7 @@ def _read_csv(path: Path) -> tuple[str, list[str], Iterator[tuple[int, dict[str,
                 if not any(v.strip() for v in values):
                     continue
                 if len(values) > len(columns):
-                    raise ValueError(
+                    raise InvalidInput(
                         f"row {reader.line_num}: {len(values)} values for {len(columns)} columns"
                     )
                 yield reader.line_num, dict(zip(columns, values, strict=False))
@@ -277,7 +278,7 @@ def _read_json(path: Path) -> tuple[str, list[str], Iterator[tuple[int, dict[str
     columns: list[str] = []
     for number, record in records:
         if not isinstance(record, dict):
-            raise ValueError(f"row {number}: is {type(record).__name__}, not an object")
+            raise InvalidInput(f"row {number}: is {type(record).__name__}, not an object")
         first.append((number, record))
         columns += [k for k in record if k not in columns]
         if len(first) >= SNIFF_ROWS:
@@ -288,7 +289,7 @@ def _read_json(path: Path) -> tuple[str, list[str], Iterator[tuple[int, dict[str
             yield number, {k: _text(v) for k, v in record.items()}
         for number, record in records:
             if not isinstance(record, dict):
-                raise ValueError(f"row {number}: is {type(record).__name__}, not an object")
+                raise InvalidInput(f"row {number}: is {type(record).__name__}, not an object")
             yield number, {k: _text(v) for k, v in record.items()}
 
     return file_format, columns, rows()

@@ -139,7 +139,7 @@ def _history_start(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError(f"AISPEND_HISTORY_START={value!r} is not a date (YYYY-MM-DD)") from None
+        raise InvalidInput(f"AISPEND_HISTORY_START={value!r} is not a date (YYYY-MM-DD)") from None
 def _port(env: dict[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if not raw:
@@ -174,7 +174,7 @@ def _session_days(value: str | None) -> float:
     except ValueError:
         days = 0.0
     if not 0 < days <= 366:
-        raise ValueError(
+        raise InvalidInput(
             f"AISPEND_SESSION_DAYS must be a number of days between 0 and 366, not {value!r}"
         )
     return days
