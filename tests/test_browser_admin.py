@@ -214,7 +214,8 @@ def test_admin_configures_a_vendor_key_tests_it_and_backfills_a_month(site: Site
     expect(card.get_by_text("Not configured yet")).to_be_visible()
     card.get_by_role("textbox", name="Admin API key").fill(config["admin_api_key"])
     card.get_by_role("textbox", name="API base URL").fill(config["base_url"])
-    card.get_by_role("button", name="Save credentials").click()
+    # A rerun can briefly show a disabled copy of a card's buttons: click the live one.
+    card.get_by_role("button", name="Save credentials", disabled=False).click()
     expect(page.get_by_text("Saved Anthropic credentials")).to_be_visible(timeout=WAIT_MS)
     card = page.locator(".st-key-vendor_card_anthropic")
     key_input = card.get_by_role("textbox", name="Admin API key")
@@ -224,13 +225,13 @@ def test_admin_configures_a_vendor_key_tests_it_and_backfills_a_month(site: Site
         "placeholder", f"stored: ••••{config['admin_api_key'][-4:]} — leave empty to keep"
     )
 
-    card.get_by_role("button", name="Test connection").click()
+    card.get_by_role("button", name="Test connection", disabled=False).click()
     expect(card.get_by_text("Connection works.")).to_be_visible(timeout=WAIT_MS)
     screenshot(page, "vendor_configured_and_tested")
 
     # The range offered first is last month, which the simulator covers: backfill it.
     expect(card.get_by_role("group", name=re.compile("Backfill days"))).to_have_count(2)
-    card.get_by_role("button", name="Backfill").click()
+    card.get_by_role("button", name="Backfill", disabled=False).click()
     span = f"anthropic, {LAST_MONTH[0]} … {LAST_MONTH[1]}"
     finished = page.get_by_text(f"Sync of {span} finished", exact=False)
     expect(finished.first).to_be_visible(timeout=RUN_MS)
