@@ -23,15 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
+
+from bench_db import drop_db, fresh_db  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_ADMIN = os.environ.get(
-    "AISPEND_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 VENDORS = ("Windsurf", "Perplexity", "Mistral", "Groq", "Together")
 
 
@@ -118,30 +116,6 @@ def _measure(url: str, file: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _fresh_db(kind: str, tmp: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:8]}.db'}"
-    from sqlalchemy import create_engine, text
-
-    name = f"aispend_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-
-
-def _drop_db(url: str) -> None:
-    if not url.startswith("postgresql"):
-        return
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def main() -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -169,11 +143,11 @@ def main() -> None:
                 writer(file, rows)
                 size_mb = file.stat().st_size / 1e6
                 for db in dbs:
-                    url = _fresh_db(db, tmp)
+                    url = fresh_db(db, tmp)
                     try:
                         m = _measure(url, file)
                     finally:
-                        _drop_db(url)
+                        drop_db(url)
                     print(
                         f"{kind:<8} {db:<9} {rows:>8,} {size_mb:>6.1f} {m['seconds']:>8.1f} "
                         f"{m['cpu']:>6.1f} "

@@ -20,16 +20,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
+
+from bench_db import drop_db, fresh_db  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SOURCES = ("cursor", "anthropic")
-PG_ADMIN = os.environ.get(
-    "AISPEND_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 
 
 def worker(args: argparse.Namespace) -> None:
@@ -97,30 +95,6 @@ def _measure(source: str, mode: str, url: str, config: dict, start: dt.date, day
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _fresh_db(kind: str, tmp: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:8]}.db'}"
-    from sqlalchemy import create_engine, text
-
-    name = f"aispend_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-
-
-def _drop_db(url: str) -> None:
-    if not url.startswith("postgresql"):
-        return
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def main() -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -156,11 +130,11 @@ def main() -> None:
             for db in dbs:
                 measured = {}
                 for mode in ("stream", "ceiling"):
-                    url = _fresh_db(db, tmp)
+                    url = fresh_db(db, tmp)
                     try:
                         measured[mode] = _measure(source, mode, url, config, start, args.days)
                     finally:
-                        _drop_db(url)
+                        drop_db(url)
                     sim.requests_log.clear()
                 s, c = measured["stream"], measured["ceiling"]
                 s_rate, c_rate = s["rows"] / s["seconds"], c["rows"] / c["seconds"]
@@ -178,7 +152,7 @@ def main() -> None:
         print(f"\n{'source':<10} {'days':>5} {'rows':>9} {'peak RSS MB':>12}   (SQLite, streaming)")
         for source in SOURCES:
             for days in memory_days:
-                url = _fresh_db("sqlite", tmp)
+                url = fresh_db("sqlite", tmp)
                 m = _measure(source, "stream", url, sim.config(source), start, days)
                 sim.requests_log.clear()
                 print(f"{source:<10} {days:>5} {m['rows']:>9,} {m['peak_mb']:>12.0f}")

@@ -13,45 +13,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
+
+from bench_db import drop_db, fresh_db  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_ADMIN = os.environ.get(
-    "AISPEND_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 SOURCES = ("anthropic", "cursor", "openai", "copilot", "kiro", "manual")
 CHUNK = 20_000
-
-
-def _fresh_db(kind: str, tmp: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp / f'marts-{uuid.uuid4().hex[:6]}.db'}"
-    from sqlalchemy import create_engine, text
-
-    name = f"aispend_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-
-
-def _drop_db(url: str) -> None:
-    if not url.startswith("postgresql"):
-        return
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _fact_rows(tenant_id: int, members: int, day: dt.date, run: str):
@@ -255,11 +228,11 @@ def main() -> None:
     print(f"{args.members} members × {len(SOURCES)} sources × {args.days} days")
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
-            url = _fresh_db(kind, Path(tmp))
+            url = fresh_db(kind, Path(tmp))
             try:
                 rows = measure(url, args.members, args.days)
             finally:
-                _drop_db(url)
+                drop_db(url)
             print(f"\n{kind}")
             width = max(len(k) for k, _ in rows)
             for key, value in rows:
