@@ -87,3 +87,18 @@ def test_the_fake_vendor_total_account_is_moved_to_its_own_table(unmigrated_url)
         assert accounts == ["ada@example.com"] and links == [2] and metrics == ["sessions"]
     finally:
         engine.dispose()
+
+
+def test_the_migrations_form_one_chain_with_one_head() -> None:
+    """Branches that each add a migration after the same parent leave two heads, and then
+    `db upgrade` fails for everyone: the chain must stay linear, numbered in order."""
+    from alembic.script import ScriptDirectory
+
+    from warehouse.engine import make_engine
+    from warehouse.migrate import alembic_config
+
+    engine = make_engine("sqlite://")
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    assert len(script.get_heads()) == 1, script.get_heads()
+    chain = [rev.module.__file__.rsplit("/", 1)[1][:4] for rev in script.walk_revisions()]
+    assert chain == sorted(chain, reverse=True), chain  # file numbers follow the chain
