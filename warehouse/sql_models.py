@@ -7,23 +7,14 @@ division, ``avg``) or which one engine lacks (``::``, ``date_trunc``, ``strftime
 with a ``ModelError`` naming the file and line. Dependencies are the tables the rendered SQL
 reads, found with sqlglot (never declared twice).
 
-Macros (arguments are SQL expressions):
-
-- ``@month(d)``: 'YYYY-MM' of the date ``d``; ``@prev_month(m)``: the month before 'YYYY-MM' ``m``;
-- ``@add_days(d, n)``: the date ``n`` days after ``d``;
-- ``@safe_div(a, b)``: integer division, truncated toward zero; NULL when ``b`` is 0 or NULL;
-- ``@money_sum(x)``: exact integer sum (micro-dollars), 0 when nothing is known;
-- ``@int_sum(x)``: exact integer sum that stays NULL when every value is NULL (tokens);
-- ``@setting(v)``: the ``value`` field of a ``settings.value`` JSON document, as text;
-- ``@scope_days(tenant, day)`` / ``@scope_months(tenant, month)``: true for the rows of the
-  tenants and months a run recomputes (``1 = 1`` for a full build).
+Macros (``@month``, ``@safe_div``, ``@money_sum``… and the run scope) are in ``warehouse.sql_macros``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from importlib.resources.abc import Traversable
 
@@ -32,30 +23,19 @@ import yaml
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from warehouse.sql_macros import (  # noqa: F401  (ModelError, Scope, EVERYTHING: part of this API)
+    EVERYTHING,
+    ModelError,
+    Scope,
+    expand_macros,
+    month_shift,
+)
+
 DIALECTS = ("sqlite", "postgresql")
 KINDS = ("full", "incremental_by_month")
 TEST_KINDS = ("unique", "not_null", "accepted_values", "non_negative")
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _HEADER = re.compile(r"\A\s*/\*(.*?)\*/", re.S)
-
-
-class ModelError(ValueError):
-    """A model file that cannot be used; the message names the file (and line)."""
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a run recomputes: tenants (None = all) and an inclusive month range (None = all)."""
-
-    tenant_ids: frozenset[int] | None = None
-    months: tuple[str, str] | None = None
-
-    @property
-    def is_everything(self) -> bool:
-        return self.tenant_ids is None and self.months is None
-
-
-EVERYTHING = Scope()
 
 
 @dataclass(frozen=True)
@@ -96,133 +76,11 @@ class SqlModel:
         if scope.months is None or not self.lookahead_months:
             return scope
         first, last = scope.months
-        return Scope(scope.tenant_ids, (first, _month_shift(last, self.lookahead_months)))
+        return Scope(scope.tenant_ids, (first, month_shift(last, self.lookahead_months)))
 
     def render(self, dialect: str, scope: Scope = EVERYTHING) -> str:
         """The SELECT for ``dialect`` ('sqlite' or 'postgresql'), restricted to ``scope``."""
         return render(self.source, dialect, scope, self.reads_previous_months, self.path)
-
-
-# ---------------------------------------------------------------- macros
-
-
-def _month_shift(month: str, delta: int) -> str:
-    year, mon = int(month[:4]), int(month[5:7])
-    index = year * 12 + mon - 1 + delta
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _scope_sql(scope: Scope, back: int, tenant: str, col: str, as_month: bool) -> str:
-    parts = []
-    if scope.tenant_ids is not None:
-        ids = ", ".join(str(int(t)) for t in sorted(scope.tenant_ids)) or "NULL"
-        parts.append(f"{tenant} IN ({ids})")
-    if scope.months is not None:
-        first, last = _month_shift(scope.months[0], -back), scope.months[1]
-        if as_month:
-            parts.append(f"{col} >= '{first}' AND {col} <= '{last}'")
-        else:
-            end = _month_shift(last, 1)
-            parts.append(f"{col} >= '{first}-01' AND {col} < '{end}-01'")
-    return "(" + " AND ".join(parts) + ")" if parts else "(1 = 1)"
-
-
-def _macros(dialect: str, scope: Scope, back: int) -> dict[str, tuple[int, Callable[..., str]]]:
-    pg = dialect == "postgresql"
-    return {
-        "month": (
-            1,
-            (lambda d: f"to_char({d}, 'YYYY-MM')") if pg else (lambda d: f"strftime('%Y-%m', {d})"),
-        ),
-        "prev_month": (
-            1,
-            (lambda m: f"to_char(to_date({m} || '-01', 'YYYY-MM-DD') - 1, 'YYYY-MM')")
-            if pg
-            else (lambda m: f"strftime('%Y-%m', {m} || '-01', '-1 month')"),
-        ),
-        "add_days": (
-            2,
-            (lambda d, n: f"(CAST({d} AS DATE) + CAST({n} AS INTEGER))")
-            if pg
-            else (lambda d, n: f"date({d}, CAST({n} AS INTEGER) || ' days')"),
-        ),
-        "safe_div": (
-            2,
-            (lambda a, b: f"CAST(trunc(({a}) / NULLIF(({b}), 0)) AS BIGINT)")
-            if pg
-            else (lambda a, b: f"(CAST({a} AS INTEGER) / NULLIF(CAST({b} AS INTEGER), 0))"),
-        ),
-        "money_sum": (1, lambda x: f"CAST(COALESCE(SUM({x}), 0) AS BIGINT)"),
-        "int_sum": (1, lambda x: f"CAST(SUM({x}) AS BIGINT)"),
-        "setting": (
-            1,
-            (lambda v: f"(CAST({v} AS JSON) ->> 'value')")
-            if pg
-            else (lambda v: f"json_extract({v}, '$.value')"),
-        ),
-        "scope_days": (2, lambda t, d: _scope_sql(scope, back, t, d, as_month=False)),
-        "scope_months": (2, lambda t, m: _scope_sql(scope, back, t, m, as_month=True)),
-    }
-
-
-_MACRO = re.compile(r"@([a-z_]+)\s*\(")
-
-
-def _split_args(text: str) -> list[str]:
-    args, depth, current = [], 0, []
-    for ch in text:
-        if ch == "," and depth == 0:
-            args.append("".join(current).strip())
-            current = []
-            continue
-        depth += ch == "("
-        depth -= ch == ")"
-        current.append(ch)
-    args.append("".join(current).strip())
-    return args
-
-
-def _line_of(text: str, pos: int) -> int:
-    return text.count("\n", 0, pos) + 1
-
-
-def expand_macros(
-    sql: str, dialect: str, scope: Scope = EVERYTHING, back: int = 0, path: str = "<model>"
-) -> str:
-    """``sql`` with every ``@macro(...)`` expanded; line numbers are kept (newlines inside a
-    macro's arguments move to after the expansion)."""
-    macros = _macros(dialect, scope, back)
-    out, pos = [], 0
-    while True:
-        m = _MACRO.search(sql, pos)
-        if m is None:
-            out.append(sql[pos:])
-            return "".join(out)
-        name = m.group(1)
-        if name not in macros:
-            raise ModelError(
-                f"{path}:{_line_of(sql, m.start())}: unknown macro @{name}; "
-                f"known: {', '.join('@' + k for k in sorted(macros))}"
-            )
-        depth, end = 1, m.end()
-        while end < len(sql) and depth:
-            depth += sql[end] == "("
-            depth -= sql[end] == ")"
-            end += 1
-        if depth:
-            raise ModelError(f"{path}:{_line_of(sql, m.start())}: @{name}( is never closed")
-        inner = sql[m.end() : end - 1]
-        arity, fn = macros[name]
-        args = [expand_macros(a, dialect, scope, back, path) for a in _split_args(inner)]
-        if len(args) != arity:
-            raise ModelError(
-                f"{path}:{_line_of(sql, m.start())}: @{name} takes {arity} argument(s), "
-                f"got {len(args)}"
-            )
-        newlines = inner.count("\n")
-        args = [" ".join(a.split()) for a in args]
-        out.append(sql[pos : m.start()] + fn(*args) + "\n" * newlines)
-        pos = end
 
 
 # ---------------------------------------------------------------- checks
