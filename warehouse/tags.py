@@ -200,7 +200,11 @@ def discovered_values(
     with engine.connect() as conn:
         accounts = conn.execute(
             select(VendorAccount.source, VendorAccount.account_key, VendorAccount.kind)
-            .where(VendorAccount.tenant_id == tenant.id, VendorAccount.kind != UNATTRIBUTED)
+            .where(
+                VendorAccount.tenant_id == tenant.id,
+                VendorAccount.kind != UNATTRIBUTED,
+                VendorAccount.account_key != UNATTRIBUTED,
+            )
             .order_by(VendorAccount.source, VendorAccount.account_key)
         ).all()
         subs = conn.execute(
