@@ -198,3 +198,21 @@ def test_the_cli_sets_lists_and_removes_tags(
     with engine.connect() as conn:  # the refused commands wrote nothing, not even an event
         actions = conn.execute(select(AuditEvent.action).order_by(AuditEvent.id)).scalars()
         assert list(actions) == ["tag.set", "tag.remove"]
+
+
+def test_a_tag_budget_counts_spend_its_tag_was_assigned_to(engine: Engine, acme) -> None:
+    from warehouse import budgets
+
+    budgets.set_budget(engine, acme, SYSTEM, scope="tag", target="team=ads",
+                       monthly_micros=4_000_000)  # fmt: skip
+    budgets.set_budget(engine, acme, SYSTEM, scope="tag", target="team=vendor-team",
+                       monthly_micros=1_000_000)  # fmt: skip
+
+    def spent() -> dict[str, int]:
+        usage = budgets.utilisation(engine, acme, SYSTEM, "2025-01", today=dt.date(2025, 2, 1))
+        return {u.budget.target: u.spend_micros for u in usage}
+
+    assert spent() == {"team=ads": 0, "team=vendor-team": 333_333}  # the vendor's own tag
+    _set(engine, acme, "openai", "project", "proj_ads", "team", "ads")
+    _set(engine, acme, "openai", "account", "unattributed", "team", "ads")  # replaces the vendor's
+    assert spent() == {"team=ads": 2_333_333, "team=vendor-team": 0}  # billed only: no estimate

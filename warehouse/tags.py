@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from warehouse import audit
@@ -249,19 +249,22 @@ class Assignments:
         return tags
 
 
-def load_assignments(engine: Engine, tenant_id: int) -> Assignments:
-    """Every assignment of the tenant (no actor: for the marts the pipeline builds)."""
+def load_assignments(bind: Engine | Connection, tenant_id: int) -> Assignments:
+    """Every assignment of the tenant (no actor: for the marts the pipeline builds and the
+    budgets' own reads), on an engine or inside a caller's connection."""
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return load_assignments(conn, tenant_id)
     on: dict[tuple[str, str, str], dict[str, str]] = {}
-    with engine.connect() as conn:
-        rows: Iterable = conn.execute(
-            select(
-                TagAssignment.source,
-                TagAssignment.dimension,
-                TagAssignment.dimension_value,
-                TagAssignment.tag_key,
-                TagAssignment.tag_value,
-            ).where(TagAssignment.tenant_id == tenant_id)
-        )
-        for source, dimension, value, key, tag_value in rows:
-            on.setdefault((source, dimension, value), {})[key] = tag_value
+    rows: Iterable = bind.execute(
+        select(
+            TagAssignment.source,
+            TagAssignment.dimension,
+            TagAssignment.dimension_value,
+            TagAssignment.tag_key,
+            TagAssignment.tag_value,
+        ).where(TagAssignment.tenant_id == tenant_id)
+    )
+    for source, dimension, value, key, tag_value in rows:
+        on.setdefault((source, dimension, value), {})[key] = tag_value
     return Assignments(on)
