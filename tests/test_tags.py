@@ -48,7 +48,7 @@ def acme(engine: Engine):
         _use("bob@x.io", 2_000_000, sub="proj_ads"),
         _use("bob@x.io", 0, sub="proj_ads", basis="estimated", listed=555),
         _use("unattributed", 333_333, tokens=7, vendor_tags={"team": "vendor-team"}),
-        _use("carol@x.io", 10),
+        _use("carol@x.io", 10, vendor_tags={"description": "d" * 5000}),
     ], accounts=[Account("key_a", kind="api_key"), Account("bob@x.io"), Account("carol@x.io"),
                  Account("unattributed", kind="unattributed")])  # fmt: skip
     write(engine, tenant.id, "copilot", *jan,
@@ -145,6 +145,9 @@ def test_spend_by_tag_sums_to_the_month_with_an_untagged_row(engine: Engine, acm
     cost = {r["tag_value"]: r["billed_cost_micros"]
             for r in tag_spend.spend_by_tag(engine, acme, VIEWER, "2025-01", "cost_center")}  # fmt: skip
     assert cost == {"cc1": 2_000_000, "": total - 2_000_000}
+    (long,) = [r for r in tag_spend.spend_by_tag(engine, acme, VIEWER, "2025-01", "description")
+               if r["tagged"]]  # fmt: skip
+    assert long["tag_value"] == "d" * 199 + "…" and long["billed_cost_micros"] == 10
 
 
 def test_vendor_period_counts_seats_idle_seats_and_their_fee(engine: Engine, acme) -> None:

@@ -26,9 +26,10 @@ from warehouse.actors import Actor, require_signed_in
 from warehouse.mart_tables import dialect_of, replace_tenant_rows
 from warehouse.models_tags import SpendByTag
 from warehouse.sql_macros import expand_macros
-from warehouse.tags import load_assignments
+from warehouse.tags import MAX_VALUE_CHARS, load_assignments
 from warehouse.tenants import TenantRef
 
+MAX_KEY_CHARS = 64
 TOKENS_SQL = (
     "case when input_tokens is null and output_tokens is null and cache_read_tokens is null "
     "and cache_write_tokens is null then null else coalesce(input_tokens, 0) "
@@ -91,6 +92,12 @@ class _Sum:
         }
 
 
+def _clip(text: str, limit: int) -> str:
+    """A vendor's tag as the mart keys it: at most ``limit`` characters (a free-text tag such
+    as a manual entry's description would not fit an index); clipped values share a row."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _tags(raw: str | None) -> dict | None:
     value = json.loads(raw) if raw else None
     return value if isinstance(value, dict) else None
@@ -109,6 +116,7 @@ def compute(engine: Engine, tenant_id: int) -> list[dict[str, Any]]:
                 row.source, row.account_key, row.sub_account, _tags(row.tags)
             )
             totals[(row.period, row.source)].add(row)
+            tags = {_clip(k, MAX_KEY_CHARS): _clip(v, MAX_VALUE_CHARS) for k, v in tags.items()}
             for key, value in tags.items():
                 tagged[(row.period, row.source, key, value)].add(row)
             keys.update(tags)
