@@ -154,21 +154,15 @@ def _vendor_cards(engine, tenant, actor, settings: DashboardSettings, per_source
     statuses = sync_status.tenant_statuses(engine, tenant, actor)
     declared = load_connectors()
     cards = []
-    for source, (spend, tokens) in sorted(
-        per_source.items(), key=lambda kv: (-kv[1][0], kv[0])
-    ):
+    for source, (spend, tokens) in sorted(per_source.items(), key=lambda kv: (-kv[1][0], kv[0])):
         state = statuses.get(source)
         last = state.last_success_at if state else None
-        # Freshness is for sources polled from an API (as each connector declares); data an
-        # admin enters or drops in a folder is as fresh as its last entry.
-        polled = source not in declared or declared[source].config_source == "credentials"
-        fresh = (
-            "manual"
-            if not polled
-            else sync_status.freshness(
-                last, fresh_hours=settings.fresh_hours, stale_hours=settings.stale_hours
-            )
-        )
+        fresh = sync_status.vendor_freshness(
+            last,
+            polled=sync_status.is_polled(source, declared),
+            fresh_hours=settings.fresh_hours,
+            stale_hours=settings.stale_hours,
+        ).state
         cards.append(VendorCard(source, spend, tokens, seats.get(source, 0), fresh, last))
     return tuple(cards)
 

@@ -41,6 +41,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("admin_vendors.py", "Vendors", "vendors", admin_only=True),
     PageSpec("admin_users.py", "Users", "users", admin_only=True),
     PageSpec("admin_budgets.py", "Budgets", "budgets", admin_only=True),
+    PageSpec("admin_tags.py", "Tags", "tags", admin_only=True),
     PageSpec("admin_prices.py", "Prices", "prices", admin_only=True),
     PageSpec("admin_settings.py", "Settings", "settings", admin_only=True),
     PageSpec("admin_suggestions.py", "Suggestions", "suggestions", admin_only=True),

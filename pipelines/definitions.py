@@ -20,11 +20,15 @@ from pipelines.savings import build_savings_asset
 from pipelines.schedules import build_schedules
 from pipelines.sensors import build_input_sensor
 from pipelines.suggestions.assets import suggestion_definitions
+from pipelines.tag_marts import ADMIN_READS as TAG_MART_READS
+from pipelines.tag_marts import build_tag_mart_assets
 
 
 def build_definitions(connectors: Mapping[str, type[Connector]]) -> dg.Definitions:
     ingest = {name: build_ingest_asset(cls) for name, cls in sorted(connectors.items())}
-    marts, mart_sensors = build_mart_definitions([ingest_key(name) for name in ingest])
+    marts, mart_sensors = build_mart_definitions(
+        [ingest_key(name) for name in ingest], python_reads=TAG_MART_READS
+    )
     checks = [c for cls in connectors.values() for c in build_ingest_checks(cls)]
     jobs = build_jobs(connectors)  # sync_<source>: what schedules, sensors and the CLI run
     # Each connector's declared schedule: clocks for APIs, an input sensor for data at rest.
@@ -57,6 +61,7 @@ def build_definitions(connectors: Mapping[str, type[Connector]]) -> dg.Definitio
                 build_budget_asset(facts),
                 build_analytics_asset(facts),
                 build_savings_asset(facts),
+                *build_tag_mart_assets(facts),
             ]
         ),
         suggestion_definitions([*facts, badge_awards.key], refresh_first=[badge_awards.key]),

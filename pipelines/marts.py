@@ -17,7 +17,7 @@
 
 import json
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import dagster as dg
 
@@ -42,6 +42,7 @@ ADMIN_TABLES = frozenset(
         "budgets",
         "model_prices",
         "seat_plan_prices",
+        "tag_assignments",
     }
 )
 IGNORED_TABLES = frozenset({"tenants"})
@@ -265,13 +266,22 @@ def marts_reading(models: Sequence[SqlModel], table: str) -> list[str]:
     return [m.name for m in models if m.name in affected]
 
 
-def admin_input_sensor(models: Sequence[SqlModel]) -> dg.SensorDefinition:
-    """Refreshes, per tenant, the marts reading an admin table whose rows changed."""
-    tables = admin_tables_read(models)
+def admin_input_sensor(
+    models: Sequence[SqlModel], python_reads: Mapping[str, Sequence[str]] | None = None
+) -> dg.SensorDefinition:
+    """Refreshes, per tenant, the marts reading an admin table whose rows changed:
+    ``python_reads`` names Python-built mart assets and the admin tables they read."""
+    python_reads = dict(python_reads or {})
+    tables = sorted(
+        set(admin_tables_read(models)) | {t for ts in python_reads.values() for t in ts}
+    )
+
+    def readers(table: str) -> list[str]:
+        return marts_reading(models, table) + [n for n, ts in python_reads.items() if table in ts]
 
     @dg.sensor(
         name="marts_admin_input",
-        asset_selection=[dg.AssetKey(m.name) for m in models],
+        asset_selection=[dg.AssetKey(n) for n in [*(m.name for m in models), *python_reads]],
         minimum_interval_seconds=SENSOR_INTERVAL_SECONDS,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Refreshes the marts reading members, identity links, settings… "
@@ -297,7 +307,7 @@ def admin_input_sensor(models: Sequence[SqlModel]) -> dg.SensorDefinition:
         for tenant_id, touched in sorted(changed.items()):
             if tenant_id not in slugs:
                 continue
-            names = sorted({n for table in touched for n in marts_reading(models, table)})
+            names = sorted({n for table in touched for n in readers(table)})
             fingerprint = "-".join(seen[t].get(str(tenant_id), "none") for t in sorted(touched))
             requests.append(
                 dg.RunRequest(
@@ -315,14 +325,18 @@ def admin_input_sensor(models: Sequence[SqlModel]) -> dg.SensorDefinition:
 
 
 def build_mart_definitions(
-    ingest_keys: Sequence[dg.AssetKey], models: Sequence[SqlModel] | None = None
+    ingest_keys: Sequence[dg.AssetKey],
+    models: Sequence[SqlModel] | None = None,
+    python_reads: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[list, list[dg.SensorDefinition]]:
-    """(assets: source assets + marts, sensors) for the shipped models (or ``models``)."""
+    """(assets: source assets + marts, sensors) for the shipped models (or ``models``);
+    ``python_reads``: Python mart assets (defined elsewhere) and the admin tables they read."""
     models = list(models) if models is not None else load_models()
     marts = [build_mart_asset(m, model_deps(m, models, ingest_keys), ingest_keys) for m in models]
     present = ADMIN_TABLES & admin_table_names()  # budgets, prices… once their tables exist
     sources = [build_admin_source(t) for t in sorted(present | set(admin_tables_read(models)))]
-    return [*sources, *marts], [mart_automation_sensor(), admin_input_sensor(models)]
+    sensor = admin_input_sensor(models, python_reads)
+    return [*sources, *marts], [mart_automation_sensor(), sensor]
 
 
 def build_mart_assets(

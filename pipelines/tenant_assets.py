@@ -11,6 +11,7 @@ import dagster as dg
 from sqlalchemy import Engine
 
 from pipelines.ingest import TENANT_TAG
+from pipelines.marts import REFRESH_TENANT_TAG
 from pipelines.resources import WarehouseResource
 from warehouse import tenants
 from warehouse.settings import Settings
@@ -38,7 +39,8 @@ def build_tenant_asset(
         description=description,
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        only = context.run.tags.get(TENANT_TAG)
+        # A sync's run names its tenant; the admin-input sensor's refresh names one too.
+        only = context.run.tags.get(TENANT_TAG) or context.run.tags.get(REFRESH_TENANT_TAG)
         totals: dict[str, int] = {}
         for tenant in tenants.list_tenants(warehouse.engine):
             if only is None or tenant.slug == only:

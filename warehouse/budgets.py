@@ -28,6 +28,7 @@ from warehouse.models import IdentityLink, Member, UsageFact
 from warehouse.models_budgets import Budget, BudgetAlert
 from warehouse.projection import month_bounds, project
 from warehouse.sql_values import as_date
+from warehouse.tags import load_assignments
 from warehouse.tenants import TenantRef
 
 SCOPES = ("tenant", "team", "member", "vendor", "tag")
@@ -190,15 +191,20 @@ def _daily_spend(s: Session, tenant: TenantRef, budget: BudgetRef, start: dt.dat
         query = query.where(UsageFact.source == budget.target)
     if budget.scope == "tag":
         key, _, value = budget.target.partition("=")
-        # JSON cannot be grouped on PostgreSQL: read the tagged facts' rows and filter here.
+        # A fact's effective tags: the vendor's, with the admins' assignments over them
+        # (warehouse.tags). JSON cannot be grouped on PostgreSQL: filter the rows here.
+        assigned = load_assignments(s.connection(), tenant.id)
+        where = list(query.whereclause.clauses)
+        if not assigned.on:
+            where.append(UsageFact.tags.is_not(None))
+        f = UsageFact
         rows = s.execute(
-            select(day, UsageFact.billed_cost_micros, UsageFact.tags).where(
-                *query.whereclause.clauses, UsageFact.tags.is_not(None)
-            )
-        ).all()
+            select(day, f.billed_cost_micros, f.tags, f.source, f.account_key, f.sub_account)
+            .where(*where)
+        ).all()  # fmt: skip
         totals: dict[dt.date, int] = {}
-        for d, micros, tags in rows:
-            if (tags or {}).get(key) == value:
+        for d, micros, tags, source, account, sub in rows:
+            if assigned.effective(source, account, sub, tags).get(key) == value:
                 totals[d] = totals.get(d, 0) + int(micros or 0)
         return totals
     return {d: int(m or 0) for d, m in s.execute(query.group_by(day)).all()}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Engine, and_, exists, func, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, exists, func, select
 
 from warehouse.actors import Actor, require_admin
 from warehouse.errors import check_range
@@ -21,6 +21,35 @@ from warehouse.tenants import TenantRef
 
 SEAT_UNIT = "seat_days"
 UNATTRIBUTED = "unattributed"
+
+
+def idle_seat_query(tenant_id: int, start: dt.date, end: dt.date) -> Select:
+    """``(source, account_key, fee)`` of every seat idle in ``start..end`` (inclusive): seat
+    rows of a person's account in the period, and no activity of that source in it."""
+    f = UsageFact
+    active = exists().where(
+        ActivityFact.tenant_id == tenant_id,
+        ActivityFact.source == f.source,
+        ActivityFact.account_key == f.account_key,
+        ActivityFact.day.between(start, end),
+    )
+    return (
+        select(f.source, f.account_key, func.sum(f.billed_cost_micros).label("fee"))
+        .where(seat_rows(tenant_id, start, end), ~active)
+        .group_by(f.source, f.account_key)
+    )
+
+
+def seat_rows(tenant_id: int, start: dt.date, end: dt.date) -> ColumnElement[bool]:
+    """The facts that are a person's seat fee in ``start..end`` (inclusive)."""
+    f = UsageFact
+    return and_(
+        f.tenant_id == tenant_id,
+        f.charge_category == "Purchase",
+        f.consumed_unit == SEAT_UNIT,
+        f.account_key != UNATTRIBUTED,
+        f.charge_period_start.between(start, end),
+    )
 
 
 def idle_seats(
@@ -35,27 +64,9 @@ def idle_seats(
     seats idle in ``start..end`` (inclusive), highest fee first. Admins only."""
     require_admin(actor, "listing idle seats", tenant)
     check_range(start, end, "the period")
-    f = UsageFact
-    active = exists().where(
-        ActivityFact.tenant_id == tenant.id,
-        ActivityFact.source == f.source,
-        ActivityFact.account_key == f.account_key,
-        ActivityFact.day.between(start, end),
-    )
-    query = (
-        select(f.source, f.account_key, func.sum(f.billed_cost_micros).label("fee"))
-        .where(
-            f.tenant_id == tenant.id,
-            f.charge_category == "Purchase",
-            f.consumed_unit == SEAT_UNIT,
-            f.account_key != UNATTRIBUTED,
-            f.charge_period_start.between(start, end),
-            ~active,
-        )
-        .group_by(f.source, f.account_key)
-    )
+    query = idle_seat_query(tenant.id, start, end)
     if source is not None:
-        query = query.where(f.source == source)
+        query = query.where(UsageFact.source == source)
     with engine.connect() as conn:
         seats = conn.execute(query).all()
         out = []

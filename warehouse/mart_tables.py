@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, Table, delete, insert, inspect, text
 
 from warehouse.locks import begin_exclusive
 from warehouse.sql_models import EVERYTHING, ColumnTest, Scope, SqlModel
@@ -161,3 +161,14 @@ def build(engine: Engine, model: SqlModel, scope: Scope = EVERYTHING) -> BuildRe
 def rebuild_table(engine: Engine, model: SqlModel) -> int:
     """Rebuild ``model``'s whole table; returns its row count."""
     return build(engine, model, EVERYTHING).rows
+
+
+def replace_tenant_rows(engine: Engine, table: Table, tenant_id: int, rows: list[dict]) -> int:
+    """A Python-built mart's rows of one tenant replaced in one transaction (readers see the
+    old rows or the new, never half); two refreshes of one tenant's mart never interleave."""
+    with engine.begin() as conn:
+        begin_exclusive(conn, f"aispend:mart:{table.name}:{tenant_id}")
+        conn.execute(delete(table).where(table.c.tenant_id == tenant_id))
+        if rows:
+            conn.execute(insert(table), [{"tenant_id": tenant_id, **r} for r in rows])
+    return len(rows)

@@ -300,4 +300,5 @@ from warehouse import (  # noqa: E402, F401
     models_prices,
     models_seats,
     models_suggestions,
+    models_tags,
 )

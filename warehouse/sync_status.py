@@ -7,6 +7,7 @@ even when a sync failed. Error text is stored exactly as given: callers pass red
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -87,14 +88,14 @@ def _state(row) -> SyncState:
     return SyncState(
         tenant_id=row.tenant_id,
         source=row.source,
-        last_attempt_at=_aware(row.last_attempt_at),
-        last_success_at=_aware(row.last_success_at),
+        last_attempt_at=aware(row.last_attempt_at),
+        last_success_at=aware(row.last_success_at),
         last_error=row.last_error,
         rows=row.rows,
     )
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
+def aware(value: dt.datetime | None) -> dt.datetime | None:
     """SQLite hands timestamps back naive; they were written in UTC."""
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=dt.UTC)
@@ -112,9 +113,44 @@ def freshness(
     sync succeeded yet."""
     if last_success_at is None:
         return "never"
-    age = (now or _now()) - _aware(last_success_at)
+    age = (now or _now()) - aware(last_success_at)
     if age < dt.timedelta(hours=fresh_hours):
         return "fresh"
     if age <= dt.timedelta(hours=stale_hours):
         return "stale"
     return "old"
+
+
+@dataclass(frozen=True)
+class VendorFreshness:
+    """How current a vendor's figures are: ``state`` fresh | stale | old | never for a source
+    polled from an API; ``manual`` (with ``age_days`` since its last sync) for data an admin
+    enters or drops in a folder, which is as fresh as its last entry."""
+
+    state: str
+    age_days: int | None = None
+
+
+def is_polled(source: str, declared: Mapping[str, Any]) -> bool:
+    """A source polled from an API, as its connector declares (``config_source``); an
+    unknown source (its plugin uninstalled) counts as polled."""
+    return source not in declared or declared[source].config_source == "credentials"
+
+
+def vendor_freshness(
+    last_success_at: dt.datetime | None,
+    *,
+    polled: bool,
+    now: dt.datetime | None = None,
+    fresh_hours: int = FRESH_HOURS,
+    stale_hours: int = STALE_HOURS,
+) -> VendorFreshness:
+    """The one freshness rule of the vendor cards and the ``vendor_period`` mart, computed when
+    read (it depends on now; a stored class would go stale)."""
+    if polled:
+        state = freshness(last_success_at, now, fresh_hours=fresh_hours, stale_hours=stale_hours)
+        return VendorFreshness(state)
+    if last_success_at is None:
+        return VendorFreshness("manual")
+    age = (now or _now()) - aware(last_success_at)
+    return VendorFreshness("manual", max(age.days, 0))

@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import analytics_queries as aq
 from dashboard import queries
 from dashboard.app_context import app_context, current_actor
+from dashboard.components.tag_spend import spend_by_tag_section
 from dashboard.formatting import current_month, month_label, usd
 from dashboard.progress_queries import periods_back
 from warehouse import audit, budgets
@@ -54,6 +55,8 @@ if by_vendor:
     )
 else:
     st.info(f"No billed spend recorded for {month_label(period)}.")
+
+spend_by_tag_section(ctx.engine, ctx.tenant, actor, period)
 
 st.subheader("Month-end forecast")
 st.caption("Projections: billed so far + the last 7 days' daily rate × the days left. Not a bill.")

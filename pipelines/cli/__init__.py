@@ -10,6 +10,7 @@ from pipelines.cli import (  # noqa: F401  (register commands)
     running,
     seats,
     setup,
+    tags,
     vendors,
 )
 from pipelines.cli.base import main
