@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, exists, func, select
 
-from warehouse.actors import Actor, require_admin
+from warehouse.actors import Actor, require_admin, require_signed_in
 from warehouse.errors import check_range
 from warehouse.models import ActivityFact, IdentityLink, Member, UsageFact, VendorAccount
 from warehouse.tenants import TenantRef
@@ -23,18 +23,8 @@ SEAT_UNIT = "seat_days"
 UNATTRIBUTED = "unattributed"
 
 
-def idle_seats(
-    engine: Engine,
-    tenant: TenantRef,
-    actor: Actor,
-    start: dt.date,
-    end: dt.date,
-    source: str | None = None,
-) -> list[dict[str, Any]]:
-    """``[{source, account_key, display_name, member, seat_fee_micros, last_active}]`` of the
-    seats idle in ``start..end`` (inclusive), highest fee first. Admins only."""
-    require_admin(actor, "listing idle seats", tenant)
-    check_range(start, end, "the period")
+def _idle_query(tenant: TenantRef, start: dt.date, end: dt.date, source: str | None):
+    """Per idle seat in ``start..end``: its source, account and seat fee."""
     f = UsageFact
     active = exists().where(
         ActivityFact.tenant_id == tenant.id,
@@ -56,6 +46,22 @@ def idle_seats(
     )
     if source is not None:
         query = query.where(f.source == source)
+    return query
+
+
+def idle_seats(
+    engine: Engine,
+    tenant: TenantRef,
+    actor: Actor,
+    start: dt.date,
+    end: dt.date,
+    source: str | None = None,
+) -> list[dict[str, Any]]:
+    """``[{source, account_key, display_name, member, seat_fee_micros, last_active}]`` of the
+    seats idle in ``start..end`` (inclusive), highest fee first. Admins only."""
+    require_admin(actor, "listing idle seats", tenant)
+    check_range(start, end, "the period")
+    query = _idle_query(tenant, start, end, source)
     with engine.connect() as conn:
         seats = conn.execute(query).all()
         out = []
@@ -95,3 +101,15 @@ def idle_seats(
                 }
             )
     return sorted(out, key=lambda r: (-r["seat_fee_micros"], r["source"], r["account_key"]))
+
+
+def idle_seat_total(
+    engine: Engine, tenant: TenantRef, actor: Actor, start: dt.date, end: dt.date
+) -> tuple[int, int]:
+    """(how many seats, their fees in micro-dollars) idle in ``start..end``: a team total any
+    signed-in user may read (which seats, and whose, is for admins: ``idle_seats``)."""
+    require_signed_in(actor, "reading the idle seats' total", tenant)
+    check_range(start, end, "the period")
+    with engine.connect() as conn:
+        fees = [int(r.fee) for r in conn.execute(_idle_query(tenant, start, end, None))]
+    return len(fees), sum(fees)
