@@ -11,6 +11,8 @@ import streamlit as st
 from dashboard.formatting import month_label, usd
 from dashboard.theme import OKABE_ITO
 
+AXES_PX = 70  # Streamlit fits the whole chart, axes included, in its height
+
 
 def tool_scale(tools) -> alt.Scale:
     ordered = sorted(set(tools))
@@ -40,7 +42,7 @@ def tool_chart(by_tool: pd.DataFrame) -> None:
             color=alt.Color("tool:N", scale=tool_scale(data["tool"]), legend=None),
             tooltip=["tool", alt.Tooltip("exact:N", title="billed")],
         )
-        .properties(height=max(90, 32 * len(data)))
+        .properties(height=AXES_PX + 32 * len(data))
     )
     st.altair_chart(chart, use_container_width=True)
 
@@ -67,11 +69,11 @@ def model_chart(by_model: pd.DataFrame, top: int = 15) -> None:
             color=alt.Color(
                 "tool:N",
                 scale=tool_scale(by_model["tool"]),
-                legend=alt.Legend(title="Tool", orient="bottom"),
+                legend=alt.Legend(title="Tool", orient="right"),
             ),
             tooltip=["model", "tool", alt.Tooltip("exact:N", title="billed")],
         )
-        .properties(height=max(90, 26 * len(data)))
+        .properties(height=AXES_PX + 26 * len(data))
     )
     st.altair_chart(chart, use_container_width=True)
 
