@@ -163,17 +163,20 @@ def browser_timings(base: str, month: str, previous: str, runs: int) -> list[tup
     out: list[tuple[str, str]] = []
     with chromium() as browser:
         page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
-        log_in(page, base, ADMIN, PASSWORD)
-        expect(page.get_by_text(f"Billed spend, {month_label(month)}")).to_be_visible(timeout=wait)
+
+        def sign_in() -> None:
+            log_in(page, f"{base}/?view=Chart", ADMIN, PASSWORD)
+            expect(page.locator(CHART).first).to_be_visible(timeout=wait)
+
+        first = _timed(sign_in)  # the server's caches are cold: every query runs
 
         def open_chart() -> None:
             page.goto(f"{base}/?view=Chart", wait_until="commit")
             expect(page.locator(CHART).first).to_be_visible(timeout=wait)
 
-        first = _timed(open_chart)
         later = [_timed(open_chart) for _ in range(runs)]
         page.screenshot(path=str(SHOTS / "overview-chart.png"))
-        out.append(("first render: Overview chart, first load", _verdict(first, TARGET_RENDER_S)))
+        out.append(("sign-in to Overview chart, cold caches", _verdict(first, TARGET_RENDER_S)))
         out.append(
             (
                 "first render: Overview chart, median",
@@ -233,7 +236,9 @@ def browser_timings(base: str, month: str, previous: str, runs: int) -> list[tup
         later = [_timed(open_analytics) for _ in range(runs)]
         page.set_viewport_size({"width": 1280, "height": 2800})
         page.screenshot(path=str(SHOTS / "analytics.png"))
-        out.append(("first render: Analytics charts, first load", _verdict(first, TARGET_RENDER_S)))
+        out.append(
+            ("first render: Analytics charts, cold caches", _verdict(first, TARGET_RENDER_S))
+        )
         out.append(
             (
                 "first render: Analytics charts, median",
