@@ -1,25 +1,40 @@
-"""Pure read queries behind the Analytics page: forecasts, anomalies and budget use for a month.
+"""Pure read queries behind the Analytics page: forecasts, anomalies, idle seats and savings.
 
 An engine, a tenant and the actor in, data frames out; no Streamlit. Money stays integer
 micro-dollars here (pages format it). With "viewers see only their own detail" on, a viewer
-gets other members' anomalies withheld here, in the query, not just hidden on the page.
+gets other members' anomalies withheld here, in the query, not just hidden on the page. Idle
+seats: everyone sees the team's total; which seats (and whose) only admins. Savings are team
+totals per model (list prices: an estimate).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from warehouse.actors import Actor, require_signed_in
 from warehouse.dashboard_settings import get_dashboard_settings
-from warehouse.export import money
+from warehouse.idle_seats import idle_seat_total, idle_seats
 from warehouse.models import Member
-from warehouse.models_analytics import SpendAnomaly, VendorForecast
+from warehouse.models_analytics import ModelSaving, SpendAnomaly, VendorForecast
 from warehouse.projection import month_bounds
 from warehouse.tenants import TenantRef
 
 FORECAST_COLUMNS = ["vendor", "billed_so_far", "daily_rate", "days_left", "projected"]
 ANOMALY_COLUMNS = ["day", "who", "spend", "usual", "reason"]
+IDLE_COLUMNS = ["tool", "account", "member", "seat_fee", "last_active"]
+SAVINGS_COLUMNS = ["model", "tokens", "list_price", "cheapest_model", "at_cheapest", "saving"]
+
+
+@dataclass(frozen=True)
+class IdleSeats:
+    count: int
+    fee_micros: int
+    seats: pd.DataFrame  # which seats: admins only (empty for a viewer)
+    listed: bool  # whether this actor may see which seats
 
 
 def forecasts(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> pd.DataFrame:
@@ -79,29 +94,46 @@ def anomalies(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> p
     return pd.DataFrame(out, columns=ANOMALY_COLUMNS)
 
 
-def analytics_csv(by_vendor, forecast, usage, flagged) -> bytes:
-    """The page's figures as CSV, money exact to the micro-dollar."""
-    rows = [("section", "item", "billed_usd", "projected_usd_estimate", "budget_usd", "note")]
-    rows += [("spend", p, money(b), "", "", "") for p, b in by_vendor]
-    rows += [
-        (
-            "forecast",
-            f.vendor,
-            money(f.billed_so_far),
-            money(f.projected),
-            "",
-            "projection",
-        )
-        for f in forecast.itertuples()
+def idle_seat_costs(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> IdleSeats:
+    """The month's seats paid for and not used: how many and what they cost (everyone); which
+    seats and whose (admins)."""
+    start, end = month_bounds(period)
+    last = end - dt.timedelta(days=1)
+    count, fee = idle_seat_total(engine, tenant, actor, start, last)
+    rows = []
+    if actor.is_admin and count:
+        rows = [
+            (s["source"], s["display_name"] or s["account_key"], s["member"] or "",
+             s["seat_fee_micros"], s["last_active"])
+            for s in idle_seats(engine, tenant, actor, start, last)
+        ]  # fmt: skip
+    seats = pd.DataFrame(rows, columns=IDLE_COLUMNS, dtype=object)
+    return IdleSeats(count, fee, seats, actor.is_admin)
+
+
+def savings(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> pd.DataFrame:
+    """Per model the team used this month: its tokens at list price, the cheapest model of the
+    same family and what they would have cost there, and the difference (all estimates), the
+    largest saving first; models already the cheapest are left out."""
+    require_signed_in(actor, "reading model savings", tenant)
+    m = ModelSaving
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                m.model,
+                func.sum(m.tokens),
+                func.sum(m.list_micros),
+                m.cheapest_model,
+                func.sum(m.cheapest_micros),
+                func.sum(m.saving_micros),
+            )
+            .where(m.tenant_id == tenant.id, m.period == period)
+            .group_by(m.model, m.cheapest_model)
+        ).all()
+    out = [
+        (model, int(tokens or 0), int(listed), cheapest, int(there), int(saving))
+        for model, tokens, listed, cheapest, there, saving in rows
+        if saving and int(saving) > 0
     ]
-    rows += [
-        ("budget", u.budget.label, money(u.spend_micros), money(u.projected_micros),
-         money(u.budget.monthly_micros), "")
-        for u in usage
-    ]  # fmt: skip
-    rows += [
-        ("anomaly", f"{a.day} {a.who}", money(a.spend), "", "", a.reason)
-        for a in flagged.itertuples()
-    ]
-    frame = pd.DataFrame(rows[1:], columns=rows[0])
-    return frame.to_csv(index=False).encode()
+    out.sort(key=lambda r: (-r[5], r[0]))
+    return pd.DataFrame(out, columns=SAVINGS_COLUMNS, dtype=object)

@@ -12,7 +12,7 @@ description: >
 kind: incremental_by_month
 time_column: day
 grain: [tenant_id, member_group, member_id, day]
-indexes: [[tenant_id, day], [tenant_id, member_id, day]]
+indexes: [[tenant_id, day, billed_cost_micros], [tenant_id, member_id, day]]  # the first covers the daily totals
 tests:
   not_null: [tenant_id, member_group, day, month, billed_cost_micros, estimated_cost_micros,
              seconds_saved, is_active]

@@ -8,14 +8,16 @@ import datetime as dt
 import io
 
 import pandas as pd
-from dashboard_apptest import ADMIN, VIEWER, app, login
+from analytics_seed import billed_in_facts, seed_analytics
+from dashboard_apptest import ADMIN, VIEWER, app, clear_caches, login
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from suggestion_seed import usage
 from test_dashboard_queries import seed_mart
 
+from dashboard import analytics_csv
 from dashboard import analytics_queries as aq
-from dashboard.formatting import current_month
+from dashboard.formatting import current_month, usd
 from warehouse import audit, budgets, members
 from warehouse.actors import SYSTEM, Actor
 from warehouse.dashboard_settings import update_dashboard_settings
@@ -75,22 +77,42 @@ def test_the_csv_has_exact_amounts_and_the_download_is_audited(dashboard_env, en
     tenant = dashboard_env
     _seed(engine, tenant)
     month = current_month()
-    csv = aq.analytics_csv(
-        [("cursor", 1_234_567_891)],
-        aq.forecasts(engine, tenant, SYSTEM, month),
-        budgets.utilisation(engine, tenant, SYSTEM, month),
-        aq.anomalies(engine, tenant, SYSTEM, month),
-    )
+    csv = analytics_csv.analytics_csv(analytics_csv.on_screen(engine, tenant, SYSTEM, month))
     frame = pd.read_csv(io.BytesIO(csv), dtype=str, keep_default_na=False)
-    assert frame.iloc[0].to_dict() == {
-        "section": "spend", "item": "cursor", "billed_usd": "1234.567891",
-        "projected_usd_estimate": "", "budget_usd": "", "note": "",
+    assert frame.iloc[1][["section", "item", "billed_usd", "estimate_usd"]].to_dict() == {
+        "section": "tool", "item": "cursor", "billed_usd": "1234.567891", "estimate_usd": "",
     }  # fmt: skip
-    assert frame[frame.section == "forecast"].iloc[0]["projected_usd_estimate"] == "1734.567891"
-    assert list(frame.section) == ["spend", "forecast", "budget", "anomaly", "anomaly"]
+    assert frame[frame.section == "forecast"].iloc[0]["estimate_usd"] == "1734.567891"
+    assert frame[frame.section == "budget"].iloc[0]["budget_usd"] == "2000.000000"
+    assert list(frame[frame.section == "anomaly"]["detail"]) == ["Vic", "Zoe"]
 
     at = login(app(), *ADMIN[:2])
     at.switch_page("app_pages/analytics.py").run()
     assert not at.exception, at.exception
     exports = audit.list_events(engine, tenant, SYSTEM, actions=["analytics.export"])
     assert exports == []  # viewing is not downloading
+
+
+def test_the_page_shows_every_section_for_both_roles(dashboard_env, engine) -> None:
+    tenant = dashboard_env
+    month = current_month()
+    seed_analytics(engine, tenant, month, VIEWER[0])
+    billed = billed_in_facts(engine, tenant.id, month)
+    update_dashboard_settings(engine, tenant, SYSTEM, viewers_see_only_own_detail=True)
+    for who, sees_seats in ((ADMIN, True), (VIEWER, False)):
+        at = login(app(), *who[:2])
+        at.switch_page("app_pages/analytics.py").run()
+        assert not at.exception, at.exception
+        headers = [h.value for h in at.subheader]
+        assert headers[:4] == ["Spend by tool", "Spend by model", "Day by day", "Month over month"]
+        assert {"Idle seats", "Savings from cheaper models"} <= set(headers)
+        metric = next(m for m in at.metric if m.label.startswith("Billed, "))
+        assert metric.value == usd(billed)
+        tables = [d.value for d in at.dataframe]
+        tools = next(t for t in tables if list(t.columns) == ["tool", "billed"])
+        assert list(tools["tool"]) == ["anthropic", "copilot"]
+        savings = next(t for t in tables if "saving (estimate)" in t.columns)
+        assert list(savings["cheapest_model"]) == ["claude-haiku-4-5"]
+        seats = [t for t in tables if "seat fee" in t.columns]
+        assert (list(seats[0]["account"]) == ["zoe-gh"]) if sees_seats else not seats
+        clear_caches()

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Select, and_, exists, func, select
 
-from warehouse.actors import Actor, require_admin
+from warehouse.actors import Actor, require_admin, require_signed_in
 from warehouse.errors import check_range
 from warehouse.models import ActivityFact, IdentityLink, Member, UsageFact, VendorAccount
 from warehouse.tenants import TenantRef
@@ -106,3 +106,15 @@ def idle_seats(
                 }
             )
     return sorted(out, key=lambda r: (-r["seat_fee_micros"], r["source"], r["account_key"]))
+
+
+def idle_seat_total(
+    engine: Engine, tenant: TenantRef, actor: Actor, start: dt.date, end: dt.date
+) -> tuple[int, int]:
+    """(how many seats, their fees in micro-dollars) idle in ``start..end``: a team total any
+    signed-in user may read (which seats, and whose, is for admins: ``idle_seats``)."""
+    require_signed_in(actor, "reading the idle seats' total", tenant)
+    check_range(start, end, "the period")
+    with engine.connect() as conn:
+        fees = [int(r.fee) for r in conn.execute(idle_seat_query(tenant.id, start, end))]
+    return len(fees), sum(fees)

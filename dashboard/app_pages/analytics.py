@@ -1,21 +1,33 @@
-"""Analytics: where the month's money goes — per vendor, the month-end forecast, budget use and
-the days that stood out — with a CSV of what is on screen (exact figures). Opening the page
-for a month and downloading it are audited."""
+"""Analytics: where the month's money goes — by tool and by model, day by day with the running
+total, month over month — the month-end forecast, budget use, the days that stood out, idle
+seats and what they cost, and what cheaper models would save; with a CSV of exactly what is on
+screen. Opening the page for a month and downloading it are audited."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import analytics_queries as aq
-from dashboard import queries
-from dashboard.app_context import app_context, current_actor
+from dashboard import analytics_csv
+from dashboard.app_context import app_context, current_actor, engine_for
+from dashboard.components import analytics_charts as charts
 from dashboard.components.tag_spend import spend_by_tag_section
-from dashboard.formatting import current_month, month_label, usd
+from dashboard.formatting import current_month, month_label, tokens_short, usd
 from dashboard.progress_queries import periods_back
-from warehouse import audit, budgets
+from warehouse import audit
 
 VIEWED_KEY = "aispend_analytics_viewed"
+CACHE_TTL_S = 60
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
+def cached_view(database_url: str, tenant_id: int, _tenant, actor, period: str):
+    return analytics_csv.on_screen(engine_for(database_url), _tenant, actor, period)
+
+
+def _table(frame: pd.DataFrame, money: list[str], **rename) -> None:
+    shown = frame.assign(**{c: frame[c].map(usd) for c in money})
+    st.dataframe(shown.rename(columns=rename), hide_index=True)
 
 
 ctx = app_context()
@@ -24,56 +36,92 @@ if actor is None:
     st.stop()
 
 st.title("Analytics")
-period = st.selectbox(
+col_month, col_refresh = st.columns([3, 1], vertical_alignment="bottom")
+period = col_month.selectbox(
     "Month", periods_back(current_month(), 12), format_func=month_label, key="aispend_an_month"
 )
+if col_refresh.button("Refresh", key="aispend_an_refresh"):
+    cached_view.clear()
 viewed: set = st.session_state.setdefault(VIEWED_KEY, set())
 if period not in viewed:  # who looked at which month's billing analytics
     audit.record_read(ctx.engine, ctx.tenant, actor, "analytics.view", period)
     viewed.add(period)
 
-total = queries.month_total(ctx.engine, ctx.tenant.id, period)
-by_vendor = [
-    (r.provider, int(r.billed_cost_micros))
-    for r in total.by_provider.itertuples()
-    if r.billed_cost_micros
-]
-forecast = aq.forecasts(ctx.engine, ctx.tenant, actor, period)
-usage = budgets.utilisation(ctx.engine, ctx.tenant, actor, period)
-flagged = aq.anomalies(ctx.engine, ctx.tenant, actor, period)
+view = cached_view(ctx.settings.database_url, ctx.tenant.id, ctx.tenant, actor, period)
+mom = view.mom.iloc[-1] if not view.mom.empty else None
+saving_total = sum(int(s) for s in view.savings["saving"])
+cols = st.columns(4)
+cols[0].metric(
+    f"Billed, {month_label(period)}",
+    usd(view.billed_micros),
+    delta=(
+        f"{mom.change_percent:+.1f} % vs last month"
+        if mom is not None and mom.change_percent is not None
+        else None
+    ),
+    delta_color="off",
+)
+projected = sum(int(p) for p in view.forecast["projected"])
+cols[1].metric("Projected month end (estimate)", usd(projected) if projected else "—")
+cols[2].metric("Idle seats", f"{view.idle.count}", help=f"costing {usd(view.idle.fee_micros)}")
+cols[3].metric("Possible savings (estimate)", usd(saving_total) if saving_total else "—")
 
-st.subheader("Spend by vendor")
-if by_vendor:
-    st.metric(f"Billed, {month_label(period)}", usd(total.billed_micros))
-    st.bar_chart(
-        pd.DataFrame(
-            {"vendor": [p for p, _ in by_vendor], "billed ($)": [b / 1e6 for _, b in by_vendor]}
-        ),
-        x="vendor",
-        y="billed ($)",
-        horizontal=True,
-    )
-else:
+st.subheader("Spend by tool")
+if view.by_tool.empty:
     st.info(f"No billed spend recorded for {month_label(period)}.")
+else:
+    chart_col, table_col = st.columns([3, 2])
+    with chart_col:
+        charts.tool_chart(view.by_tool)
+    with table_col:
+        _table(view.by_tool, ["billed"])
+
+st.subheader("Spend by model")
+if view.by_model.empty:
+    st.caption("No spend per model this month yet (the marts are built after each sync).")
+else:
+    charts.model_chart(view.by_model)
+    _table(view.by_model.assign(tokens=view.by_model["tokens"].map(tokens_short)), ["billed"])
 
 spend_by_tag_section(ctx.engine, ctx.tenant, actor, period)
 
+st.subheader("Day by day")
+if view.daily.empty:
+    st.caption("No daily spend this month yet.")
+else:
+    st.caption("Bars: billed each day. Line: the month so far (right axis).")
+    charts.daily_chart(view.daily)
+
+st.subheader("Month over month")
+if not any(view.mom["billed"]):
+    st.caption("No billed spend in the last months.")
+else:
+    charts.month_chart(view.mom)
+    _table(
+        view.mom.assign(
+            month=view.mom["month"].map(month_label),
+            change=view.mom["change"].map(lambda c: "—" if c is None else usd(c)),
+            change_percent=view.mom["change_percent"].map(
+                lambda p: "—" if p is None else f"{p:+.1f} %"
+            ),
+        ),
+        ["billed"],
+        change_percent="change (%)",
+    )
+
 st.subheader("Month-end forecast")
 st.caption("Projections: billed so far + the last 7 days' daily rate × the days left. Not a bill.")
-if forecast.empty:
+if view.forecast.empty:
     st.caption("No forecast for this month yet (the pipeline writes one after each sync).")
 else:
-    st.dataframe(
-        forecast.assign(
-            billed_so_far=forecast["billed_so_far"].map(usd),
-            daily_rate=forecast["daily_rate"].map(usd),
-            projected=forecast["projected"].map(usd),
-        ).rename(columns={"projected": "projected (estimate)"}),
-        hide_index=True,
+    _table(
+        view.forecast,
+        ["billed_so_far", "daily_rate", "projected"],
+        projected="projected (estimate)",
     )
 
 st.subheader("Budgets")
-if usage:
+if view.usage:
     st.dataframe(
         pd.DataFrame(
             [
@@ -84,7 +132,7 @@ if usage:
                     "used": f"{u.percent:.1f} %",
                     "projected (estimate)": usd(u.projected_micros),
                 }
-                for u in usage
+                for u in view.usage
             ]
         ),
         hide_index=True,
@@ -93,19 +141,43 @@ else:
     st.caption("No budgets set." + (" Add one on Admin → Budgets." if actor.is_admin else ""))
 
 st.subheader("Days that stood out")
-if flagged.empty:
+if view.flagged.empty:
     st.caption("Nothing unusual this month.")
 else:
-    st.dataframe(
-        flagged.assign(spend=flagged["spend"].map(usd), usual=flagged["usual"].map(usd)),
-        hide_index=True,
+    _table(view.flagged, ["spend", "usual"])
+
+st.subheader("Idle seats")
+if not view.idle.count:
+    st.caption("Every paid seat was used this month.")
+else:
+    st.write(
+        f"{view.idle.count} seat(s) paid for and not used this month, "
+        f"costing **{usd(view.idle.fee_micros)}**."
+    )
+    if view.idle.listed:
+        _table(view.idle.seats, ["seat_fee"], seat_fee="seat fee")
+    else:
+        st.caption("Which seats is shown to admins.")
+
+st.subheader("Savings from cheaper models")
+st.caption(
+    "Estimates at list prices: the same tokens on the cheapest model of the same family. "
+    "Not billed amounts."
+)
+if view.savings.empty:
+    st.caption("No cheaper model of the same family for this month's usage.")
+else:
+    _table(
+        view.savings.assign(tokens=view.savings["tokens"].map(tokens_short)),
+        ["list_price", "at_cheapest", "saving"],
+        saving="saving (estimate)",
     )
 
 st.download_button(
     "Download CSV",
-    aq.analytics_csv(by_vendor, forecast, usage, flagged),
+    analytics_csv.analytics_csv(view),
     file_name=f"aispend-analytics-{period}.csv",
     mime="text/csv",
     on_click=lambda: audit.record_read(ctx.engine, ctx.tenant, actor, "analytics.export", period),
-    help="What is on this page, with exact amounts (six decimals).",
+    help="What is on this page, with exact amounts (six decimals); estimates in their own column.",
 )
