@@ -104,7 +104,13 @@ def test_the_page_shows_every_section_for_both_roles(dashboard_env, engine) -> N
         at.switch_page("app_pages/analytics.py").run()
         assert not at.exception, at.exception
         headers = [h.value for h in at.subheader]
-        assert headers[:4] == ["Spend by tool", "Spend by model", "Day by day", "Month over month"]
+        assert headers[:5] == [
+            "Spend by tool",
+            "Spend by model",
+            "Spend by tag",
+            "Day by day",
+            "Month over month",
+        ]
         assert {"Idle seats", "Savings from cheaper models"} <= set(headers)
         metric = next(m for m in at.metric if m.label.startswith("Billed, "))
         assert metric.value == usd(billed)
