@@ -64,9 +64,10 @@ def test_import_page_shows_row_errors_then_imports_a_good_file(
     at.file_uploader[0].upload("october.csv", BAD_CSV, "text/csv").run()
     assert not at.exception, at.exception
     assert errors(at) == ["october.csv: 2 problem(s), nothing was imported:"]
-    problems = at.dataframe[0].value
-    assert list(problems.columns) == ["Row", "Column", "Problem"]
-    assert list(problems["Row"]) == ["3", "4"]
+    assert not at.dataframe  # no import listed, no preview
+    problems = at.table[0].value
+    assert list(problems.columns) == ["Column", "Problem"]
+    assert list(problems.index) == ["3", "4"]
     assert list(problems["Column"]) == ["amount", "date"]
     assert "twelve" in problems.iloc[0]["Problem"]
     assert not [b for b in at.button if b.label == "Import"]

@@ -68,7 +68,7 @@ def preview(upload, vendor: str | None) -> None:
             )
         except ImportRejected as exc:
             st.error(plain(str(exc).splitlines()[0]))
-            st.dataframe(import_problems_frame(exc.problems), hide_index=True)
+            st.table(import_problems_frame(exc.problems).set_index("Row"))
             more = str(exc).splitlines()[-1].strip()
             if more.startswith("…"):
                 st.caption(plain(f"Only the first problems are listed: {more}."))
