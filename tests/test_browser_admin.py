@@ -219,12 +219,14 @@ def test_deep_link_survives_login_and_admin_links_a_cursor_email(site: Site, pag
 def test_admin_adds_a_manual_entry_and_the_members_card_grows_by_it(site: Site, page) -> None:
     expect = _expect()
     person = next(m for m in site.sim.team if m.email == site.cursor_email)
-    log_in(page, f"{site.base}/overview", *ADMIN)
+    log_in(page, f"{site.base}/manual-entries", *ADMIN)
+    expect(page.get_by_role("heading", name="Manual entries")).to_be_visible(timeout=WAIT_MS)
     before = _card_total(page, person.name)
     screenshot(page, "overview_before_manual_entry")
 
-    page.goto(f"{site.base}/manual-entries", wait_until="domcontentloaded")
+    page.get_by_role("link", name="Manual entries").click()
     expect(page.get_by_role("heading", name="Manual entries")).to_be_visible(timeout=WAIT_MS)
+    _settle(page)
     _choose(page, "Member", f"{person.name} <{person.email}>")
     page.get_by_label("Vendor").first.fill("GitHub")
     page.get_by_label("Product").first.fill("Copilot Business")
@@ -288,9 +290,7 @@ def test_admin_uploads_a_bad_file_sees_row_errors_then_imports_a_good_one(site: 
     screenshot(page, "import_bad_file")
     assert file_imports.list_imports(site.engine, site.tenant, SYSTEM) == []
 
-    page.get_by_test_id("stFileUploaderDeleteBtn").click()
-    _settle(page)
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+    dropzone.set_input_files(  # the corrected file replaces the bad one
         files=[{"name": "invoice.csv", "mimeType": "text/csv", "buffer": good.encode()}]
     )
     ready = f"Ready to import 2 rows of invoice.csv as 2 daily facts, $40.50 billed, {first}"

@@ -63,7 +63,7 @@ def test_import_page_shows_row_errors_then_imports_a_good_file(
 
     at.file_uploader[0].upload("october.csv", BAD_CSV, "text/csv").run()
     assert not at.exception, at.exception
-    assert errors(at) == ["october.csv: 2 problem(s), nothing was imported:"]
+    assert errors(at) == ["october.csv: 2 problem(s), nothing was imported."]
     assert not at.dataframe  # no import listed, no preview
     problems = at.table[0].value
     assert list(problems.columns) == ["Column", "Problem"]

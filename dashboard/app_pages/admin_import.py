@@ -67,7 +67,7 @@ def preview(upload, vendor: str | None) -> None:
                 ctx.engine, ctx.tenant, actor, path, vendor=vendor, dry_run=True
             )
         except ImportRejected as exc:
-            st.error(plain(str(exc).splitlines()[0]))
+            st.error(plain(str(exc).splitlines()[0].rstrip(":") + "."))
             st.table(import_problems_frame(exc.problems).set_index("Row"))
             more = str(exc).splitlines()[-1].strip()
             if more.startswith("…"):
