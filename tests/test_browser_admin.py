@@ -315,6 +315,19 @@ def test_admin_uploads_a_bad_file_sees_row_errors_then_imports_a_good_one(site: 
         assert [r.status.value for r in runs] == ["SUCCESS"]
 
 
+def test_admin_sees_seat_plans_with_the_default_prices(site: Site, page) -> None:
+    expect = _expect()
+    log_in(page, f"{site.base}/seat-plans", *ADMIN)
+    expect(page.get_by_role("heading", name="Seat plans")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("heading", name="GitHub · copilot")).to_be_visible()
+    expect(page.get_by_text("the defaults apply (business $19, enterprise $39)")).to_be_visible()
+    expect(page.get_by_role("button", name="Set price")).to_be_visible()
+    expect(page.get_by_role("heading", name="Idle seats")).to_be_visible()
+    expect(page.get_by_role("group", name=re.compile("Period"))).to_have_count(2)  # loaded
+    _settle(page)
+    screenshot(page, "seat_plans")
+
+
 def test_admin_configures_a_vendor_key_tests_it_and_backfills_a_month(site: Site, page) -> None:
     expect = _expect()
     config = site.sim.config("anthropic")
