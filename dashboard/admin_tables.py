@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -207,4 +208,95 @@ def audit_frame(events: Iterable[dict]) -> pd.DataFrame:
             for e in events
         ),
         ["When", "Who", "Action", "Target", "Details"],
+    )
+
+
+def idle_seats_frame(seats: Iterable[dict]) -> pd.DataFrame:
+    return _frame(
+        (
+            {
+                "Vendor": s["source"],
+                "Account": s["account_key"],
+                "Name": text(s["display_name"]),
+                "Member": s["member"] or "not linked",
+                "Seat fees": usd(s["seat_fee_micros"]),
+                "Last active": s["last_active"].isoformat() if s["last_active"] else "never",
+            }
+            for s in seats
+        ),
+        ["Vendor", "Account", "Name", "Member", "Seat fees", "Last active"],
+    )
+
+
+PROBLEM = re.compile(r"^row (?P<row>\d+)(?:, column '(?P<column>[^']*)')?: (?P<problem>.*)$", re.S)
+
+
+def import_problems_frame(problems: Iterable[str]) -> pd.DataFrame:
+    """``ImportRejected.problems`` ("row 3, column 'Amount': …") as Row, Column, Problem."""
+    rows = []
+    for line in problems:
+        found = PROBLEM.match(line)
+        parts = found.groupdict() if found else {"row": "", "column": None, "problem": line}
+        rows.append(
+            {"Row": parts["row"], "Column": text(parts["column"]), "Problem": parts["problem"]}
+        )
+    return _frame(rows, ["Row", "Column", "Problem"])
+
+
+def detected_frame(roles: Mapping[str, str], sniffed: Iterable[str] = ()) -> pd.DataFrame:
+    """What each column of an imported file was taken for."""
+    by_values = set(sniffed)
+    return _frame(
+        (
+            {
+                "Meaning": role.replace("_", " "),
+                "Column": column,
+                "Found by": "its values" if role in by_values else "its name",
+            }
+            for role, column in roles.items()
+        ),
+        ["Meaning", "Column", "Found by"],
+    )
+
+
+def invoices_frame(invoices: Iterable[dict]) -> pd.DataFrame:
+    def stated(i: dict) -> str:
+        total = i["stated_total_micros"]
+        if total is None:
+            return ""
+        return usd(total) + (" (agrees)" if total == i["billed_cost_micros"] else " (DIFFERS)")
+
+    return _frame(
+        (
+            {
+                "Invoice": i["invoice_id"],
+                "Vendor": i["provider"],
+                "Rows": str(i["rows"]),
+                "Sum of rows": usd(i["billed_cost_micros"]),
+                "Stated total": stated(i),
+                "Period": period(i["period_start"], i["period_end"]),
+            }
+            for i in invoices
+        ),
+        ["Invoice", "Vendor", "Rows", "Sum of rows", "Stated total", "Period"],
+    )
+
+
+def imports_frame(imports: Iterable[dict]) -> pd.DataFrame:
+    return _frame(
+        (
+            {
+                "#": str(i["id"]),
+                "File": i["filename"],
+                "Format": i["file_format"],
+                "Rows": f"{i['rows']:,}",
+                "Daily facts": f"{i['facts']:,}",
+                "Billed": usd(i["billed_cost_micros"]),
+                "Period": period(i["period_start"], i["period_end"]) if i["period_start"] else "",
+                "Invoices": ", ".join(v["invoice_id"] for v in i["invoices"]),
+                "Imported": f"{i['imported_by']}, {when(i['imported_at'])}",
+            }
+            for i in imports
+        ),
+        ["#", "File", "Format", "Rows", "Daily facts", "Billed", "Period", "Invoices", "Imported"],
     )

@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard.admin_page import attempt, done, plain
 from dashboard.app_context import AppContext
-from pipelines.launch import LaunchedSync, launch_state, launch_sync
+from pipelines.launch import MARTS, LaunchedSync, launch_refresh, launch_state, launch_sync
 from warehouse.actors import Actor
 
 LAUNCHES_KEY = "aispend_launches"
@@ -33,6 +33,21 @@ def start(
         done(f"{what} started through Dagster: {source}, {start} … {end}.", kind="info")
 
 
+def refresh(ctx: AppContext, actor: Actor, what: str) -> None:
+    """Launch a recompute of the tenant's marts (followed with ``status(ctx, MARTS)``)."""
+    ok, launched = attempt(launch_refresh, ctx.settings, actor, ctx.tenant)
+    if ok and launched is not None:
+        st.session_state.setdefault(LAUNCHES_KEY, {})[MARTS] = launched
+        done(f"{what} Refreshing the dashboard through Dagster.", kind="info")
+
+
+def _words(launched: LaunchedSync) -> tuple[str, str, str]:
+    """(what runs, its noun, its span): "Syncing"/"Sync"/"cursor, …" or the marts' refresh."""
+    if launched.source == MARTS:
+        return "Refreshing", "Refresh", "the dashboard's marts"
+    return "Syncing", "Sync", f"{launched.source}, {launched.start} … {launched.end}"
+
+
 def status(ctx: AppContext, source: str) -> None:
     """The session's latest launch of ``source``, live while it runs."""
     launched: LaunchedSync | None = st.session_state.get(LAUNCHES_KEY, {}).get(source)
@@ -45,7 +60,7 @@ def status(ctx: AppContext, source: str) -> None:
 
 def _show(ctx: AppContext, launched: LaunchedSync) -> None:
     state = launch_state(ctx.settings, launched)
-    span = f"{launched.source}, {launched.start} … {launched.end}"
+    doing, noun, span = _words(launched)
     runs = ", ".join(f"{run_id[:8]} {run_status.lower()}" for run_id, run_status in state.runs)
     where = (
         f"Dagster runs: {runs} (Dagster UI: http://127.0.0.1:{ctx.settings.dagster_port}/runs)"
@@ -53,7 +68,7 @@ def _show(ctx: AppContext, launched: LaunchedSync) -> None:
         else "starting the Dagster run…"
     )
     if state.status == "running":
-        st.info(f"Syncing {span} through Dagster. {where}")
+        st.info(f"{doing} {span} through Dagster. {where}")
         return
     finished: set[str] = st.session_state.setdefault(FINISHED_KEY, set())
     if launched.launch_id not in finished:
@@ -63,7 +78,7 @@ def _show(ctx: AppContext, launched: LaunchedSync) -> None:
         st.cache_data.clear()  # the marts changed: every page reads fresh numbers
         st.rerun(scope="app")
     if state.status == "succeeded":
-        st.success(f"Sync of {span} finished. {where}")
+        st.success(f"{noun} of {span} finished. {where}")
     else:
         last = state.log_tail.strip().splitlines()[-1:] or ["no output"]
-        st.error(f"Sync of {span} failed: {plain(last[0])}. {where}")
+        st.error(f"{noun} of {span} failed: {plain(last[0])}. {where}")

@@ -20,6 +20,7 @@ from warehouse.actors import Actor
 PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
 UNKNOWN_PATHS_KEY = "aispend_unknown_paths"
 ADMIN_SECTION = "Admin"
+DEFAULT_TITLE = "Opening the overview…"
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,12 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("admin.py", "Admin", "admin", admin_only=True),
     PageSpec("admin_members.py", "Members & identities", "members", admin_only=True),
     PageSpec("admin_manual_entries.py", "Manual entries", "manual-entries", admin_only=True),
+    PageSpec("admin_import.py", "Import a file", "import", admin_only=True),
     PageSpec("admin_vendors.py", "Vendors", "vendors", admin_only=True),
     PageSpec("admin_users.py", "Users", "users", admin_only=True),
     PageSpec("admin_budgets.py", "Budgets", "budgets", admin_only=True),
     PageSpec("admin_tags.py", "Tags", "tags", admin_only=True),
+    PageSpec("admin_seat_plans.py", "Seat plans", "seat-plans", admin_only=True),
     PageSpec("admin_prices.py", "Prices", "prices", admin_only=True),
     PageSpec("admin_settings.py", "Settings", "settings", admin_only=True),
     PageSpec("admin_suggestions.py", "Suggestions", "suggestions", admin_only=True),
@@ -79,6 +82,11 @@ def _not_found() -> None:
     st.page_link(page_path("overview"), label="Go to the overview")
 
 
+def _to_default() -> None:
+    """The default page's own path (/overview): Streamlit serves that page at / only."""
+    st.switch_page(page_path(next(p.url_path for p in PAGES if p.default)))
+
+
 def build_navigation(actor: Actor | None) -> dict[str, list[st.Page]]:
     """Sections of pages for st.navigation: every page, visible or hidden for this actor."""
     sections: dict[str, list[st.Page]] = {"": []}
@@ -97,6 +105,11 @@ def build_navigation(actor: Actor | None) -> dict[str, list[st.Page]]:
     asked = requested_path()
     if asked and asked not in KNOWN_PATHS and "/" not in asked:
         unknown.add(asked)  # remembered, so reruns on that page (login, cookie) stay on it
+    default_path = next(p.url_path for p in PAGES if p.default)
+    if asked == default_path:
+        sections[""].append(
+            st.Page(_to_default, title=DEFAULT_TITLE, url_path=default_path, visibility="hidden")
+        )
     for path in sorted(unknown):
         sections[""].append(
             st.Page(_not_found, title="Page not found", url_path=path, visibility="hidden")

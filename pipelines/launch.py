@@ -5,7 +5,8 @@ checks the actor (admin only) and audits the launch, then starts a child process
 ``pipelines.sync.run_sync`` for the range — one single-run backfill of ``ingest_<source>``
 followed by the marts — on the Dagster instance at ``settings.dagster_home``, so the runs are
 recorded there and show in the Dagster UI (tagged ``aispend/launch=<id>``). The page never
-blocks; ``launch_state`` reports the child and its Dagster runs.
+blocks; ``launch_state`` reports the child and its Dagster runs. ``launch_refresh`` launches
+only the marts (the import page, after a file import), as the launch of source ``marts``.
 
     python -m pipelines.launch --launch-id ID --tenant SLUG --source NAME --start D --end D
 
@@ -35,6 +36,7 @@ from warehouse.tenants import TenantRef
 LAUNCH_TAG = "aispend/launch"
 SOURCE_TAG = "aispend/source"
 FINISHED = frozenset({"SUCCESS", "FAILURE", "CANCELED"})
+MARTS = "marts"  # the source of a launch that only recomputes the marts (``launch_refresh``)
 
 
 class AlreadyRunning(UserError):
@@ -118,8 +120,6 @@ def launch_sync(
     Raises PermissionDenied for a viewer, ValueError for an unknown source or a range outside
     the source's partitions, AlreadyRunning when the same sync is still going.
     """
-    from pipelines.resources import engine_for
-    from pipelines.setup_home import write_dagster_home
     from pipelines.sync import check_range
 
     require_admin(actor, "launching a sync", tenant)
@@ -129,6 +129,32 @@ def launch_sync(
     if end < start:
         raise InvalidInput(f"the range ends ({end}) before it starts ({start})")
     check_range(connectors[source], start, end)
+    extra = {"on_behalf_of": on_behalf_of} if on_behalf_of else {}
+    return _launch(settings, actor, tenant, "vendor.sync", source, start, end, **extra)
+
+
+def launch_refresh(settings: Settings, actor: Actor, tenant: TenantRef) -> LaunchedSync:
+    """Recompute the tenant's marts through Dagster without waiting (after a file import, whose
+    facts no sync brings); followed like a sync, as the launch of source ``MARTS``."""
+    require_admin(actor, "refreshing the marts", tenant)
+    today = dt.datetime.now(dt.UTC).date()
+    return _launch(settings, actor, tenant, "marts.refresh", MARTS, today, today)
+
+
+def _launch(
+    settings: Settings,
+    actor: Actor,
+    tenant: TenantRef,
+    action: str,
+    source: str,
+    start: dt.date,
+    end: dt.date,
+    **detail: str,
+) -> LaunchedSync:
+    """Audit ``action`` and start the child process (one at a time per tenant and source)."""
+    from pipelines.resources import engine_for
+    from pipelines.setup_home import write_dagster_home
+
     with _LOCK:
         key = (tenant.slug, source)
         running = _CHILDREN.get(key)
@@ -142,12 +168,12 @@ def launch_sync(
             engine_for(settings),
             tenant,
             actor,
-            "vendor.sync",
+            action,
             source,
             start=start.isoformat(),
             end=end.isoformat(),
             launch_id=launch_id,
-            **({"on_behalf_of": on_behalf_of} if on_behalf_of else {}),
+            **detail,
         )
         write_dagster_home(settings)
         logs = settings.dagster_home / "launches"
@@ -240,7 +266,7 @@ def _tail(path: Path, lines: int = 12) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """The child: run the sync in this process on the persistent instance; 1 if a source failed."""
-    from pipelines.sync import run_sync
+    from pipelines.sync import refresh_marts, run_sync
 
     parser = argparse.ArgumentParser(description="Run one launched aispend sync.")
     parser.add_argument("--launch-id", required=True)
@@ -249,13 +275,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", required=True, type=dt.date.fromisoformat)
     parser.add_argument("--end", required=True, type=dt.date.fromisoformat)
     args = parser.parse_args(argv)
+    tags = {LAUNCH_TAG: args.launch_id, SOURCE_TAG: args.source}
+    if args.source == MARTS:
+        rows = refresh_marts(Settings.from_env(), tenant=args.tenant, tags=tags)
+        print(f"marts: {sum(rows.values())} rows", flush=True)
+        return 0
     results = run_sync(
         Settings.from_env(),
         tenant=args.tenant,
         sources=[args.source],
         start=args.start,
         end=args.end,
-        tags={LAUNCH_TAG: args.launch_id, SOURCE_TAG: args.source},
+        tags=tags,
     )
     for r in results:
         print(f"{r.source}: {r.rows} rows" if r.ok else f"{r.source}: FAILED {r.error}", flush=True)

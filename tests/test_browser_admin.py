@@ -2,8 +2,11 @@
 SQLite warehouse, the vendor simulator on 127.0.0.1 and a persistent Dagster instance:
 
 - an admin opens a deep link before signing in and lands on it; reloads keep the page;
-- an admin links a Cursor email to a member (flagged as a possible match);
-- an admin adds a manual entry, refreshes through Dagster and sees it on the overview;
+- an admin links a Cursor email to a member (flagged as a possible match) and sees the member's
+  card on the overview carry that account's spend; adds a manual entry for the member, refreshes
+  through Dagster and sees the card grow by exactly the entry's amount;
+- an admin uploads a bad CSV and sees its row-level errors with nothing imported, then a good
+  one, imports it and sees the dashboard's marts refreshed through Dagster;
 - an admin configures the Anthropic key, tests it and backfills a month through Dagster;
 - a viewer opening an admin URL gets "admins only"; an unknown path gets a friendly page;
   logging out leaves no navigation.
@@ -17,6 +20,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 import dagster as dg
 import pytest
@@ -26,12 +30,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connectors.simulator import Simulator
-from dashboard.formatting import current_month
-from pipelines.launch import LAUNCH_TAG
+from dashboard.formatting import current_month, usd
+from pipelines.launch import LAUNCH_TAG, MARTS, SOURCE_TAG
 from pipelines.resources import dispose_engines
 from pipelines.setup_home import write_dagster_home
 from pipelines.sync import run_sync
-from warehouse import credentials, identities, manual_entries, members, migrate
+from warehouse import credentials, file_imports, identities, manual_entries, members, migrate
 from warehouse.actors import SYSTEM
 from warehouse.engine import make_engine
 from warehouse.models import UsageFact
@@ -80,7 +84,8 @@ def site(tmp_path_factory) -> Iterator[Site]:
     for (email, password), role in ((ADMIN, "admin"), (VIEWER, "viewer")):
         create_user(engine, tenant, SYSTEM, email=email, password=password, role=role)
     with Simulator(members=4, start=SIM_START, days=(TODAY - SIM_START).days + 1) as sim:
-        # Cursor is already connected: a week of its data brings its accounts (emails).
+        # Cursor is already connected: this month's data brings its accounts (emails) and the
+        # spend the overview shows.
         credentials.configure_source(
             engine,
             settings.secret_keys,
@@ -90,9 +95,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
             sim.config("cursor"),
             {"api_key"},
         )
-        results = run_sync(
-            settings, sources=["cursor"], start=SIM_START, end=SIM_START + dt.timedelta(days=6)
-        )
+        results = run_sync(settings, sources=["cursor"], start=TODAY.replace(day=1), end=TODAY)
         assert all(r.ok for r in results), results
         dispose_engines()
         person = sim.team[1]
@@ -130,6 +133,31 @@ def _settle(page) -> None:
     for _ in range(3):
         page.wait_for_timeout(500)
         expect(page.get_by_test_id("stStatusWidgetRunningIcon")).to_have_count(0, timeout=WAIT_MS)
+
+
+def _card_total(page, name: str) -> str:
+    """The exact total on ``name``'s card on the overview (its tooltip), "" with no card."""
+    expect = _expect()
+    _settle(page)
+    page.get_by_role("link", name="Overview").click()  # in the same session, signed in
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=WAIT_MS)
+    _settle(page)
+    try:
+        page.get_by_role("button", name="Refresh", exact=True).click()  # past the page's cache
+    except Exception:
+        screenshot(page, "card_total_failure")
+        raise
+    _settle(page)
+    expect(page.get_by_role("heading", name="People")).to_be_visible(timeout=WAIT_MS)
+    card = page.locator(".aispend-member-card").filter(has_text=name)
+    if card.count() == 0:
+        return ""
+    return (card.first.locator("[title^='Exactly ']").first.get_attribute("title") or "")[8:]
+
+
+def _micros(shown: str) -> int:
+    """ "$1,234.57" (or "" for no card) as micro-dollars."""
+    return int(Decimal(shown.replace("$", "").replace(",", "") or "0") * 1_000_000)
 
 
 def _choose(page, label: str, option: str) -> None:
@@ -171,11 +199,35 @@ def test_deep_link_survives_login_and_admin_links_a_cursor_email(site: Site, pag
     expect(page.get_by_role("heading", name="Members & identities")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_role("textbox", name="Password")).to_have_count(0)
 
+    # The member's card on the overview now carries the account's spend of the month.
+    month = dt.date.fromisoformat(f"{current_month()}-01")
+    with Session(site.engine) as s:
+        cursor_micros = s.scalar(
+            select(func.sum(UsageFact.billed_cost_micros)).where(
+                UsageFact.tenant_id == site.tenant.id,
+                UsageFact.source == "cursor",
+                UsageFact.account_key == site.cursor_email,
+                UsageFact.cost_basis == "billed",
+                UsageFact.charge_period_start >= month,
+            )
+        )
+    assert cursor_micros, "the simulator gave the linked account no spend this month"
+    assert _card_total(page, person.name) == usd(int(cursor_micros))
+    screenshot(page, "overview_after_link")
 
-def test_admin_adds_a_manual_entry_and_sees_it_after_the_refresh(site: Site, page) -> None:
+
+def test_admin_adds_a_manual_entry_and_the_members_card_grows_by_it(site: Site, page) -> None:
     expect = _expect()
-    log_in(page, f"{site.base}/manual-entries", *ADMIN)
+    person = next(m for m in site.sim.team if m.email == site.cursor_email)
+    log_in(page, f"{site.base}/overview", *ADMIN)  # the default page's own path works too
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=WAIT_MS)
+    before = _card_total(page, person.name)
+    screenshot(page, "overview_before_manual_entry")
+
+    page.get_by_role("link", name="Manual entries").click()
     expect(page.get_by_role("heading", name="Manual entries")).to_be_visible(timeout=WAIT_MS)
+    _settle(page)
+    _choose(page, "Member", f"{person.name} <{person.email}>")
     page.get_by_label("Vendor").first.fill("GitHub")
     page.get_by_label("Product").first.fill("Copilot Business")
     page.get_by_label("Amount (USD)").first.fill("1234.57")
@@ -187,7 +239,11 @@ def test_admin_adds_a_manual_entry_and_sees_it_after_the_refresh(site: Site, pag
     table = page.get_by_test_id("stDataFrame").first
     expect(table).to_be_visible()
     [entry] = manual_entries.list_entries(site.engine, site.tenant, SYSTEM)
-    assert (entry["amount_micros"], entry["tokens"]) == (1_234_570_000, 250_000)
+    assert (entry["amount_micros"], entry["tokens"], entry["member_id"]) == (
+        1_234_570_000,
+        250_000,
+        site.member_id,
+    )
     screenshot(page, "manual_entry_added")
 
     page.get_by_role("button", name="Refresh now").click()
@@ -197,12 +253,79 @@ def test_admin_adds_a_manual_entry_and_sees_it_after_the_refresh(site: Site, pag
     _settle(page)
     screenshot(page, "manual_entry_refreshed")
 
-    page.get_by_role("link", name="Overview").click()
-    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=WAIT_MS)
+    after = _card_total(page, person.name)
+    assert _micros(after) - _micros(before) == 1_234_570_000, (before, after)
     month = dt.date.fromisoformat(f"{current_month()}-01")
     expect(page.get_by_text(f"Billed spend, {month:%B %Y}")).to_be_visible(timeout=WAIT_MS)
-    expect(page.get_by_text("$1,234.57").first).to_be_visible(timeout=WAIT_MS)
     screenshot(page, "overview_after_manual_entry")
+
+
+def test_admin_uploads_a_bad_file_sees_row_errors_then_imports_a_good_one(site: Site, page):
+    expect = _expect()
+    first = TODAY.replace(day=1)
+    bad = (
+        "date,vendor,amount,email\n"
+        f"{first},Acme AI,19.00,ada@example.com\n"
+        f"{first},Acme AI,twelve,bob@example.com\n"
+        "not a day,Acme AI,5.00,cy@example.com\n"
+    )
+    good = f"date,vendor,amount,email\n{first},Acme AI,19.00,ada@example.com\n" + (
+        f"{first},Acme AI,21.50,bob@example.com\n"
+    )
+    log_in(page, f"{site.base}/import", *ADMIN)
+    expect(page.get_by_role("heading", name="Import a file")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("No file imported yet.")).to_be_visible()
+    dropzone = page.get_by_test_id("stFileUploaderDropzoneInput")
+    dropzone.set_input_files(
+        files=[{"name": "invoice.csv", "mimeType": "text/csv", "buffer": bad.encode()}]
+    )
+    expect(page.get_by_text("invoice.csv: 2 problem(s), nothing was imported")).to_be_visible(
+        timeout=WAIT_MS
+    )
+    problems = page.get_by_test_id("stTable")
+    expect(problems.get_by_role("cell", name="twelve", exact=False)).to_be_visible()
+    expect(problems.get_by_role("rowheader", name="3")).to_be_visible()
+    expect(problems.get_by_role("rowheader", name="4")).to_be_visible()
+    expect(page.get_by_role("button", name="Import", exact=True)).to_have_count(0)
+    screenshot(page, "import_bad_file")
+    assert file_imports.list_imports(site.engine, site.tenant, SYSTEM) == []
+
+    dropzone.set_input_files(  # the corrected file replaces the bad one
+        files=[{"name": "invoice.csv", "mimeType": "text/csv", "buffer": good.encode()}]
+    )
+    ready = f"Ready to import 2 rows of invoice.csv as 2 daily facts, $40.50 billed, {first}"
+    expect(page.get_by_text(ready)).to_be_visible(timeout=WAIT_MS)
+    screenshot(page, "import_preview")
+    assert file_imports.list_imports(site.engine, site.tenant, SYSTEM) == []  # a preview only
+
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_text("Imported 2 rows of invoice.csv")).to_be_visible(timeout=WAIT_MS)
+    finished = page.get_by_text("Refresh of the dashboard's marts finished", exact=False)
+    expect(finished.first).to_be_visible(timeout=RUN_MS)
+    _settle(page)
+    screenshot(page, "import_done")
+    [record] = file_imports.list_imports(site.engine, site.tenant, SYSTEM)
+    assert (record["filename"], record["facts"], record["billed_cost_micros"]) == (
+        "invoice.csv",
+        2,
+        40_500_000,
+    )
+    with dg.DagsterInstance.from_config(str(site.settings.dagster_home)) as instance:
+        runs = instance.get_runs(filters=dg.RunsFilter(tags={SOURCE_TAG: MARTS}))
+        assert [r.status.value for r in runs] == ["SUCCESS"]
+
+
+def test_admin_sees_seat_plans_with_the_default_prices(site: Site, page) -> None:
+    expect = _expect()
+    log_in(page, f"{site.base}/seat-plans", *ADMIN)
+    expect(page.get_by_role("heading", name="Seat plans")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("heading", name="GitHub · copilot")).to_be_visible()
+    expect(page.get_by_text("the defaults apply (business $19, enterprise $39)")).to_be_visible()
+    expect(page.get_by_role("button", name="Set price")).to_be_visible()
+    expect(page.get_by_role("heading", name="Idle seats")).to_be_visible()
+    expect(page.get_by_role("group", name=re.compile("Period"))).to_have_count(2)  # loaded
+    _settle(page)
+    screenshot(page, "seat_plans")
 
 
 def test_admin_configures_a_vendor_key_tests_it_and_backfills_a_month(site: Site, page) -> None:

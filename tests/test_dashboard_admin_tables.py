@@ -104,3 +104,66 @@ def test_plain_text_is_not_markdown():
     assert plain("Linked cursor:a.b@x.com to **Ada** [x](y)") == (
         r"Linked cursor\:a\.b\@x\.com to \*\*Ada\*\* \[x\]\(y\)"
     )
+
+
+def test_import_problems_are_split_into_row_column_and_problem():
+    frame = t.import_problems_frame(
+        [
+            "row 3, column 'amount': 'twelve' is not an amount",
+            "row 12: the row has 5 fields, the header 4",
+            "no date column; columns are when, cost",
+        ]
+    )
+    assert frame.to_dict("records") == [
+        {"Row": "3", "Column": "amount", "Problem": "'twelve' is not an amount"},
+        {"Row": "12", "Column": "", "Problem": "the row has 5 fields, the header 4"},
+        {"Row": "", "Column": "", "Problem": "no date column; columns are when, cost"},
+    ]
+
+
+def test_imports_and_invoices_read_as_money_and_periods():
+    invoice = {
+        "invoice_id": "INV-1",
+        "provider": "Acme AI",
+        "rows": 2,
+        "billed_cost_micros": 40_500_000,
+        "stated_total_micros": 40_000_000,
+        "period_start": dt.date(2026, 10, 1),
+        "period_end": dt.date(2026, 10, 2),
+    }
+    [row] = t.invoices_frame([invoice]).to_dict("records")
+    assert (row["Sum of rows"], row["Stated total"], row["Period"]) == (
+        "$40.50",
+        "$40.00 (DIFFERS)",
+        "2026-10-01 – 2026-10-02",
+    )
+    record = {
+        "id": 4, "filename": "oct.csv", "file_format": "csv", "rows": 1200, "facts": 1300,
+        "billed_cost_micros": 40_500_000, "period_start": None, "period_end": None,
+        "invoices": [invoice], "imported_by": "ada@example.com", "imported_at": NOW,
+    }  # fmt: skip
+    [listed] = t.imports_frame([record]).to_dict("records")
+    assert (listed["Rows"], listed["Billed"], listed["Period"], listed["Invoices"]) == (
+        "1,200",
+        "$40.50",
+        "",
+        "INV-1",
+    )
+    assert "None" not in t.imports_frame([record]).to_string()
+
+
+def test_idle_seats_read_with_their_fee_and_last_activity():
+    seat = {
+        "source": "copilot", "account_key": "octo", "display_name": None, "member": None,
+        "seat_fee_micros": 19_000_000, "last_active": dt.date(2026, 9, 14),
+    }  # fmt: skip
+    assert t.idle_seats_frame([seat]).to_dict("records") == [
+        {
+            "Vendor": "copilot",
+            "Account": "octo",
+            "Name": "",
+            "Member": "not linked",
+            "Seat fees": "$19.00",
+            "Last active": "2026-09-14",
+        }
+    ]

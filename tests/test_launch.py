@@ -120,9 +120,24 @@ def test_a_viewer_launches_nothing(settings, engine):
         launch.launch_sync(
             settings, VIEWER, tenant, source="cursor", start=SEPTEMBER[0], end=SEPTEMBER[1]
         )
+    with pytest.raises(PermissionDenied, match="admin role"):
+        launch.launch_refresh(settings, VIEWER, tenant)
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(AuditEvent)) == 0
     assert not (settings.dagster_home / "launches").exists()
+
+
+def test_a_marts_refresh_is_launched_through_dagster_and_audited(settings, engine):
+    """What the import page launches after a file import: the marts only, as source ``marts``."""
+    tenant = create_tenant(engine, "default")
+    launched = launch.launch_refresh(settings, ADMIN, tenant)
+    assert launched.source == launch.MARTS
+    state = _wait(settings, launched)
+    assert state.status == "succeeded", state.log_tail
+    assert [status for _, status in state.runs] == ["SUCCESS"]
+    assert "marts:" in state.log_tail
+    [event] = audit.list_events(engine, tenant, ADMIN, actions=["marts.refresh"])
+    assert (event["actor"], event["detail"]["launch_id"]) == (ADMIN.email, launched.launch_id)
 
 
 @pytest.mark.parametrize(
