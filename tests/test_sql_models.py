@@ -94,6 +94,12 @@ def test_header_mistakes_are_named():
             "select tenant_id, charge_period_start as day from usage_facts",
             "/*\ndescription: d\nkind: incremental_by_month\ntime_column: day\n*/\n",
         )
+    with pytest.raises(ModelError, match="incremental_by_day model has a date time_column"):
+        model(
+            "select tenant_id, month from t where @scope_months(tenant_id, month)",
+            "/*\ndescription: d\nkind: incremental_by_day\ntime_column: month\n"
+            "time_column_type: month\n*/\n",
+        )
     with pytest.raises(ModelError, match="exactly one SELECT"):
         model("select 1 as x; select 2 as y")
 

@@ -1,8 +1,9 @@
 """Mart tables: build a model's table on SQLite or PostgreSQL, fully or for some periods.
 
 - A full build drops and recreates the table in one transaction.
-- An incremental build deletes the rows of the tenants and months in scope and inserts them
-  again from the model, in one transaction (a model whose columns changed is rebuilt fully).
+- An incremental build deletes the rows of the tenants and months in scope (of the days in
+  scope for an ``incremental_by_day`` model) and inserts them again from the model, in one
+  transaction (a model whose columns changed is rebuilt fully).
 - The model's declared tests run inside that transaction, over the rows just written: a failed
   test rolls everything back, so readers see the previous mart, never a half-built or a wrong
   one (SQLite in WAL mode and PostgreSQL both give readers the last committed state).
@@ -13,6 +14,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, inspect, text
@@ -62,7 +64,11 @@ def _where_scope(model: SqlModel, scope: Scope, alias: str = "") -> str:
     if scope.tenant_ids is not None:
         ids = ", ".join(str(int(t)) for t in sorted(scope.tenant_ids)) or "NULL"
         parts.append(f"{prefix}tenant_id IN ({ids})")
-    if scope.months is not None and model.time_column:
+    if scope.days is not None and model.kind == "incremental_by_day":
+        col = prefix + model.time_column
+        first_day, end = scope.days[0], scope.days[1] + dt.timedelta(days=1)
+        parts.append(f"{col} >= '{first_day.isoformat()}' AND {col} < '{end.isoformat()}'")
+    elif scope.months is not None and model.time_column:
         col = prefix + model.time_column
         first, last = scope.months
         if model.time_column_type == "month":
