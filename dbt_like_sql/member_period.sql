@@ -28,9 +28,11 @@ with days as (
         @int_sum(tokens) as tokens,
         @int_sum(requests) as requests,
         @money_sum(is_active) as active_days,
-        @money_sum(seconds_saved) as seconds_saved
+        @money_sum(seconds_saved) as seconds_saved,
+        coalesce(member_id, 0) as member_key
     from member_daily
-    where @scope_months(tenant_id, month)
+    -- By day: member_daily is indexed on (tenant_id, day), not on month.
+    where @scope_days(tenant_id, day)
     group by tenant_id, member_group, member_id, month
 ),
 tools as (
@@ -40,7 +42,8 @@ tools as (
         member_id,
         month,
         count(distinct source) as vendors_used,
-        count(distinct model) as models_used
+        count(distinct model) as models_used,
+        coalesce(member_id, 0) as member_key
     from member_period_models
     where @scope_months(tenant_id, month)
         and (coalesce(tokens, 0) > 0 or coalesce(requests, 0) > 0 or billed_cost_micros <> 0)
@@ -70,4 +73,4 @@ from days d
 left join members m on m.id = d.member_id and m.tenant_id = d.tenant_id
 left join tools t
     on t.tenant_id = d.tenant_id and t.member_group = d.member_group and t.month = d.month
-    and coalesce(t.member_id, 0) = coalesce(d.member_id, 0)
+    and t.member_key = d.member_key  -- NULL member ids (unlinked…) match each other
