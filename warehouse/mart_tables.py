@@ -56,6 +56,10 @@ def _begin_exclusive(conn: Connection, name: str) -> None:
         # 18,000), and it nests loops over the account join; a mart is a batch aggregate,
         # where hash joins are right.
         conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
+        # With the default 4 MB the planner sorts (on disk) to group a year of facts;
+        # measured: member_daily's full rebuild 6.2 s with it, 3.4 s with hash aggregates. An
+        # estimate only: a hash aggregate that outgrows it spills to disk (PostgreSQL ≥ 13).
+        conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
 
 
 def _where_scope(model: SqlModel, scope: Scope, alias: str = "") -> str:
@@ -101,11 +105,17 @@ def _test_sql(model: SqlModel, test: ColumnTest, where: str) -> str:
 
 def run_tests(conn: Connection, model: SqlModel, scope: Scope = EVERYTHING) -> dict[str, int]:
     """Failing rows per declared test, over the rows in ``scope``."""
+    return _tests_and_count(conn, model, scope)[0]
+
+
+def _tests_and_count(conn: Connection, model: SqlModel, scope: Scope) -> tuple[dict[str, int], int]:
+    """(failing rows per declared test, rows in ``scope``) in one statement: a round trip per
+    test cost more than the tests of a one-day refresh."""
     where = _where_scope(model, scope)
-    return {
-        t.name: int(conn.execute(text(_test_sql(model, t, where))).scalar_one())
-        for t in model.tests
-    }
+    parts = [f"({_test_sql(model, t, where)})" for t in model.tests]
+    parts.append(f"(SELECT COUNT(*) FROM {model.name} WHERE {where})")
+    values = conn.execute(text("SELECT " + ", ".join(parts))).one()
+    return {t.name: int(v) for t, v in zip(model.tests, values, strict=False)}, int(values[-1])
 
 
 def _create_indexes(conn: Connection, model: SqlModel) -> None:
@@ -117,14 +127,6 @@ def _create_indexes(conn: Connection, model: SqlModel) -> None:
 
 def _columns(conn: Connection, sql: str) -> list[str]:
     return list(conn.execute(text(f"SELECT * FROM ({sql}) q WHERE 1 = 0")).keys())
-
-
-def _count(conn: Connection, model: SqlModel, scope: Scope) -> int:
-    return int(
-        conn.execute(
-            text(f"SELECT COUNT(*) FROM {model.name} WHERE {_where_scope(model, scope)}")
-        ).scalar_one()
-    )
 
 
 def build(engine: Engine, model: SqlModel, scope: Scope = EVERYTHING) -> BuildResult:
@@ -157,11 +159,11 @@ def build(engine: Engine, model: SqlModel, scope: Scope = EVERYTHING) -> BuildRe
                 f"INSERT INTO {model.name} SELECT * FROM ({query}) q "
                 f"WHERE {_where_scope(model, scope, 'q')}"
             )
-        tests = run_tests(conn, model, scope)
+        tests, rows = _tests_and_count(conn, model, scope)
         failed = {name: n for name, n in tests.items() if n}
         if failed:
             raise MartTestFailed(model.name, failed)
-        return BuildResult(_count(conn, model, scope), full, tests, scope)
+        return BuildResult(rows, full, tests, scope)
 
 
 def rebuild_table(engine: Engine, model: SqlModel) -> int:
