@@ -7,7 +7,9 @@
 - The model's declared tests run inside that transaction, over the rows just written: a failed
   test rolls everything back, so readers see the previous mart, never a half-built or a wrong
   one (SQLite in WAL mode and PostgreSQL both give readers the last committed state).
-- Indexes declared in the header are created with the table.
+- Indexes declared in the header are created with the table; on PostgreSQL the new table is
+  analyzed in the same transaction (the next marts and the first readers plan with its real
+  size), and a build plans as a batch aggregate (hash joins, ``work_mem`` 256MB).
 - Two builds of the same mart never interleave (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a
   transaction-scoped advisory lock per mart).
 """
