@@ -20,7 +20,7 @@ with days as (
     select
         tenant_id,
         member_group,
-        member_id,
+        max(member_id) as member_id,  -- one per member_key
         month,
         @money_sum(billed_cost_micros) as billed_cost_micros,
         @money_sum(estimated_cost_micros) as estimated_cost_micros,
@@ -33,13 +33,15 @@ with days as (
     from member_daily
     -- By day: member_daily is indexed on (tenant_id, day), not on month.
     where @scope_days(tenant_id, day)
-    group by tenant_id, member_group, member_id, month
+    -- Grouped by member_key, the join key below: PostgreSQL merge-joins on the group keys,
+    -- and a join on another expression filtered every pair of a month's members (measured:
+    -- 144 million rows, 25 s, for 1,000 members).
+    group by tenant_id, member_group, coalesce(member_id, 0), month
 ),
 tools as (
     select
         tenant_id,
         member_group,
-        member_id,
         month,
         count(distinct source) as vendors_used,
         count(distinct model) as models_used,
@@ -47,7 +49,7 @@ tools as (
     from member_period_models
     where @scope_months(tenant_id, month)
         and (coalesce(tokens, 0) > 0 or coalesce(requests, 0) > 0 or billed_cost_micros <> 0)
-    group by tenant_id, member_group, member_id, month
+    group by tenant_id, member_group, coalesce(member_id, 0), month
 )
 select
     d.tenant_id,
