@@ -55,22 +55,36 @@ ranked as (
         rank() over (partition by tenant_id, month order by score desc) as place
     from scored
     where score > 0
+),
+placed as (
+    -- The member's latest ranked month before this one: last month's place when it is last
+    -- month (a window, not a self-join: no per-row lookup of the month before).
+    select
+        tenant_id,
+        month,
+        member_id,
+        ranked_by,
+        score,
+        place,
+        case
+            when lag(month) over (partition by tenant_id, member_id order by month)
+                = @prev_month(month)
+            then lag(place) over (partition by tenant_id, member_id order by month)
+        end as previous_place
+    from ranked
 )
 select
-    r.tenant_id,
-    r.month,
-    r.member_id,
-    r.ranked_by,
-    r.score,
-    r.place,
-    p.place as previous_place,
+    tenant_id,
+    month,
+    member_id,
+    ranked_by,
+    score,
+    place,
+    previous_place,
     case
-        when p.place is null then null
-        when p.place > r.place then p.place - r.place
+        when previous_place is null then null
+        when previous_place > place then previous_place - place
         else 0
     end as places_climbed,
-    case when p.place is null then 1 else 0 end as is_new_entrant
-from ranked r
-left join ranked p
-    on p.tenant_id = r.tenant_id and p.member_id = r.member_id
-    and p.month = @prev_month(r.month)
+    case when previous_place is null then 1 else 0 end as is_new_entrant
+from placed

@@ -8,8 +8,9 @@ description: >
   NULL when no vendor reported any (unknown is not zero). A day is active when it has tokens,
   requests or activity. seconds_saved is an estimate: each activity metric's count times its
   seconds per unit (defaults below; a tenant overrides one with the setting
-  'marts.seconds_saved.<metric>' = {"value": seconds}).
-kind: incremental_by_month
+  'marts.seconds_saved.<metric>' = {"value": seconds}). A day's rows read only that day's
+  facts: a sync recomputes just the days it touched.
+kind: incremental_by_day
 time_column: day
 grain: [tenant_id, member_group, member_id, day]
 indexes: [[tenant_id, day, billed_cost_micros], [tenant_id, member_id, day]]  # the first covers the daily totals

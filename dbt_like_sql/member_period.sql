@@ -20,7 +20,7 @@ with days as (
     select
         tenant_id,
         member_group,
-        member_id,
+        max(member_id) as member_id,  -- one per member_key
         month,
         @money_sum(billed_cost_micros) as billed_cost_micros,
         @money_sum(estimated_cost_micros) as estimated_cost_micros,
@@ -28,23 +28,28 @@ with days as (
         @int_sum(tokens) as tokens,
         @int_sum(requests) as requests,
         @money_sum(is_active) as active_days,
-        @money_sum(seconds_saved) as seconds_saved
+        @money_sum(seconds_saved) as seconds_saved,
+        coalesce(member_id, 0) as member_key
     from member_daily
-    where @scope_months(tenant_id, month)
-    group by tenant_id, member_group, member_id, month
+    -- By day: member_daily is indexed on (tenant_id, day), not on month.
+    where @scope_days(tenant_id, day)
+    -- Grouped by member_key, the join key below: PostgreSQL merge-joins on the group keys,
+    -- and a join on another expression filtered every pair of a month's members (measured:
+    -- 144 million rows, 25 s, for 1,000 members).
+    group by tenant_id, member_group, coalesce(member_id, 0), month
 ),
 tools as (
     select
         tenant_id,
         member_group,
-        member_id,
         month,
         count(distinct source) as vendors_used,
-        count(distinct model) as models_used
+        count(distinct model) as models_used,
+        coalesce(member_id, 0) as member_key
     from member_period_models
     where @scope_months(tenant_id, month)
         and (coalesce(tokens, 0) > 0 or coalesce(requests, 0) > 0 or billed_cost_micros <> 0)
-    group by tenant_id, member_group, member_id, month
+    group by tenant_id, member_group, coalesce(member_id, 0), month
 )
 select
     d.tenant_id,
@@ -70,4 +75,4 @@ from days d
 left join members m on m.id = d.member_id and m.tenant_id = d.tenant_id
 left join tools t
     on t.tenant_id = d.tenant_id and t.member_group = d.member_group and t.month = d.month
-    and coalesce(t.member_id, 0) = coalesce(d.member_id, 0)
+    and t.member_key = d.member_key  -- NULL member ids (unlinked…) match each other

@@ -6,7 +6,8 @@
   A model reading any other table is refused.
 - **Incremental**: an ``incremental_by_month`` model recomputes only the tenants and months
   the ingest runs since its last build touched (their partitions and tenant tags, read from the
-  Dagster instance); when nothing says what changed (a first build, a parent rebuilt by hand,
+  Dagster instance), an ``incremental_by_day`` model only those days (from the first to the
+  last touched); when nothing says what changed (a first build, a parent rebuilt by hand,
   an admin change) it rebuilds everything, or everything of one tenant.
 - **Declared tests are asset checks**, run inside the build's transaction over the rows just
   written: a failing test rolls the build back (readers keep the previous mart) and fails it.
@@ -25,7 +26,7 @@ from pipelines.ingest import TENANT_TAG
 from pipelines.resources import WarehouseResource
 from warehouse import tenants
 from warehouse.mart_tables import MartTestFailed, build
-from warehouse.sql_models import EVERYTHING, ModelError, Scope, SqlModel, load_models, months_of
+from warehouse.sql_models import EVERYTHING, ModelError, Scope, SqlModel, days_scope, load_models
 from warehouse.table_fingerprints import admin_table_names, tenant_fingerprints
 
 GROUP = "marts"
@@ -105,8 +106,8 @@ def ingest_scope(
     ingest_keys: Sequence[dg.AssetKey],
     after: int,
 ) -> Scope:
-    """The tenants and months the ingest materializations after storage id ``after`` touched;
-    everything when there are none or one of them can't be placed."""
+    """The tenants, months and days the ingest materializations after storage id ``after``
+    touched; everything when there are none or one of them can't be placed."""
     import datetime as dt
 
     days: set[dt.date] = set()
@@ -143,7 +144,7 @@ def ingest_scope(
     if not all_tenants:
         found = {t.slug: t.id for t in tenants.list_tenants(engine)}
         tenant_ids = frozenset(found[s] for s in slugs if s in found)
-    return Scope(tenant_ids, months_of(days))
+    return days_scope(tenant_ids, days)
 
 
 def run_scope(
@@ -171,6 +172,8 @@ def _describe(scope: Scope) -> str:
         return "everything"
     who = "all tenants" if scope.tenant_ids is None else f"tenants {sorted(scope.tenant_ids)}"
     when = "all months" if scope.months is None else f"{scope.months[0]}..{scope.months[1]}"
+    if scope.days is not None:
+        when = f"days {scope.days[0].isoformat()}..{scope.days[1].isoformat()}"
     return f"{who}, {when}"
 
 

@@ -13,7 +13,7 @@ from warehouse.actors import SYSTEM
 from warehouse.dashboard_settings import SettingsError, update_dashboard_settings
 from warehouse.mart_tables import MartTestFailed, build
 from warehouse.models import Setting
-from warehouse.sql_models import EVERYTHING, Scope, load_models, parse_model
+from warehouse.sql_models import EVERYTHING, Scope, days_scope, load_models, parse_model
 
 MODELS = load_models()
 BY_NAME = {m.name: m for m in MODELS}
@@ -200,6 +200,47 @@ def test_late_data_recomputes_only_its_months_and_equals_a_full_rebuild(engine):
                 "update member_period set seconds_saved = 60 where member_name = 'Bob' and month = '2025-02'"
             )
         )
+    incremental = snapshot(engine)
+    build_all(engine)
+    assert snapshot(engine) == incremental
+
+
+def test_a_one_day_refresh_recomputes_that_day_and_equals_a_full_rebuild(engine):
+    team = seed_team(engine)
+    seed_team(engine, "beta")
+    build_all(engine)
+    day = dt.date(2025, 2, 3)
+    # Another day of the same month, marked: a one-day refresh of member_daily leaves it alone.
+    mark = "update member_daily set seconds_saved = :s where tenant_id = :t and day = '2025-02-04'"
+    with engine.begin() as conn:
+        conn.execute(text(mark), {"s": 4242, "t": team.tenant.id})
+    # February 3rd re-synced: Ada's figures revised (tokens now unknown), Bob's row gone, a new
+    # account nobody is linked to.
+    write(
+        engine,
+        team.tenant.id,
+        "anthropic",
+        day,
+        day,
+        [usage(day, "ada@x.io", 7_000_003), usage(day, "zed@x.io", 11, tokens=2)],
+    )
+    scope = days_scope(frozenset({team.tenant.id}), [day])
+    written = {m.name: build(engine, m, scope) for m in MODELS}
+    assert not any(r.full for r in written.values())
+    assert written["member_daily"].scope.days == (day, day)
+    assert written["member_period"].scope.days is None  # monthly marts: the whole month
+    assert rows(
+        engine,
+        "select member_group, member_id, billed_cost_micros, tokens from member_daily"
+        " where tenant_id = :t and day = '2025-02-03' order by member_group",
+        t=team.tenant.id,
+    ) == [("member", team.ada, 7_000_003, None), ("unlinked", None, 11, 2)]
+    marked = "select count(*) from member_daily where seconds_saved = 4242"
+    assert rows(engine, marked) == [(1,)]
+    with engine.begin() as conn:
+        conn.execute(text(mark), {"s": 0, "t": team.tenant.id})
+    for m in MODELS:
+        build(engine, m, scope)
     incremental = snapshot(engine)
     build_all(engine)
     assert snapshot(engine) == incremental

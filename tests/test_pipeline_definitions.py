@@ -35,8 +35,10 @@ def test_asset_graph_follows_registry_and_sql():
     ingest = {dg.AssetKey(f"ingest_{name}") for name in connectors}
     assert {"manual", "anthropic", "cursor"} <= set(connectors)
     assert ingest <= set(graph.get_all_asset_keys())
+    by_model = graph.get(dg.AssetKey("member_period_models")).parent_keys
+    assert by_model == ingest | {dg.AssetKey(["admin", "identity_links"])}
     team = dg.AssetKey("team_monthly_spend")
-    assert graph.get(team).parent_keys == ingest
+    assert graph.get(team).parent_keys == {dg.AssetKey("member_period_models")}
     # Marts read admin tables as observable source assets, and each other; tests are checks.
     period = graph.get(dg.AssetKey("member_period"))
     assert period.parent_keys == {

@@ -90,6 +90,8 @@ def test_a_one_day_sync_recomputes_only_its_month(graph, engine):
         assets, selection=list(mart_keys), instance=instance, resources=resources
     )
     scopes = _scopes(second)
+    # The daily mart recomputes the synced day alone; the monthly marts its whole month.
+    assert scopes["member_daily"] == f"tenants [{team.tenant.id}], days 2025-02-14..2025-02-14"
     assert scopes["member_period"] == f"tenants [{team.tenant.id}], 2025-02..2025-02"
     # Models whose month reads the month before also recompute the month after.
     assert scopes["leaderboard"] == f"tenants [{team.tenant.id}], 2025-02..2025-03"
@@ -140,6 +142,7 @@ def test_linking_an_account_refreshes_that_tenants_marts(graph, engine):
         "member_period",
         "leaderboard",
         "team_period",
+        "team_monthly_spend",  # summed from member_period_models (its totals do not change)
     }
     result = dg.materialize(
         assets,

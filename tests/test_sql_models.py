@@ -30,15 +30,18 @@ def test_shipped_models_load_in_dependency_order():
     assert names.index("member_daily") < names.index("member_period") < names.index("leaderboard")
     assert names.index("member_period") < names.index("team_period")
     team = next(m for m in models if m.name == "team_monthly_spend")
-    assert team.reads == {"usage_facts"}
+    assert team.reads == {"member_period_models"}
     assert team.kind == "incremental_by_month" and team.grain == (
         "tenant_id",
         "month",
         "provider",
         "source",
     )
+    by_model = next(m for m in models if m.name == "member_period_models")
+    assert by_model.reads == {"usage_facts", "vendor_accounts", "identity_links"}
     keys = [ingest_key("anthropic"), ingest_key("manual")]
-    assert model_deps(team, models, keys) == keys
+    assert set(model_deps(by_model, models, keys)) == {*keys, admin_key("identity_links")}
+    assert model_deps(team, models, keys) == [dg.AssetKey("member_period_models")]
     period = next(m for m in models if m.name == "member_period")
     assert set(model_deps(period, models, keys)) == {
         dg.AssetKey("member_daily"),
@@ -50,6 +53,7 @@ def test_shipped_models_load_in_dependency_order():
         "member_period_models",
         "member_period",
         "leaderboard",
+        "team_monthly_spend",
         "team_period",
     ]
 
@@ -93,6 +97,12 @@ def test_header_mistakes_are_named():
         model(
             "select tenant_id, charge_period_start as day from usage_facts",
             "/*\ndescription: d\nkind: incremental_by_month\ntime_column: day\n*/\n",
+        )
+    with pytest.raises(ModelError, match="incremental_by_day model has a date time_column"):
+        model(
+            "select tenant_id, month from t where @scope_months(tenant_id, month)",
+            "/*\ndescription: d\nkind: incremental_by_day\ntime_column: month\n"
+            "time_column_type: month\n*/\n",
         )
     with pytest.raises(ModelError, match="exactly one SELECT"):
         model("select 1 as x; select 2 as y")

@@ -126,6 +126,7 @@ class UsageFact(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "record_key"),
         Index("ix_usage_facts_partition", "tenant_id", "source", "charge_period_start"),
+        Index("ix_usage_facts_day", "tenant_id", "charge_period_start"),  # marts' day ranges
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -210,6 +211,7 @@ class ActivityFact(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "source", "account_key", "day", "metric"),
         Index("ix_activity_facts_partition", "tenant_id", "source", "day"),
+        Index("ix_activity_facts_day", "tenant_id", "day"),  # marts' day ranges
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))

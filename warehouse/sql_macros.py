@@ -9,11 +9,13 @@ differently is one of these:
 - ``@int_sum(x)``: exact integer sum that stays NULL when every value is NULL (tokens);
 - ``@setting(v)``: the ``value`` field of a ``settings.value`` JSON document, as text;
 - ``@scope_days(tenant, day)`` / ``@scope_months(tenant, month)``: true for the rows of the
-  tenants and months a run recomputes (``1 = 1`` for a full build).
+  tenants and months a run recomputes (``1 = 1`` for a full build); in an
+  ``incremental_by_day`` model, ``@scope_days`` keeps only the days that changed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,14 +27,21 @@ class ModelError(ValueError):
 
 @dataclass(frozen=True)
 class Scope:
-    """What a run recomputes: tenants (None = all) and an inclusive month range (None = all)."""
+    """What a run recomputes: tenants (None = all) and an inclusive month range (None = all);
+    ``days``, when known, the inclusive range of days inside those months whose facts changed
+    (an ``incremental_by_day`` model recomputes only them; the others their whole months)."""
 
     tenant_ids: frozenset[int] | None = None
     months: tuple[str, str] | None = None
+    days: tuple[dt.date, dt.date] | None = None
 
     @property
     def is_everything(self) -> bool:
         return self.tenant_ids is None and self.months is None
+
+    def by_month(self) -> Scope:
+        """This scope without its days: whole months."""
+        return self if self.days is None else Scope(self.tenant_ids, self.months)
 
 
 EVERYTHING = Scope()
@@ -49,7 +58,10 @@ def _scope_sql(scope: Scope, back: int, tenant: str, col: str, as_month: bool) -
     if scope.tenant_ids is not None:
         ids = ", ".join(str(int(t)) for t in sorted(scope.tenant_ids)) or "NULL"
         parts.append(f"{tenant} IN ({ids})")
-    if scope.months is not None:
+    if scope.days is not None and not as_month and not back:
+        first_day, end = scope.days[0], scope.days[1] + dt.timedelta(days=1)
+        parts.append(f"{col} >= '{first_day.isoformat()}' AND {col} < '{end.isoformat()}'")
+    elif scope.months is not None:
         first, last = month_shift(scope.months[0], -back), scope.months[1]
         if as_month:
             parts.append(f"{col} >= '{first}' AND {col} <= '{last}'")

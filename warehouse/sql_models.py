@@ -32,7 +32,7 @@ from warehouse.sql_macros import (  # noqa: F401  (ModelError, Scope, EVERYTHING
 )
 
 DIALECTS = ("sqlite", "postgresql")
-KINDS = ("full", "incremental_by_month")
+KINDS = ("full", "incremental_by_month", "incremental_by_day")
 TEST_KINDS = ("unique", "not_null", "accepted_values", "non_negative")
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _HEADER = re.compile(r"\A\s*/\*(.*?)\*/", re.S)
@@ -69,17 +69,23 @@ class SqlModel:
 
     @property
     def incremental(self) -> bool:
-        return self.kind == "incremental_by_month"
+        return self.kind in ("incremental_by_month", "incremental_by_day")
 
     def widen(self, scope: Scope) -> Scope:
-        """``scope`` with the months after it that this model's rows depend on."""
+        """What this model recomputes for ``scope``: its days for an ``incremental_by_day``
+        model, else whole months, with the months after them that its rows depend on."""
+        if self.kind != "incremental_by_day" or self.lookahead_months:
+            scope = scope.by_month()
         if scope.months is None or not self.lookahead_months:
             return scope
         first, last = scope.months
         return Scope(scope.tenant_ids, (first, month_shift(last, self.lookahead_months)))
 
     def render(self, dialect: str, scope: Scope = EVERYTHING) -> str:
-        """The SELECT for ``dialect`` ('sqlite' or 'postgresql'), restricted to ``scope``."""
+        """The SELECT for ``dialect`` ('sqlite' or 'postgresql'), restricted to ``scope``
+        (whole months unless this model is ``incremental_by_day``)."""
+        if self.kind != "incremental_by_day":
+            scope = scope.by_month()
         return render(self.source, dialect, scope, self.reads_previous_months, self.path)
 
 
@@ -253,13 +259,18 @@ def parse_model(name: str, source: str, path: str) -> SqlModel:
     time_type = header.get("time_column_type", "date")
     if time_type not in ("date", "month"):
         raise ModelError(f"{path}: time_column_type must be date or month, not {time_type!r}")
-    if kind == "incremental_by_month":
+    if kind in ("incremental_by_month", "incremental_by_day"):
         if not time_column:
-            raise ModelError(f"{path}: an incremental_by_month model needs a time_column")
+            raise ModelError(f"{path}: an {kind} model needs a time_column")
         _names([time_column], "time_column", path)
     back = header.get("reads_previous_months", 0)
     if not isinstance(back, int) or back < 0:
         raise ModelError(f"{path}: reads_previous_months must be a whole number ≥ 0")
+    if kind == "incremental_by_day" and (time_type != "date" or back):
+        raise ModelError(
+            f"{path}: an incremental_by_day model has a date time_column (time_column_type: "
+            "date) and a day's rows read only that day's inputs (no reads_previous_months)"
+        )
     indexes = tuple(_names(i, "indexes", path) for i in header.get("indexes") or [])
     body = _body(source)
     lint(body, path)
@@ -269,7 +280,7 @@ def parse_model(name: str, source: str, path: str) -> SqlModel:
         reads = tables_read(tree)
     if name in reads:
         raise ModelError(f"{path}: a model cannot read its own table")
-    if kind == "incremental_by_month" and "@scope_" not in body:
+    if kind != "full" and "@scope_" not in body:
         raise ModelError(
             f"{path}: an incremental model restricts its inputs with @scope_days/@scope_months"
         )
@@ -332,6 +343,15 @@ def topological(models: Iterable[SqlModel]) -> list[SqlModel]:
     for m in sorted(by_name.values(), key=lambda m: m.name):
         visit(m, (m.name,))
     return ordered
+
+
+def days_scope(tenant_ids: frozenset[int] | None, days: Iterable[dt.date]) -> Scope:
+    """What a sync of ``days`` makes the marts recompute: those months, and those days for an
+    ``incremental_by_day`` model (everything when ``days`` is empty)."""
+    days = sorted(set(days))
+    if not days:
+        return EVERYTHING
+    return Scope(tenant_ids, months_of(days), (days[0], days[-1]))
 
 
 def months_of(days: Iterable[dt.date]) -> tuple[str, str] | None:
