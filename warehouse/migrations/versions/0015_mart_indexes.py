@@ -12,7 +12,7 @@ over every source scanned the tenant's whole history; these lead with the day.
 from alembic import op
 
 revision = "0015_mart_indexes"
-down_revision = "0013_file_imports"
+down_revision = "0014_tag_assignments"
 branch_labels = None
 depends_on = None
 
