@@ -1,11 +1,11 @@
 """Named jobs, so runs read as what they are in the Dagster UI (not ``__ephemeral_asset_job__``):
 ``sync_<source>`` (that source's ingest asset and its checks, daily-partitioned; a range run is a
-single-run backfill) and ``refresh_marts`` (every mart). ``aispend sync``, the demo, schedules
-and sensors all run these."""
+single-run backfill), ``refresh_marts`` (every mart) and ``refresh_suggestions`` (the badges, then
+members' suggestions). ``aispend sync``, the demo, schedules and sensors all run these."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import (
@@ -17,6 +17,7 @@ from pipelines.ingest import ingest_key, partitions_for
 from pipelines.marts import GROUP as MARTS_GROUP
 
 REFRESH_MARTS = "refresh_marts"
+REFRESH_SUGGESTIONS = "refresh_suggestions"
 
 
 def sync_job_name(source: str) -> str:
@@ -45,4 +46,13 @@ def refresh_marts_job() -> UnresolvedAssetJobDefinition:
         REFRESH_MARTS,
         selection=dg.AssetSelection.groups(MARTS_GROUP),
         description="Rebuild every mart from the facts and admin input.",
+    )
+
+
+def refresh_suggestions_job(keys: Sequence[dg.AssetKey]) -> UnresolvedAssetJobDefinition:
+    """``keys``: the suggestions asset and what it refreshes first (the badges it mentions)."""
+    return dg.define_asset_job(
+        REFRESH_SUGGESTIONS,
+        selection=dg.AssetSelection.assets(*keys),
+        description="Refresh the badges, then every member's suggestions (cached by inputs).",
     )

@@ -62,7 +62,7 @@ def _load_connectors() -> Mapping[str, type[Connector]]:
     return load_connectors()
 
 
-def _execute(
+def execute_job(
     defs: dg.Definitions,
     job_name: str,
     *,
@@ -158,7 +158,7 @@ def run_sync(
                 progress.start(name, days)
             # On a persistent instance the range is filed as a backfill (the UI's Backfills tab).
             backfill_id = None if instance.is_ephemeral else new_backfill_id()
-            result = _execute(
+            result = execute_job(
                 defs,
                 sync_job_name(name),
                 instance=instance,
@@ -230,7 +230,7 @@ def refresh_marts(
     defs = build_definitions(connectors)
     warehouse = WarehouseResource.for_settings(settings)
     try:
-        result = _execute(
+        result = execute_job(
             defs,
             REFRESH_MARTS,
             instance=instance or dagster_instance(settings),

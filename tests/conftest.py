@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pg_server
 import pytest
@@ -137,3 +139,25 @@ def dashboard_env(warehouse_url: str, engine: Engine, tmp_path, monkeypatch):
 
     yield dashboard_apptest.prepare(warehouse_url, engine, tmp_path, monkeypatch)
     dashboard_apptest.clear_caches()
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    home: Path  # the demo's $AISPEND_HOME (SQLite warehouse, Dagster instance in ./dagster)
+    exit_code: int
+    lines: list[str]  # what it printed
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> DemoRun:
+    """One `aispend demo --no-serve` (10 days, 4 members, a home of its own) shared by the tests
+    that only read what it leaves: a demo backfills every source through Dagster, too slow to
+    repeat per test. Tests using it share the xdist group "demo" (one worker runs the demo)."""
+    from pipelines.demo import run_demo
+    from warehouse.settings import Settings
+
+    home = tmp_path_factory.mktemp("demo") / "home"
+    settings = Settings.from_env({"AISPEND_HOME": str(home)})
+    lines: list[str] = []
+    code = run_demo(settings, serve_after=False, days=10, members=4, echo=lines.append)
+    return DemoRun(home, code, lines)

@@ -43,7 +43,8 @@ from warehouse.settings import Settings
 from warehouse.tenants import TenantRef, create_tenant
 from warehouse.users import create_user
 
-pytestmark = pytest.mark.browser
+# Its module fixture (a server, a simulator, an install) is started once: one xdist worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_admin")]
 
 ADMIN = ("ada@example.com", "admin-password-1")
 VIEWER = ("vic@example.com", "viewer-password-1")

@@ -19,7 +19,8 @@ from warehouse.engine import make_engine
 from warehouse.tenants import create_tenant
 from warehouse.users import create_user
 
-pytestmark = pytest.mark.browser
+# Its module fixture (a server, a simulator, an install) is started once: one xdist worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_dashboard")]
 
 EMAIL, PASSWORD = "ada@example.com", "admin-password-1"
 SCREENSHOT_NAME = "overview"

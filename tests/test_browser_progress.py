@@ -22,7 +22,8 @@ from warehouse.suggestion_config import get_config
 from warehouse.suggestions import cached_suggestion
 from warehouse.users import create_user
 
-pytestmark = pytest.mark.browser
+# Its module fixture (a server, a simulator, an install) is started once: one xdist worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_progress")]
 
 BOB, PASSWORD = "bob@acme.example", "bob-password-1"
 

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# Its module fixture (a server, a simulator, an install) is started once: one xdist worker.
+pytestmark = pytest.mark.xdist_group("conformance_kit")
+
 EXAMPLE_SRC = Path(__file__).parent / "example_connector" / "src"
 
 SUITES = textwrap.dedent(

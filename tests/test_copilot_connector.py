@@ -22,6 +22,9 @@ from connectors.dates import days
 from connectors.simulator import Simulator
 from connectors.testing import ConnectorConformance, Fetched
 
+# Its module fixture (a server, a simulator, an install) is started once: one xdist worker.
+pytestmark = pytest.mark.xdist_group("copilot_connector")
+
 START = dt.date(2026, 9, 1)
 
 

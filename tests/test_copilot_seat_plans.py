@@ -187,21 +187,18 @@ def test_the_seats_cli_sets_lists_and_refuses_with_one_line(engine, warehouse_ur
 
 
 @pytest.mark.slow
-def test_the_demo_bills_copilot_seats_to_linked_members(tmp_path) -> None:
+@pytest.mark.xdist_group("demo")
+def test_the_demo_bills_copilot_seats_to_linked_members(demo_run) -> None:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from pipelines.demo import run_demo
     from warehouse.engine import make_engine
     from warehouse.models import IdentityLink, VendorAccount
-    from warehouse.settings import Settings
 
-    home = tmp_path / "demo"
-    settings = Settings.from_env({"AISPEND_HOME": str(home)})
-    lines: list[str] = []
-    assert run_demo(settings, serve_after=False, days=10, members=4, echo=lines.append) == 0
+    home = demo_run.home
+    assert demo_run.exit_code == 0, demo_run.lines
     # The demo's summary table has a row per source: copilot synced fine.
-    summary = "\n".join(lines)
+    summary = "\n".join(demo_run.lines)
     assert re.search(r"^copilot\s+\d+\s+[\d,]+\s+[\d.]+\s+ok$", summary, re.M), summary
     engine = make_engine(f"sqlite:///{home / 'warehouse.db'}")
     with Session(engine) as s:

@@ -33,6 +33,9 @@ from connectors.simulator.cursor import DAY_MS, CursorVendor
 from connectors.testing import ConnectorConformance
 from connectors.testing.targets import SimulatorTarget
 
+# Its module fixture (a server, a simulator, an install) is started once: one xdist worker.
+pytestmark = pytest.mark.xdist_group("cursor_connector")
+
 START = dt.date(2026, 9, 1)  # the simulator's first day
 
 

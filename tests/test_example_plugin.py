@@ -22,6 +22,9 @@ from connectors.registry import load_connectors
 from connectors.simulator import Simulator, registered_vendors, unregister_vendor
 from connectors.testing import scenario_names
 
+# Its module fixture (a server, a simulator, an install) is started once: one xdist worker.
+pytestmark = pytest.mark.xdist_group("example_plugin")
+
 EXAMPLE = Path(__file__).parent / "example_connector"
 PACKAGE = "aispend_example_connector"
 

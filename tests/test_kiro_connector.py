@@ -20,6 +20,9 @@ from connectors.kiro.reports import snake
 from connectors.simulator.kiro import KiroReports
 from connectors.testing import ConnectorConformance, StaticConfigTarget
 
+# Its module fixture (a server, a simulator, an install) is started once: one xdist worker.
+pytestmark = pytest.mark.xdist_group("kiro_connector")
+
 START = dt.date(2026, 9, 10)
 DAYS = 45
 END = START + dt.timedelta(days=DAYS - 1)

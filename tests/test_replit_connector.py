@@ -20,6 +20,9 @@ from connectors.replit import ReplitConnector
 from connectors.simulator import Simulator
 from connectors.testing import ConnectorConformance, Fetched
 
+# Its module fixture (a server, a simulator, an install) is started once: one xdist worker.
+pytestmark = pytest.mark.xdist_group("replit_connector")
+
 START = dt.date(2026, 9, 1)
 
 

@@ -22,6 +22,9 @@ from connectors.simulator import unregister_vendor
 from connectors.testing import scenario_names
 from pipelines.cli import main
 
+# Installs this checkout (-e): the same xdist worker as the wheel build of test_sql_models.
+pytestmark = pytest.mark.xdist_group("checkout_build")
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "tests" / "example_connector"
 RUFF = Path(sys.executable).with_name("ruff")

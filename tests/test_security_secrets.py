@@ -367,3 +367,18 @@ def test_home_warehouse_and_dagster_storage_are_private(tmp_path, monkeypatch):
     for sidecar in ("warehouse.db-wal", "warehouse.db-shm"):
         if (home / sidecar).exists():
             assert mode(home / sidecar) == 0o600
+
+
+def test_a_warehouse_in_a_shared_folder_leaves_the_folder_alone(tmp_path):
+    """sqlite:////tmp/w.db must not turn /tmp 0700 (other users, PostgreSQL's initdb, need it):
+    the file is private, the existing folder keeps its mode; a missing one is created 0700."""
+    from warehouse.engine import make_engine
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    make_engine(f"sqlite:///{shared / 'w.db'}").dispose()
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert stat.S_IMODE((shared / "w.db").stat().st_mode) == 0o600
+    make_engine(f"sqlite:///{shared / 'new' / 'w.db'}").dispose()
+    assert stat.S_IMODE((shared / "new").stat().st_mode) == 0o700

@@ -152,6 +152,7 @@ def test_models_read_each_other_and_unknown_tables_are_refused(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("checkout_build")  # builds in this checkout: never beside test_scaffold
 def test_the_wheel_ships_the_models(tmp_path):
     """An installed aispend has its models: the built wheel contains every .sql file."""
     leftovers = [p for p in (ROOT / "build", ROOT / "aispend.egg-info") if not p.exists()]

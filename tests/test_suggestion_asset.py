@@ -86,15 +86,12 @@ def test_an_api_outage_fails_nothing_and_keeps_every_suggestion(
 
 
 @pytest.mark.slow
-def test_demo_shows_a_suggestion_for_every_member(tmp_path) -> None:
-    from pipelines.demo import run_demo
+@pytest.mark.xdist_group("demo")
+def test_demo_shows_a_suggestion_for_every_member(demo_run) -> None:
     from warehouse.engine import make_engine
 
-    home = tmp_path / "demo"
-    settings = Settings.from_env({"AISPEND_HOME": str(home)})
-    lines: list[str] = []
-    assert run_demo(settings, serve_after=False, days=10, members=4, echo=lines.append) == 0
-    engine = make_engine(f"sqlite:///{home / 'warehouse.db'}")
+    assert demo_run.exit_code == 0, demo_run.lines
+    engine = make_engine(f"sqlite:///{demo_run.home / 'warehouse.db'}")
     with Session(engine) as s:
         members = s.scalar(select(func.count()).select_from(Member))
         covered = s.scalars(select(Suggestion.member_id).distinct()).all()
@@ -102,4 +99,32 @@ def test_demo_shows_a_suggestion_for_every_member(tmp_path) -> None:
     engine.dispose()
     assert members == 4 and len(covered) == 4
     assert offline == {"offline"}  # no ANTHROPIC_API_KEY in the demo: the offline muse
-    assert any(line.startswith("suggestions: ") and "offline" in line for line in lines)
+    assert any(line.startswith("suggestions: ") and "offline" in line for line in demo_run.lines)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("demo")
+def test_every_demo_run_is_a_named_job_in_the_dagster_ui(demo_run) -> None:
+    """Issue 10: the Dagster UI lists the demo's runs by what they do, none as
+    ``__ephemeral_asset_job__``: a sync per source, the marts, then the suggestions."""
+    from pipelines.demo import DEMO_FILE_SOURCES, DEMO_SOURCES
+    from pipelines.ingest import TENANT_TAG
+
+    assert demo_run.exit_code == 0, demo_run.lines
+    instance = dg.DagsterInstance.from_config(str(demo_run.home / "dagster"))
+    try:
+        runs = list(instance.get_runs())
+        [suggestions] = [r for r in runs if r.job_name == "refresh_suggestions"]
+        materialized = {
+            e.dagster_event.asset_key
+            for e in instance.all_logs(
+                suggestions.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+            )
+        }
+    finally:
+        instance.dispose()
+    synced = {f"sync_{s}" for s in (*DEMO_SOURCES, *DEMO_FILE_SOURCES, "manual")}
+    assert {r.job_name for r in runs} == synced | {"refresh_marts", "refresh_suggestions"}
+    assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+    assert suggestions.tags[TENANT_TAG] == "default"
+    assert materialized == {dg.AssetKey("badge_awards"), dg.AssetKey(ASSET_NAME)}

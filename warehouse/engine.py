@@ -37,7 +37,9 @@ def make_engine(url: str) -> Engine:
     try:
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
-                private_dir(Path(parsed.database).parent)
+                # the folder holding the file is the user's (sqlite:////tmp/w.db: /tmp, which
+                # must stay 1777): created private when missing, never re-moded
+                private_dir(Path(parsed.database).parent, tighten=False)
                 private_file(Path(parsed.database))
             engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
             event.listen(engine, "connect", _sqlite_pragmas)

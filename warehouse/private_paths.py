@@ -10,8 +10,9 @@ DIR_MODE = 0o700
 FILE_MODE = 0o600
 
 
-def private_dir(path: Path) -> Path:
-    """Create ``path`` (and missing parents) as 0700; tighten ``path`` itself if it exists.
+def private_dir(path: Path, *, tighten: bool = True) -> Path:
+    """Create ``path`` (and missing parents) as 0700; tighten ``path`` itself if it exists
+    (unless ``tighten`` is false: a folder given by the user, which may be /tmp).
 
     Only the folders created here and ``path`` are changed: an existing parent such as the
     user's home or /tmp is left alone."""
@@ -26,7 +27,7 @@ def private_dir(path: Path) -> Path:
     for folder in reversed(missing):
         folder.mkdir(mode=DIR_MODE, exist_ok=True)
         os.chmod(folder, DIR_MODE)
-    if path.is_dir() and path.stat().st_uid == os.getuid():
+    if tighten and path.is_dir() and path.stat().st_uid == os.getuid():
         os.chmod(path, DIR_MODE)
     return path
 

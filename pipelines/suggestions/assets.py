@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 from pipelines.ingest import TENANT_TAG
+from pipelines.jobs import REFRESH_SUGGESTIONS, refresh_suggestions_job
 from pipelines.resources import WarehouseResource
 from pipelines.suggestions.generate import RefreshSummary, refresh_suggestions
 from warehouse import tenants
@@ -63,18 +64,20 @@ def build_suggestions_asset(deps: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
 def suggestion_definitions(
     deps: Sequence[dg.AssetKey], refresh_first: Sequence[dg.AssetKey] = ()
 ) -> dg.Definitions:
-    """The asset and its daily schedule (which also refreshes ``refresh_first``, e.g. the
-    badges the suggestions mention), to merge into the code location."""
+    """The asset, its named job ``refresh_suggestions`` (which also refreshes ``refresh_first``,
+    e.g. the badges the suggestions mention) and the job's daily schedule, to merge into the code
+    location."""
     asset = build_suggestions_asset(deps)
+    job = refresh_suggestions_job([*refresh_first, asset.key])
     daily = dg.ScheduleDefinition(
         name="suggestions_daily",
         cron_schedule=DAILY_CRON,
-        target=dg.AssetSelection.assets(*refresh_first, asset),
+        job=job,
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description="Daily: refresh members' suggestions (cached: unchanged inputs cost nothing).",
     )
-    return dg.Definitions(assets=[asset], schedules=[daily])
+    return dg.Definitions(assets=[asset], jobs=[job], schedules=[daily])
 
 
 def materialize_suggestions(
@@ -84,24 +87,23 @@ def materialize_suggestions(
     instance: dg.DagsterInstance | None = None,
     verbose: bool = True,
 ) -> dict:
-    """Materialize the badges, then ``member_suggestions``, now, in process; returns the
-    suggestions' metadata. ``verbose=False`` silences Dagster's console log."""
+    """Run ``refresh_suggestions`` (the badges, then ``member_suggestions``) now, in process;
+    returns the suggestions' metadata. ``verbose=False`` silences Dagster's console log."""
     from connectors.registry import load_connectors
-    from pipelines.badges import ASSET_NAME as BADGES_ASSET
     from pipelines.definitions import build_definitions
-    from pipelines.progress import QUIET_RUN_CONFIG
-    from pipelines.sync import dagster_instance
+    from pipelines.sync import dagster_instance, execute_job
 
     defs = build_definitions(load_connectors())
     warehouse = WarehouseResource.for_settings(settings)
     try:
-        result = dg.materialize(
-            [*defs.assets, *(defs.asset_checks or [])],
-            selection=[dg.AssetKey(BADGES_ASSET), dg.AssetKey(ASSET_NAME)],
+        result = execute_job(
+            defs,
+            REFRESH_SUGGESTIONS,
             instance=instance or dagster_instance(settings),
-            resources={"warehouse": warehouse},
-            tags={TENANT_TAG: tenant} if tenant else None,
-            run_config=None if verbose else QUIET_RUN_CONFIG,
+            warehouse=warehouse,
+            tags={TENANT_TAG: tenant} if tenant else {},
+            verbose=verbose,
+            raise_on_error=True,
         )
     finally:
         warehouse.release()
