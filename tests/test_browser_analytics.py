@@ -21,7 +21,7 @@ from warehouse.engine import make_engine
 from warehouse.tenants import create_tenant, get_tenant
 from warehouse.users import create_user
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_analytics")]
 
 FINANCE, PASSWORD = "fin@example.com", "finance-password-1"
 PERIOD = previous_period(current_month())
