@@ -128,11 +128,12 @@ def month_from_marts(engine: Engine, tenant_id: int, period: str) -> list[Member
         mm = out.get(member_id)
         if mm is not None:
             mm.idle_tools = tuple(sorted({*mm.idle_tools, source.replace("_", " ").title()}))
-    ranked = places(engine, tenant_id, [period, previous_period(period)])
+    last = previous_period(period)
+    ranked = places(engine, tenant_id, [period, last])
     held = badges_by_member(engine, tenant_id)
     for member_id, mm in out.items():
         now = ranked.get((period, member_id))
-        before = ranked.get((previous_period(period), member_id))
+        before = ranked.get((last, member_id))
         if now is not None:
             mm.rank, mm.members_ranked = now
         mm.rank_climb = climb(before[0] if before else None, mm.rank)
