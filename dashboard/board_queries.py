@@ -27,6 +27,8 @@ from warehouse.models_tags import VendorPeriod
 from warehouse.tenants import TenantRef
 
 PODIUM_MAX = 8
+TOP_CARDS = 24  # the Overview's cards before "Show all"
+TOP_BARS = 30  # the Overview's chart bars before "Show all"
 
 
 @dataclass(frozen=True)
@@ -194,3 +196,11 @@ def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> 
         podium=tuple(sorted(podium, key=lambda c: c.rank or 0)),
         withheld=withheld,
     )
+
+
+def top_members(board: Board, limit: int) -> tuple[MemberCard, ...]:
+    """The ``limit`` highest-spending members' cards, the signed-in person's always among them
+    (last when they rank lower): a bounded page whatever the team's size."""
+    top = board.members[:limit]
+    mine = [c for c in board.members[limit:] if c.is_me]
+    return (*top, *mine)

@@ -57,9 +57,7 @@ def sync(
         )
     if as_json:
         click.echo(
-            summary_json(
-                results, start=start.isoformat(), end=end.isoformat(), tenant=tenant or "all"
-            )
+            summary_json(results, start=start.isoformat(), end=end.isoformat(), tenant=tenant or "all")
         )
     else:
         click.echo(summary_table(results))
