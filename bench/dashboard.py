@@ -43,7 +43,7 @@ def prepare(url: str, members: int, days: int, today: dt.date) -> tuple[list[str
 
     from pipelines.analytics import refresh_analytics
     from pipelines.savings import refresh_savings
-    from warehouse import migrate
+    from warehouse import migrate, vendor_period
     from warehouse.actors import SYSTEM
     from warehouse.engine import make_engine
     from warehouse.mart_tables import build
@@ -63,6 +63,7 @@ def prepare(url: str, members: int, days: int, today: dt.date) -> tuple[list[str
     tenant = get_tenant(engine, "bench")
     refresh_analytics(engine, tenant, today)
     refresh_savings(engine, tenant, today)
+    vendor_period.refresh(engine, tenant.id)  # the Overview's vendor cards
     built = time.perf_counter() - t0
     create_user(engine, tenant, SYSTEM, email=ADMIN, name="Bench", password=PASSWORD, role="admin")
     rows = [

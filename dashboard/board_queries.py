@@ -1,8 +1,8 @@
 """The team board behind the Overview: KPIs, vendor cards, member cards and the podium.
 
 Pure: an engine, a tenant and the actor in, values out; no Streamlit. Per-member figures come
-from the same per-member month the suggestions and My progress read (through identity links;
-billed only, estimates apart, tokens counted once, NULL tokens stay unknown). Privacy is
+from the marts (``dashboard.member_marts``: through identity links; billed spend, estimates
+apart, NULL tokens stay unknown), vendor cards from the ``vendor_period`` mart. Privacy is
 enforced here: with "viewers see only their own detail", a viewer's board holds only their own
 card and no podium; team totals stay. Names follow the tenant's display mode for viewers
 (admins always see names; a viewer always sees their own).
@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, distinct, func, select
+from sqlalchemy import Engine, select
 
 from connectors.registry import load_connectors
 from dashboard.queries import month_total
@@ -22,11 +22,13 @@ from pipelines.suggestions.inputs import MemberMonth, previous_period
 from warehouse import sync_status
 from warehouse.actors import Actor, require_signed_in
 from warehouse.dashboard_settings import DashboardSettings, get_dashboard_settings
-from warehouse.models import Member, UsageFact, VendorAccount
-from warehouse.projection import month_bounds
+from warehouse.models import Member
+from warehouse.models_tags import VendorPeriod
 from warehouse.tenants import TenantRef
 
 PODIUM_MAX = 8
+TOP_CARDS = 24  # the Overview's cards before "Show all"
+TOP_BARS = 30  # the Overview's chart bars before "Show all"
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class VendorCard:
     source: str
     spend_micros: int
     tokens: int | None
-    seats: int  # personal (user) accounts with any row this month
+    seats: int  # accounts paying a seat fee this month (the vendor_period mart)
     freshness: str  # fresh | stale | old | never | manual
     last_success_at: dt.datetime | None
 
@@ -96,65 +98,29 @@ def display_name(name: str, mode: str, index: int) -> str:
     return name
 
 
-def _month_spend(conn, tenant_id: int, period: str) -> tuple[int, int | None, dict]:
-    start, end = month_bounds(period)
-    tokens = [
-        func.sum(c)
-        for c in (
-            UsageFact.input_tokens,
-            UsageFact.output_tokens,
-            UsageFact.cache_read_tokens,
-            UsageFact.cache_write_tokens,
-        )
-    ]
+def _per_source(conn, tenant_id: int, period: str) -> dict[str, tuple[int, int | None, int]]:
+    """source -> (billed, tokens, seats) from the ``vendor_period`` mart (empty until built)."""
+    v = VendorPeriod
     rows = conn.execute(
-        select(
-            UsageFact.source,
-            func.sum(UsageFact.billed_cost_micros),
-            *tokens,
+        select(v.source, v.billed_cost_micros, v.tokens, v.seats).where(
+            v.tenant_id == tenant_id, v.period == period
         )
-        .where(
-            UsageFact.tenant_id == tenant_id,
-            UsageFact.charge_period_start >= start,
-            UsageFact.charge_period_start < end,
-        )
-        .group_by(UsageFact.source)
-    ).all()
-    per_source = {}
-    for source, billed, *parts in rows:
-        known = [int(p) for p in parts if p is not None]
-        per_source[source] = (int(billed or 0), sum(known) if known else None)
-    total = sum(v[0] for v in per_source.values())
-    known = [v[1] for v in per_source.values() if v[1] is not None]
-    return total, (sum(known) if known else None), per_source
-
-
-def _seats(conn, tenant_id: int, period: str) -> dict[str, int]:
-    start, end = month_bounds(period)
-    rows = conn.execute(
-        select(UsageFact.source, func.count(distinct(UsageFact.account_key)))
-        .join(
-            VendorAccount,
-            (VendorAccount.tenant_id == UsageFact.tenant_id)
-            & (VendorAccount.source == UsageFact.source)
-            & (VendorAccount.account_key == UsageFact.account_key),
-        )
-        .where(
-            UsageFact.tenant_id == tenant_id,
-            VendorAccount.kind == "user",
-            UsageFact.charge_period_start >= start,
-            UsageFact.charge_period_start < end,
-        )
-        .group_by(UsageFact.source)
     )
-    return {source: int(n) for source, n in rows}
+    return {r.source: (int(r.billed_cost_micros), r.tokens, int(r.seats)) for r in rows}
 
 
-def _vendor_cards(engine, tenant, actor, settings: DashboardSettings, per_source, seats):
+def _known_sum(values) -> int | None:
+    known = [int(v) for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def _vendor_cards(engine, tenant, actor, settings: DashboardSettings, per_source):
     statuses = sync_status.tenant_statuses(engine, tenant, actor)
     declared = load_connectors()
     cards = []
-    for source, (spend, tokens) in sorted(per_source.items(), key=lambda kv: (-kv[1][0], kv[0])):
+    for source, (spend, tokens, seats) in sorted(
+        per_source.items(), key=lambda kv: (-kv[1][0], kv[0])
+    ):
         state = statuses.get(source)
         last = state.last_success_at if state else None
         fresh = sync_status.vendor_freshness(
@@ -163,7 +129,7 @@ def _vendor_cards(engine, tenant, actor, settings: DashboardSettings, per_source
             fresh_hours=settings.fresh_hours,
             stale_hours=settings.stale_hours,
         ).state
-        cards.append(VendorCard(source, spend, tokens, seats.get(source, 0), fresh, last))
+        cards.append(VendorCard(source, spend, tokens, seats, fresh, last))
     return tuple(cards)
 
 
@@ -195,13 +161,12 @@ def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> 
     """Everything the Overview shows for ``period`` ('YYYY-MM'), as this actor may see it."""
     require_signed_in(actor, "reading the team board", tenant)
     settings = get_dashboard_settings(engine, tenant, actor)
-    # Billed totals from the spend mart, as every page shows them; the rest from the facts.
+    # Every figure from the marts: a few indexed reads, whatever the team's size.
     month = month_members(engine, tenant.id, period)
     spend = month.billed_micros
     previous = month_total(engine, tenant.id, previous_period(period)).billed_micros
     with engine.connect() as conn:
-        _, tokens, per_source = _month_spend(conn, tenant.id, period)
-        seats = _seats(conn, tenant.id, period)
+        per_source = _per_source(conn, tenant.id, period)
         names = {
             i: (name, (email or "").lower())
             for i, name, email in conn.execute(
@@ -223,11 +188,19 @@ def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> 
         period=period,
         spend_micros=spend,
         previous_spend_micros=previous,
-        tokens=tokens,
+        tokens=_known_sum(t for _, t, _ in per_source.values()),
         active_members=len(active),
         unattributed_micros=month.unattributed_micros,
-        vendors=_vendor_cards(engine, tenant, actor, settings, per_source, seats),
+        vendors=_vendor_cards(engine, tenant, actor, settings, per_source),
         members=tuple(cards),
         podium=tuple(sorted(podium, key=lambda c: c.rank or 0)),
         withheld=withheld,
     )
+
+
+def top_members(board: Board, limit: int) -> tuple[MemberCard, ...]:
+    """The ``limit`` highest-spending members' cards, the signed-in person's always among them
+    (last when they rank lower): a bounded page whatever the team's size."""
+    top = board.members[:limit]
+    mine = [c for c in board.members[limit:] if c.is_me]
+    return (*top, *mine)

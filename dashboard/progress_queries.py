@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
-from pipelines.suggestions.inputs import member_months, previous_period
+from dashboard.member_marts import climb, places
+from pipelines.suggestions.inputs import previous_period
 from warehouse import badges
 from warehouse.actors import Actor, PermissionDenied, require_signed_in
 from warehouse.dashboard_settings import get_dashboard_settings
@@ -100,22 +101,22 @@ def member_progress(
     if not actor.is_admin and (email or "").strip().lower() != actor.email.strip().lower():
         raise PermissionDenied(f"{actor.email} may read only their own progress")
     periods = periods_back(period, months)
-    mine = {
-        m.period: m for m in member_months(engine, tenant.id, periods) if m.member_id == member_id
-    }
-    now = mine[period]
-    before = mine.get(previous_period(period))
+    # From the member_period mart: a few rows, whatever the team's size.
+    ranked = places(engine, tenant.id, [*periods, previous_period(periods[-1])], member_id)
+    mine = {p: place for (p, _), place in ranked.items()}
+    rank, members_ranked = mine.get(period, (None, 0))
+    before = mine.get(previous_period(period), (None, 0))[0]
     held = {a.badge: a.period for a in badges.awards(engine, tenant, actor, member_id)}
     states = badge_states(engine, tenant, actor, held)
     return Progress(
         member_id=member_id,
         member_name=name,
         period=period,
-        rank=now.rank,
-        members_ranked=now.members_ranked,
-        previous_rank=before.rank if before else None,
-        climb=now.rank_climb,
-        trajectory=tuple((p, mine[p].rank) for p in reversed(periods) if mine[p].rank),
+        rank=rank,
+        members_ranked=members_ranked,
+        previous_rank=before,
+        climb=climb(before, rank),
+        trajectory=tuple((p, mine[p][0]) for p in reversed(periods) if p in mine),
         badges=states,
     )
 

@@ -6,7 +6,8 @@ description: >
   usage billed elsewhere (cost basis 'estimated') and list_price_micros the public-price value
   of billed usage where known: both shown beside billed spend, never added to it. tokens is
   NULL when no vendor reported any (unknown is not zero). A day is active when it has tokens,
-  requests or activity. seconds_saved is an estimate: each activity metric's count times its
+  requests or activity. Tokens of Claude Code through an API key are left out (the billed rows
+  of the key carry them). seconds_saved is an estimate: each activity metric's count times its
   seconds per unit (defaults below; a tenant overrides one with the setting
   'marts.seconds_saved.<metric>' = {"value": seconds}). A day's rows read only that day's
   facts: a sync recomputes just the days it touched.
@@ -47,8 +48,10 @@ usage as (
             as estimated_cost_micros,
         @int_sum(case when f.cost_basis = 'billed' then f.list_cost_micros end)
             as list_price_micros,
+        -- Tokens of Claude Code through an API key: the billed rows of the key carry them.
         @int_sum(
             case
+                when f.cost_basis = 'estimated' and va.kind = 'api_key' then null
                 when f.input_tokens is null and f.output_tokens is null
                     and f.cache_read_tokens is null and f.cache_write_tokens is null then null
                 else coalesce(f.input_tokens, 0) + coalesce(f.output_tokens, 0)

@@ -31,8 +31,10 @@ select
     @money_sum(case when f.cost_basis = 'estimated' then f.list_cost_micros else 0 end)
         as estimated_cost_micros,
     @int_sum(case when f.cost_basis = 'billed' then f.list_cost_micros end) as list_price_micros,
+    -- Tokens of Claude Code through an API key: the billed rows of the key carry them.
     @int_sum(
         case
+            when f.cost_basis = 'estimated' and va.kind = 'api_key' then null
             when f.input_tokens is null and f.output_tokens is null
                 and f.cache_read_tokens is null and f.cache_write_tokens is null then null
             else coalesce(f.input_tokens, 0) + coalesce(f.output_tokens, 0)

@@ -1,9 +1,9 @@
 """A month's per-member summary, as the Overview shows it: ONE place for the team board, the
 exports and the API to read it from.
 
-Per-member figures are ``member_months`` (through identity links; billed only, estimates apart,
-tokens counted once, NULL tokens stay unknown); the tenant's billed total comes from the spend
-mart, as on every page. What the members don't account for is billed spend on accounts linked
+Per-member figures come from the marts (``dashboard.member_marts``: through identity links;
+billed spend as FOCUS bills it, estimates apart, NULL tokens stay unknown); the tenant's billed
+total comes from the spend mart, as on every page. What the members don't account for is billed spend on accounts linked
 to nobody: ``unattributed_micros``. Members plus unattributed sum to the billed total exactly.
 """
 
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
+from dashboard.member_marts import month_from_marts
 from dashboard.queries import month_total
-from pipelines.suggestions.inputs import MemberMonth, member_months
+from pipelines.suggestions.inputs import MemberMonth
 from warehouse.models import Member
 from warehouse.tenants import TenantRef
 
@@ -42,7 +43,7 @@ def month_members(engine: Engine, tenant_id: int, period: str) -> MonthMembers:
     return MonthMembers(
         period=period,
         billed_micros=month_total(engine, tenant_id, period).billed_micros,
-        members=tuple(member_months(engine, tenant_id, [period])),
+        members=tuple(month_from_marts(engine, tenant_id, period)),
     )
 
 

@@ -18,6 +18,8 @@ from warehouse import migrate
 from warehouse.actors import SYSTEM
 from warehouse.dashboard_settings import update_dashboard_settings
 from warehouse.engine import make_engine
+from warehouse.mart_tables import rebuild_table
+from warehouse.sql_models import load_models
 from warehouse.suggestion_config import get_config
 from warehouse.suggestions import cached_suggestion
 from warehouse.users import create_user
@@ -35,6 +37,8 @@ def site(tmp_path_factory) -> Iterator[tuple[str, str, int]]:
     engine = make_engine(db_url)
     migrate.upgrade(engine)
     tenant, ids = seed_team(engine, slug="default")
+    for model in load_models():  # My progress reads the marts, as a sync leaves them
+        rebuild_table(engine, model)
     create_user(engine, tenant, SYSTEM, email=BOB, name="Bob", password=PASSWORD, role="viewer")
     update_dashboard_settings(engine, tenant, SYSTEM, **LOW)
     refresh_badges(engine, tenant)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from suggestion_seed import PERIOD, seed_team
 
-from dashboard.board_queries import display_name, team_board
+from dashboard.board_queries import Board, MemberCard, display_name, team_board, top_members
 from dashboard.formatting import tokens_short, usd_whole
 from pipelines.sync import refresh_marts
 from warehouse.actors import SYSTEM, Actor
@@ -39,9 +39,11 @@ def test_the_admin_sees_the_whole_team_for_october(engine: Engine, team) -> None
     assert round(board.mom_change_percent, 1) == 880.9
     assert board.tokens == 1_100_000 + 1_500 + 777 + 2_000 + 198
     assert board.active_members == 2 and board.spend_per_active_member_micros == 40 * D
-    assert [(v.source, v.spend_micros, v.seats, v.freshness) for v in board.vendors] == [
-        ("cursor", 1_049 * D, 2, "never"),
-        ("anthropic", 30 * D, 1, "never"),
+    # Vendor cards read the vendor_period mart: seats are accounts paying a seat fee (none
+    # in this seed), as the Analytics page counts them.
+    assert [(v.source, v.spend_micros, v.tokens, v.seats, v.freshness) for v in board.vendors] == [
+        ("cursor", 1_049 * D, 2_000 + 198, 0, "never"),
+        ("anthropic", 30 * D, 1_100_000 + 1_500 + 777, 0, "never"),
     ]
     bob, ada = board.members
     assert (bob.name, bob.spend_micros, bob.rank, bob.climb) == ("Bob Babbage", 50 * D, 1, 1)
@@ -80,6 +82,16 @@ def test_privacy_withholds_others_in_the_query_and_keeps_team_totals(engine: Eng
     assert board.withheld and [c.name for c in board.members] == ["Bob Babbage"]
     assert board.podium == ()
     assert board.spend_micros == 1_079 * D and board.active_members == 2  # totals stay
+
+
+def test_a_big_team_shows_its_top_members_and_always_the_signed_in_person() -> None:
+    cards = tuple(
+        MemberCard(i, f"M{i}", (40 - i) * D, None, (), (), i, None, i == 31) for i in range(1, 41)
+    )
+    board = Board(PERIOD, 0, 0, None, 40, 0, (), cards, (), False)
+    assert [c.member_id for c in top_members(board, 24)] == [*range(1, 25), 31]  # me, last
+    assert [c.member_id for c in top_members(board, 32)] == list(range(1, 33))  # me, in place
+    assert top_members(board, 100) == cards
 
 
 def test_glance_formats() -> None:

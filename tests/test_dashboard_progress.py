@@ -11,10 +11,20 @@ from dashboard.progress_queries import Progress, member_progress
 from pipelines.badges import refresh_badges
 from warehouse.actors import SYSTEM, Actor, PermissionDenied
 from warehouse.dashboard_settings import update_dashboard_settings
+from warehouse.mart_tables import rebuild_table
+from warehouse.sql_models import load_models
+
+
+def seed_with_marts(engine: Engine):
+    """The suggestion seed's team, with the marts My progress reads built from its facts."""
+    tenant, ids = seed_team(engine)
+    for model in load_models():
+        rebuild_table(engine, model)
+    return tenant, ids
 
 
 def test_bob_climbed_to_the_top_and_ada_shows_no_fall(engine: Engine) -> None:
-    tenant, ids = seed_team(engine)
+    tenant, ids = seed_with_marts(engine)
     update_dashboard_settings(engine, tenant, SYSTEM, **LOW)
     refresh_badges(engine, tenant)
     bob = member_progress(engine, tenant, SYSTEM, ids["Bob"], PERIOD)
@@ -35,7 +45,7 @@ def test_bob_climbed_to_the_top_and_ada_shows_no_fall(engine: Engine) -> None:
 
 
 def test_a_viewer_reads_only_their_own_progress(engine: Engine) -> None:
-    tenant, ids = seed_team(engine)
+    tenant, ids = seed_with_marts(engine)
     bob = Actor("Bob@Acme.example", "viewer")  # the login's email, in any case
     assert member_progress(engine, tenant, bob, ids["Bob"], PERIOD).rank == 1
     with pytest.raises(PermissionDenied, match="only their own progress"):

@@ -127,6 +127,8 @@ class UsageFact(Base):
         UniqueConstraint("tenant_id", "record_key"),
         Index("ix_usage_facts_partition", "tenant_id", "source", "charge_period_start"),
         Index("ix_usage_facts_day", "tenant_id", "charge_period_start"),  # marts' day ranges
+        # A period's seat fees (warehouse.idle_seats) without scanning every fact.
+        Index("ix_usage_facts_seat_days", "tenant_id", "consumed_unit", "charge_period_start"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))

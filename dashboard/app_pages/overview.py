@@ -98,16 +98,27 @@ if view and st.query_params.get("view") != view:
     st.query_params["view"] = view  # remembered in the address: a reload keeps the choice
 if board.unattributed_micros:
     st.caption(f"Not linked to anyone yet: {usd(board.unattributed_micros)}")
+limit = board_queries.TOP_BARS if view == "Chart" else board_queries.TOP_CARDS
+show_all = st.query_params.get("members") == "all"
+if len(board.members) > limit:
+    # A bounded page by default (a toggle redraws the top members only); remembered like ?view=.
+    show_all = st.toggle(f"Show all {len(board.members):,} members", value=show_all)
+    if show_all != (st.query_params.get("members") == "all"):
+        if show_all:
+            st.query_params["members"] = "all"
+        else:
+            del st.query_params["members"]
+shown = board.members if show_all else board_queries.top_members(board, limit)
 if view == "Chart":
-    board_view.member_chart(board)
+    board_view.member_chart(board, shown)
 else:
     written = cached_suggestions(ctx.engine, ctx.tenant.id, [month])
     teasers = {
         c.member_id: teaser_html(SuggestionCard(c.name, written[(c.member_id, month)]))
-        for c in board.members
+        for c in shown
         if (c.member_id, month) in written
     }
-    board_view.member_cards(board, teasers)
+    board_view.member_cards(board, shown, teasers)
 board_view.podium(board)
 
 st.subheader("By provider")

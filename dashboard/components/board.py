@@ -123,17 +123,19 @@ def member_card_html(card: MemberCard, colours: dict[str, str], teaser: str = ""
     )
 
 
-def member_cards(board: Board, teasers: dict[int, str]) -> None:
+def member_cards(board: Board, cards: tuple[MemberCard, ...], teasers: dict[int, str]) -> None:
+    """``cards`` (some of the board's members), coloured as the whole board is."""
     colours = tool_colours(board)
     cols = st.columns(3)
-    for i, card in enumerate(board.members):
+    for i, card in enumerate(cards):
         cols[i % 3].markdown(
             member_card_html(card, colours, teasers.get(card.member_id, "")),
             unsafe_allow_html=True,
         )
 
 
-def member_chart(board: Board) -> None:
+def member_chart(board: Board, cards: tuple[MemberCard, ...]) -> None:
+    """A bar per member of ``cards``, coloured per tool as the whole board is."""
     rows = [
         {
             "member": m.name,
@@ -141,7 +143,7 @@ def member_chart(board: Board) -> None:
             "spend": p.spend_micros / 1_000_000,
             "exact": usd(p.spend_micros),
         }
-        for m in board.members
+        for m in cards
         for p in m.tools
         if p.active and p.spend_micros
     ]
@@ -149,7 +151,7 @@ def member_chart(board: Board) -> None:
         st.caption("No billed spend per member this month.")
         return
     colours = tool_colours(board)
-    order = [m.name for m in board.members]
+    order = [m.name for m in cards]
     chart = (
         alt.Chart(pd.DataFrame(rows))
         .mark_bar()

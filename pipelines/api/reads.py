@@ -1,6 +1,6 @@
 """Everything the read-only API reads, in ONE place: routes call these functions and nothing
-else touches the warehouse. Switching to new marts (member period, leaderboard) changes this
-module only; the shapes returned here are the API's contract.
+else touches the warehouse. Per-member figures are the marts' (``dashboard.member_marts``), as
+the Overview shows them; the shapes returned here are the API's contract.
 
 Every function takes the engine, the token's tenant, the token's actor (a viewer: the services
 check it) and a period ``YYYY-MM``, and returns JSON-ready values. Money is integer
@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from dashboard.member_marts import month_from_marts
 from dashboard.queries import month_total
 from pipelines.member_summary import tools_by_spend
-from pipelines.suggestions.inputs import member_months
 from warehouse import budgets, dashboard_settings, sync_status
 from warehouse.actors import Actor, require_signed_in
 from warehouse.models import Member
@@ -54,7 +54,7 @@ def team_kpis(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> d
     mart, per provider too; tokens and active members from the members' month."""
     require_signed_in(actor, "reading team KPIs", tenant)
     total = month_total(engine, tenant.id, period)
-    months = member_months(engine, tenant.id, [period])
+    months = month_from_marts(engine, tenant.id, period)
     active = [m for m in months if m.active_days > 0]
     known = [m.tokens for m in months if m.tokens is not None]
     return {
@@ -83,7 +83,7 @@ def member_summaries(
     mode = _display_mode(engine, tenant, actor)
     names = _names(engine, tenant, mode)
     rows = []
-    for m in member_months(engine, tenant.id, [period]):
+    for m in month_from_marts(engine, tenant.id, period):
         rows.append(
             {
                 "member_id": m.member_id,
@@ -135,7 +135,7 @@ def leaderboard(engine: Engine, tenant: TenantRef, actor: Actor, period: str) ->
     mode = _display_mode(engine, tenant, actor)
     names = _names(engine, tenant, mode)
     ranked = sorted(
-        (m for m in member_months(engine, tenant.id, [period]) if m.rank is not None),
+        (m for m in month_from_marts(engine, tenant.id, period) if m.rank is not None),
         key=lambda m: (m.rank, m.member_id),
     )
     rows = []

@@ -1,0 +1,141 @@
+"""Members' months read from the marts: what the Overview, My progress, the exports and the API
+show per person, in a few indexed reads (``member_period``, ``member_period_models``).
+
+The figures are the marts': billed spend exactly as FOCUS bills it; the estimate beside it
+(cost basis 'estimated' on every account, Claude Code through an API key included, as the
+Analytics page shows it; never added to billed); tokens as the marts count them (None when no
+vendor reported any); active days and estimated seconds saved. Ranks are by billed spend among
+the members who spent anything that month, ties sharing a place (the leaderboard mart's rule
+for its default metric); a climb is the places risen since the month before, never a fall.
+
+A tool is a service the member used that month (billed, estimated, tokens or requests). An idle
+tool is a source where the member holds a personal (``user``) account and shows no use: no
+tokens, requests or estimate in the marts and no activity through their accounts (a seat fee
+alone is not use).
+
+The suggestions read their own month from the facts (``pipelines.suggestions.inputs``): they
+leave out what Claude Code through an API key repeats. A mart not built yet reads as empty, as
+everywhere on the dashboard.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, bindparam, select, text
+
+from dashboard.queries import mart_exists
+from pipelines.suggestions.inputs import MemberMonth, month_bounds, previous_period
+from warehouse.badges import badges_by_member
+from warehouse.models import Member
+
+_FIGURES = text(
+    "SELECT member_id, billed_cost_micros, estimated_cost_micros, tokens, active_days, "
+    "seconds_saved FROM member_period WHERE tenant_id = :t AND month = :p "
+    "AND member_group = 'member'"
+)
+_TOOLS = text(
+    "SELECT member_id, service, SUM(billed_cost_micros) AS billed, "
+    "SUM(estimated_cost_micros) AS estimated, SUM(tokens) AS tokens, SUM(requests) AS requests "
+    "FROM member_period_models WHERE tenant_id = :t AND month = :p AND member_group = 'member' "
+    "GROUP BY member_id, service"
+)
+_PLACES = text(
+    "SELECT month, member_id, place, ranked FROM ("
+    " SELECT month, member_id,"
+    " RANK() OVER (PARTITION BY month ORDER BY billed_cost_micros DESC) AS place,"
+    " COUNT(*) OVER (PARTITION BY month) AS ranked"
+    " FROM member_period WHERE tenant_id = :t AND month IN :months"
+    " AND member_group = 'member' AND billed_cost_micros > 0) r"
+).bindparams(bindparam("months", expanding=True))
+_IDLE = text(
+    "SELECT DISTINCT il.member_id, va.source FROM identity_links il"
+    " JOIN vendor_accounts va ON va.id = il.vendor_account_id"
+    " WHERE il.tenant_id = :t AND va.kind = 'user'"
+    " AND NOT EXISTS (SELECT 1 FROM member_period_models u"
+    "  WHERE u.tenant_id = :t AND u.month = :p AND u.member_id = il.member_id"
+    "  AND u.member_group = 'member' AND u.source = va.source"
+    "  AND (COALESCE(u.tokens, 0) > 0 OR COALESCE(u.requests, 0) > 0"
+    "  OR u.estimated_cost_micros > 0))"
+    " AND NOT EXISTS (SELECT 1 FROM identity_links l2"
+    "  JOIN vendor_accounts a2 ON a2.id = l2.vendor_account_id"
+    "  JOIN activity_facts a ON a.tenant_id = a2.tenant_id AND a.source = a2.source"
+    "  AND a.account_key = a2.account_key"
+    "  WHERE l2.member_id = il.member_id AND a2.source = va.source"
+    "  AND a.day >= :start AND a.day < :end AND a.value > 0"
+    "  AND substr(a.metric, 1, 2) <> 'x_')"  # x_ metrics: vendors' control totals
+)
+
+
+def _built(engine: Engine) -> bool:
+    return mart_exists(engine, "member_period") and mart_exists(engine, "member_period_models")
+
+
+def places(
+    engine: Engine, tenant_id: int, periods: list[str], member_id: int | None = None
+) -> dict[tuple[str, int], tuple[int, int]]:
+    """(period, member) -> (place, members ranked) by billed spend; only members who spent."""
+    if not periods or not _built(engine):
+        return {}
+    query = _PLACES
+    if member_id is not None:
+        query = text(f"{_PLACES.text} WHERE member_id = :m").bindparams(
+            bindparam("months", expanding=True)
+        )
+    with engine.connect() as conn:
+        rows = conn.execute(query, {"t": tenant_id, "months": list(periods), "m": member_id})
+        return {(str(r.month), int(r.member_id)): (int(r.place), int(r.ranked)) for r in rows}
+
+
+def climb(before: int | None, now: int | None) -> int | None:
+    """Places risen since the month before; None when not ranked both months or not risen."""
+    if before is None or now is None or before <= now:
+        return None
+    return before - now
+
+
+def month_from_marts(engine: Engine, tenant_id: int, period: str) -> list[MemberMonth]:
+    """Every member of the tenant for ``period`` ('YYYY-MM'), by member id, from the marts."""
+    with engine.connect() as conn:
+        out = {
+            r.id: MemberMonth(tenant_id, r.id, period, team=r.team)
+            for r in conn.execute(
+                select(Member.id, Member.team)
+                .where(Member.tenant_id == tenant_id)
+                .order_by(Member.id)
+            )
+        }
+    if not _built(engine):
+        return list(out.values())
+    start, end = month_bounds(period)
+    params = {"t": tenant_id, "p": period, "start": start, "end": end}
+    with engine.connect() as conn:
+        for r in conn.execute(_FIGURES, params):
+            mm = out.get(r.member_id)
+            if mm is None:
+                continue
+            mm.billed_micros = int(r.billed_cost_micros)
+            mm.estimated_micros = int(r.estimated_cost_micros)
+            mm.tokens = None if r.tokens is None else int(r.tokens)
+            mm.active_days = int(r.active_days)
+            mm.seconds_saved = int(r.seconds_saved)
+        for r in conn.execute(_TOOLS, params):
+            mm = out.get(r.member_id)
+            tokens = int(r.tokens or 0)
+            used = (r.billed or 0) > 0 or (r.estimated or 0) > 0 or tokens or (r.requests or 0)
+            if mm is not None and used:
+                mm.tools[r.service] = [int(r.billed or 0), tokens]
+        idle = conn.execute(_IDLE, params).all()
+    for member_id, source in idle:
+        mm = out.get(member_id)
+        if mm is not None:
+            mm.idle_tools = tuple(sorted({*mm.idle_tools, source.replace("_", " ").title()}))
+    last = previous_period(period)
+    ranked = places(engine, tenant_id, [period, last])
+    held = badges_by_member(engine, tenant_id)
+    for member_id, mm in out.items():
+        now = ranked.get((period, member_id))
+        before = ranked.get((last, member_id))
+        if now is not None:
+            mm.rank, mm.members_ranked = now
+        mm.rank_climb = climb(before[0] if before else None, mm.rank)
+        mm.badges = tuple(name for earned, name in held.get(member_id, ()) if earned <= period)
+    return list(out.values())
