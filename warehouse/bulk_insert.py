@@ -46,12 +46,19 @@ class BulkInsert:
         if not self.processors:
             return rows
         out = []
-        procs = self.processors
+        # A column's values repeat (the day, a count): each distinct one is converted once.
+        procs = [(i, proc, {}) for i, proc in self.processors]
         for row in rows:
             values = list(row)
-            for i, proc in procs:
+            for i, proc, seen in procs:
                 value = values[i]
-                if value is not None:
+                if value is None:
+                    continue
+                try:
+                    values[i] = seen[value]
+                except KeyError:
+                    values[i] = seen[value] = proc(value)
+                except TypeError:  # unhashable (a JSON object)
                     values[i] = proc(value)
             out.append(tuple(values))
         return out
