@@ -4,6 +4,14 @@ already-normalised rows into the same database; plus peak memory for 30 and 90 d
 
     .venv/bin/python bench/ingest.py                  # 1,000 members × 90 days (several minutes)
     .venv/bin/python bench/ingest.py --members 50 --days 10 --no-postgres   # a quick look
+    .venv/bin/python bench/ingest.py --e2e            # the whole `aispend sync` command, timed
+
+``--e2e`` times the real command line, ``aispend sync --source cursor --source anthropic``, cold
+(a fresh process, database and Dagster home) end to end (start-up, Dagster, fetch, write, marts):
+wall time, CPU time, peak RSS, and the ratio to the bulk-insert ceiling of the same rows (the
+ceiling's seconds over the command's; target >= 0.8). The simulator replays the bytes it served
+a warm-up sync, so its own JSON generation does not count against the client; the load average
+is printed beside every figure (on a shared machine wall time is inflated, CPU time less so).
 
 The simulator runs in this process; each measurement runs in a fresh worker process so its
 peak RSS (ru_maxrss) is its own. Prints a table; asserts nothing.
@@ -20,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from bench_db import drop_db, fresh_db  # noqa: E402
@@ -95,6 +104,104 @@ def _measure(source: str, mode: str, url: str, config: dict, start: dt.date, day
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _cli_env(url: str, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AISPEND_", "DAGSTER_"))}
+    env.update(
+        AISPEND_HOME=str(home), AISPEND_DATABASE_URL=url, AISPEND_ADMIN_PASSWORD="bench-pass-123"
+    )
+    return env
+
+
+def _aispend(env: dict[str, str], *args: str) -> None:
+    cmd = [str(Path(sys.executable).parent / "aispend"), *args]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"aispend {args[0]} failed: {out.stderr[-2000:]}")
+
+
+def sync_command(sim, url: str, tmp: Path, start: dt.date, days: int) -> dict:
+    """Time ``aispend sync`` of both sources into ``url``, cold: a fresh home and process."""
+    env = _cli_env(url, tmp / f"home-{uuid.uuid4().hex[:8]}")
+    _aispend(env, "init")
+    for source in SOURCES:
+        config = dict(sim.config(source))
+        args = ["vendor", "configure", source, "--base-url", config.pop("base_url")]
+        for key, value in config.items():
+            args += ["--set", f"{key}={value}"]
+        _aispend(env, *args)
+    end = start + dt.timedelta(days=days - 1)
+    sources = [arg for source in SOURCES for arg in ("--source", source)]
+    cmd = [str(Path(sys.executable).parent / "aispend"), "sync", *sources]
+    cmd += ["--start", start.isoformat(), "--end", end.isoformat(), "--json"]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        child = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own CPU time and peak RSS
+        seconds = time.perf_counter() - t0
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        if child.returncode != 0:
+            raise SystemExit(f"aispend sync failed: {err.read()[-2000:].decode(errors='replace')}")
+        summary = json.loads(out.read())
+    return {
+        "rows": sum(s["rows"] for s in summary["sources"]),
+        "seconds": seconds,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "load": os.getloadavg()[0],
+    }
+
+
+def e2e(args: argparse.Namespace, dbs: list[str]) -> None:
+    from connectors.simulator import Simulator
+
+    start = dt.date(2026, 6, 1)
+    print(
+        f"aispend sync end to end: {args.members} members × {args.days} days, "
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores"
+    )
+    with (
+        Simulator(
+            members=args.members, start=start, days=args.days, vendors=list(SOURCES), replay=True
+        ) as sim,
+        tempfile.TemporaryDirectory() as tmpdir,
+    ):
+        tmp = Path(tmpdir)
+        sync_command(sim, fresh_db("sqlite", tmp), tmp, start, args.days)  # warm the replay
+        results = []
+        for db in dbs:
+            url = fresh_db(db, tmp)
+            try:
+                run = sync_command(sim, url, tmp, start, args.days)
+            finally:
+                drop_db(url)
+            ceiling = 0.0
+            for source in SOURCES:
+                url = fresh_db(db, tmp)
+                try:
+                    measured = _measure(
+                        source, "ceiling", url, sim.config(source), start, args.days
+                    )
+                finally:
+                    drop_db(url)
+                ceiling += measured["seconds"]
+            results.append((db, run, ceiling))
+        print(
+            f"\n{'database':<9} {'rows':>10} {'wall s':>7} {'cpu s':>7} {'RSS MB':>7} "
+            f"{'ceiling s':>9} {'ratio':>6} {'load':>5}"
+        )
+        for db, run, ceiling in results:
+            print(
+                f"{db:<9} {run['rows']:>10,} {run['seconds']:>7.1f} {run['cpu']:>7.1f} "
+                f"{run['peak_mb']:>7.0f} {ceiling:>9.1f} {ceiling / run['seconds']:>6.2f} "
+                f"{run['load']:>5.1f}"
+            )
+        print(
+            "\ntarget at 1,000 × 90: <= 9.4 s SQLite, <= 8.1 s PostgreSQL (2× tuned dlt); "
+            "ratio >= 0.80 (bulk-insert ceiling seconds / command seconds)"
+        )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -103,6 +210,7 @@ def main() -> None:
     p.add_argument("--days", type=int, default=90)
     p.add_argument("--memory-days", default="30,90", help="day counts for the peak-memory rows")
     p.add_argument("--no-postgres", action="store_true")
+    p.add_argument("--e2e", action="store_true", help="time the whole `aispend sync` command")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--source"), p.add_argument("--mode"), p.add_argument("--url")
     p.add_argument("--config"), p.add_argument("--start")
@@ -110,12 +218,15 @@ def main() -> None:
     if args.worker:
         return worker(args)
 
+    dbs = ["sqlite"] + ([] if args.no_postgres else ["postgres"])
+    if args.e2e:
+        return e2e(args, dbs)
+
     from connectors.simulator import Simulator
 
     memory_days = [int(d) for d in args.memory_days.split(",") if d]
     span = max([args.days, *memory_days])
     start = dt.date(2026, 6, 1)
-    dbs = ["sqlite"] + ([] if args.no_postgres else ["postgres"])
     print(
         f"aispend ingest benchmark: {args.members} members × {args.days} days, python {sys.version.split()[0]}, {os.cpu_count()} cores"
     )

@@ -226,8 +226,9 @@ class CursorConnector(Connector):
     def fetch(
         self, config: dict[str, Any], start: dt.date, end: dt.date, ctx: FetchContext
     ) -> Iterator[FetchBatch]:
-        """One batch per window of at most 30 days: usage, activity, control totals and (first)
-        the members; then the current cycle's spend when the range reaches today."""
+        """Per window of at most 30 days, one batch of usage and control totals (the first
+        with the members), then one batch of activity per daily-usage page; then the current
+        cycle's spend when the range reaches today."""
         with self._http(config, ctx) as http:
             members = _members(http.get_json(MEMBERS_PATH))
             known = {a.account_key for a in members}
@@ -246,16 +247,8 @@ class CursorConnector(Connector):
                     ctx.info(
                         f"cursor: ignored {usage.outside} usage event(s) dated outside {lo}..{hi}"
                     )
-                activity: list[ActivityRecord] = []
-                daily = PayloadReader(VENDOR, DAILY_PATH)
-                for body in http.paginate_pages(
-                    DAILY_PATH, window, page_size=DAILY_PAGE_SIZE, has_next=_has_next(DAILY_PATH)
-                ):
-                    for row in daily.body(body).list("data"):
-                        activity.extend(_activity(row, lo, hi))
                 batch = FetchBatch(
                     usage=usage.records(),
-                    activity=activity,
                     vendor_totals=[
                         VendorTotal(d, usage.charged_by_day.get(d, 0)) for d in days(lo, hi)
                     ],
@@ -268,8 +261,17 @@ class CursorConnector(Connector):
                     kind = "unattributed" if account == UNATTRIBUTED else "service_account"
                     batch.accounts.append(Account(account, display_name=account, kind=kind))
                 yield batch
-                # Release this window before fetching the next: one window in memory at a time.
-                del batch, usage, activity
+                # Release this window's usage before reading its activity: one page at a time.
+                del batch, usage
+                daily = PayloadReader(VENDOR, DAILY_PATH)
+                for body in http.paginate_pages(
+                    DAILY_PATH, window, page_size=DAILY_PAGE_SIZE, has_next=_has_next(DAILY_PATH)
+                ):
+                    activity: list[ActivityRecord] = []
+                    for row in daily.body(body).list("data"):
+                        activity.extend(_activity(row, lo, hi))
+                    yield FetchBatch(activity=activity)
+                    del activity, body
             if start <= ctx.today <= end:
                 yield FetchBatch(reconciliation=_cycle_spend(http, ctx.today))
 

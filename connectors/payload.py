@@ -55,20 +55,34 @@ class PayloadReader:
 
 
 class Node:
-    """One value inside a payload, with the path that leads to it (``data[0].tokens``)."""
+    """One value inside a payload, with the path that leads to it (``data[0].tokens``).
 
-    __slots__ = ("path", "reader", "value")
+    The path is worked out only when asked for (an error names it): a well-formed page of
+    thousands of items never builds their path strings. The scalar readers check the common
+    well-formed case first and fall back to the full checks, so they accept and refuse
+    exactly the same values either way."""
 
-    def __init__(self, reader: PayloadReader, value: Any, path: str):
+    __slots__ = ("_at", "reader", "value")
+
+    def __init__(self, reader: PayloadReader, value: Any, path: str | tuple[Node, str | int]):
         self.reader = reader
         self.value = value
-        self.path = path
+        self._at = path  # a path, or (parent node, key) to work it out from
+
+    @property
+    def path(self) -> str:
+        at = self._at
+        if isinstance(at, str):
+            return at
+        parent, key = at
+        return parent._child_path(key)
 
     # -- navigation --------------------------------------------------------------------------
     def _child_path(self, key: str | int) -> str:
+        path = self.path
         if isinstance(key, int):
-            return f"{self.path}[{key}]"
-        return f"{self.path}.{key}" if self.path else key
+            return f"{path}[{key}]"
+        return f"{path}.{key}" if path else key
 
     def _fail(self, key: str | int | None, problem: str) -> SchemaError:
         return self.reader.error(self.path if key is None else self._child_path(key), problem)
@@ -77,6 +91,16 @@ class Node:
         if not isinstance(self.value, dict):
             raise self.reader.error(self.path, f"is {type(self.value).__name__}, not an object")
         return self.value
+
+    def _raw(self, key: str | None) -> Any:
+        """The value at ``key`` when this is an object holding it, else ``_MISSING`` (the
+        fast paths' look-up: anything unusual goes to the full checks)."""
+        value = self.value
+        if key is None:
+            return value
+        if type(value) is dict:
+            return value.get(key, _MISSING)
+        return _MISSING
 
     def has(self, key: str) -> bool:
         """True when the object has ``key`` (even if its value is null)."""
@@ -87,14 +111,14 @@ class Node:
         mapping = self._mapping()
         if key not in mapping:
             raise self._fail(key, "is missing")
-        return Node(self.reader, mapping[key], self._child_path(key))
+        return Node(self.reader, mapping[key], (self, key))
 
     def opt(self, key: str) -> Node | None:
         """The value at ``key``, or ``None`` when it is absent or null."""
         mapping = self._mapping()
         if mapping.get(key) is None:
             return None
-        return Node(self.reader, mapping[key], self._child_path(key))
+        return Node(self.reader, mapping[key], (self, key))
 
     def obj(self, key: str) -> Node:
         """The object at ``key`` (must be a JSON object)."""
@@ -107,13 +131,14 @@ class Node:
         node = self if key is None else self.field(key)
         if not isinstance(node.value, list):
             raise node.reader.error(node.path, f"is {type(node.value).__name__}, not a list")
-        return [Node(self.reader, item, node._child_path(i)) for i, item in enumerate(node.value)]
+        reader = self.reader
+        return [Node(reader, item, (node, i)) for i, item in enumerate(node.value)]
 
     def entries(self, key: str | None = None) -> list[tuple[str, Node]]:
         """The ``(name, value)`` pairs of the object at ``key`` (a map such as ``tool_actions``)."""
         node = self if key is None else self.obj(key)
         return [
-            (name, Node(self.reader, value, node._child_path(name)))
+            (name, Node(self.reader, value, (node, name)))
             for name, value in node._mapping().items()
         ]
 
@@ -130,6 +155,9 @@ class Node:
 
     def text(self, key: str | None = None) -> str:
         """A non-empty string."""
+        value = self._raw(key)
+        if type(value) is str and value:
+            return value
         value, at = self._value(key, _MISSING)
         if not isinstance(value, str) or not value:
             raise self._fail(at, f"is {_describe(value)}, not a non-empty string")
@@ -137,6 +165,9 @@ class Node:
 
     def opt_text(self, key: str) -> str | None:
         """A string, or ``None`` when absent, null or empty (a dimension not grouped by)."""
+        value = self._raw(key)
+        if type(value) is str:
+            return value or None
         value = self._mapping().get(key)
         if value is None or value == "":
             return None
@@ -146,6 +177,10 @@ class Node:
 
     def number(self, key: str | None = None, *, default: Any = _MISSING) -> Decimal:
         """An exact number (JSON number parsed as ``Decimal``, int, or a decimal string)."""
+        value = self._raw(key)
+        kind = type(value)
+        if kind is int or (kind is Decimal and value.is_finite()):
+            return Decimal(value)
         value, at = self._value(key, default)
         if isinstance(value, bool) or value is None:
             raise self._fail(at, f"is {_describe(value)}, not a number")
@@ -161,6 +196,9 @@ class Node:
 
     def integer(self, key: str | None = None, *, default: Any = _MISSING) -> int:
         """A whole number (may be negative)."""
+        value = self._raw(key)
+        if type(value) is int:
+            return value
         number = self.number(key, default=default)
         if number != number.to_integral_value():
             raise self._fail(key, f"is {number}, not a whole number")
@@ -168,18 +206,27 @@ class Node:
 
     def count(self, key: str | None = None, *, default: Any = _MISSING) -> int:
         """A whole number ≥ 0 (tokens, requests, lines…). ``default`` when the key is absent."""
+        value = self._raw(key)
+        if type(value) is int and value >= 0:
+            return value
         value = self.integer(key, default=default)
         if value < 0:
             raise self._fail(key, f"is {value}, not a count (>= 0)")
         return value
 
     def boolean(self, key: str | None = None, *, default: Any = _MISSING) -> bool:
+        value = self._raw(key)
+        if type(value) is bool:
+            return value
         value, at = self._value(key, default)
         if not isinstance(value, bool):
             raise self._fail(at, f"is {_describe(value)}, not a boolean")
         return value
 
     def opt_boolean(self, key: str) -> bool | None:
+        value = self._raw(key)
+        if type(value) is bool:
+            return value
         value = self._mapping().get(key)
         if value is None:
             return None
@@ -209,6 +256,9 @@ class Node:
 
     def epoch_ms_day(self, key: str | None = None) -> dt.date:
         """The UTC day of an epoch-milliseconds timestamp (a number or a string of digits)."""
+        value = self._raw(key)
+        if type(value) is int:
+            return day_of_epoch_ms(value)
         value, at = self._value(key, _MISSING)
         if isinstance(value, str) and value.isdigit():
             value = int(value)

@@ -13,6 +13,7 @@ values are handed to the connector and never logged.
 import datetime as dt
 import warnings
 from collections.abc import Mapping
+from contextlib import closing
 
 import dagster as dg
 from dagster._core.storage.tags import (
@@ -23,6 +24,7 @@ from dagster._core.storage.tags import (
 from connectors.contract import Connector, ConnectorError, FetchContext
 from connectors.http import Deadline, redact
 from pipelines import progress
+from pipelines.overlap import prefetched
 from pipelines.resources import WarehouseResource
 from warehouse import sync_status
 from warehouse.connector_inputs import config_for, tenants_for
@@ -128,18 +130,25 @@ def _sync_tenant_locked(
         if deadline_seconds:
             http_options["deadline"] = Deadline(deadline_seconds)
         ctx = FetchContext(log=log, token_rates=rates, http_options=http_options)
-        batches = progress.track_batches(connector.name, connector().fetch(config, start, end, ctx))
-        result = replace_partition(
-            engine,
-            tenant.id,
-            connector.name,
-            start,
-            end,
-            batches,
-            source_type=connector.source_type,
-            provider=connector.provider,
-            run_id=run_id,
-        )
+        # The next batch is fetched while this one is written (a bounded hand-off); closing
+        # it stops the fetch at once when the write fails.
+        with closing(
+            prefetched(
+                progress.track_batches(connector.name, connector().fetch(config, start, end, ctx)),
+                name=f"fetch-{connector.name}-{tenant.slug}",
+            )
+        ) as batches:
+            result = replace_partition(
+                engine,
+                tenant.id,
+                connector.name,
+                start,
+                end,
+                batches,
+                source_type=connector.source_type,
+                provider=connector.provider,
+                run_id=run_id,
+            )
     except Exception as exc:
         reason = _reason(exc, connector.secret_values(config))
         sync_status.record_failure(engine, tenant.id, connector.name, reason)

@@ -187,7 +187,9 @@ def run_sync(
             results.append(outcome)
     finally:
         warehouse.release()
-    refresh_marts(settings, instance=instance, connectors=connectors, tags=extra, verbose=verbose)
+    refresh_marts(
+        settings, instance=instance, connectors=connectors, tags=extra, verbose=verbose, defs=defs
+    )
     return results
 
 
@@ -211,6 +213,7 @@ def refresh_marts(
     full: bool = False,
     tenant: str | None = None,
     verbose: bool = True,
+    defs: dg.Definitions | None = None,
 ) -> dict[str, int]:
     """Refresh every mart now (the ``refresh_marts`` job); returns rows written per mart.
     Raises if a mart fails.
@@ -218,7 +221,8 @@ def refresh_marts(
     By default incremental models recompute what the syncs since their last build touched
     (everything when nothing says); ``full`` recomputes everything, of ``tenant`` (a slug) only
     when given (an unknown slug raises ``TenantNotFound``). ``verbose=False`` silences Dagster's
-    console log."""
+    console log. ``defs``: the location already built for ``connectors`` (a sync passes its
+    own rather than parsing every SQL model again)."""
     connectors = connectors if connectors is not None else _load_connectors()
     tags = dict(tags or {})
     if tenant is not None:
@@ -227,7 +231,7 @@ def refresh_marts(
         tags[MARTS_REFRESH_TENANT_TAG] = tenant
     if full:
         tags[MARTS_REFRESH_TAG] = "all"
-    defs = build_definitions(connectors)
+    defs = defs if defs is not None else build_definitions(connectors)
     warehouse = WarehouseResource.for_settings(settings)
     try:
         result = execute_job(

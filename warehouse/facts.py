@@ -2,7 +2,8 @@
 
 ``replace_partition`` is the only way facts reach the warehouse. It deletes the partition's
 usage facts, activity facts and vendor control totals, streams the connector's batches in
-(chunked executemany, never the whole range in memory), then writes the control totals,
+(in chunks through ``warehouse.bulk_insert``: COPY on PostgreSQL, a prepared executemany
+on SQLite; never the whole range in memory), then writes the control totals,
 upserts reconciliation totals and the vendor accounts it saw. Anything raised while streaming
 rolls the whole write back, so a failed sync leaves the previous rows exactly as they were.
 Dialect-specific upserts live here and in ``warehouse.vendor_totals``.
@@ -13,17 +14,58 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
 from connectors.contract import Account, ActivityRecord, FetchBatch, UsageRecord
+from warehouse.bulk_insert import BulkInsert
 from warehouse.errors import InvalidInput
 from warehouse.models import ActivityFact, UsageFact, VendorAccount
 from warehouse.sql_values import as_date
 from warehouse.vendor_totals import TotalsBuffer, delete_billed_totals, upsert_insert
 
-CHUNK_ROWS = 1000
+CHUNK_ROWS = 5000
+_ONE_DAY = dt.timedelta(days=1)
+# The columns a partition write fills, in the order its row tuples carry them.
+USAGE_COLUMNS = (
+    "tenant_id",
+    "source",
+    "record_key",
+    "account_key",
+    "charge_period_start",
+    "charge_period_end",
+    "provider",
+    "service",
+    "sku",
+    "charge_category",
+    "billed_cost_micros",
+    "list_cost_micros",
+    "effective_cost_micros",
+    "currency",
+    "consumed_quantity",
+    "consumed_unit",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "requests",
+    "sub_account",
+    "cost_basis",
+    "confidence",
+    "source_type",
+    "ingestion_run_id",
+    "ingested_at",
+    "tags",
+)
+ACTIVITY_COLUMNS = (
+    "tenant_id",
+    "source",
+    "account_key",
+    "day",
+    "metric",
+    "value",
+    "ingestion_run_id",
+)
 
 
 @dataclass(frozen=True)
@@ -60,8 +102,12 @@ class _PartitionWriter:
         self.source_type = source_type
         self.provider = provider
         self.run_id = run_id
-        self.usage: list[dict[str, Any]] = []
-        self.activity: list[dict[str, Any]] = []
+        self._tenant_key = str(tenant_id)
+        self.written_at = dt.datetime.now(dt.UTC)  # ingested_at of every row of this write
+        self.usage: list[tuple] = []
+        self.activity: list[tuple] = []
+        self._usage_out = BulkInsert(conn, UsageFact.__table__, USAGE_COLUMNS)
+        self._activity_out = BulkInsert(conn, ActivityFact.__table__, ACTIVITY_COLUMNS)
         self.usage_rows = 0
         self.activity_rows = 0
         # account_key -> Account (full details when the connector described it)
@@ -77,35 +123,36 @@ class _PartitionWriter:
     def add_usage(self, rec: UsageRecord) -> None:
         self._check_day(rec.day, "usage record")
         self.usage.append(
-            {
-                "tenant_id": self.tenant_id,
-                "source": self.source,
-                "record_key": rec.record_key(str(self.tenant_id), self.source),
-                "account_key": rec.account_key,
-                "charge_period_start": rec.day,
-                "charge_period_end": rec.day + dt.timedelta(days=1),
-                "provider": rec.provider or self.provider,
-                "service": rec.service,
-                "sku": rec.sku,
-                "charge_category": rec.charge_category,
-                "billed_cost_micros": rec.billed_cost_micros,
-                "list_cost_micros": rec.list_cost_micros,
-                "effective_cost_micros": rec.effective_cost_micros,
-                "currency": rec.currency,
-                "consumed_quantity": rec.consumed_quantity,
-                "consumed_unit": rec.consumed_unit,
-                "input_tokens": rec.input_tokens,
-                "output_tokens": rec.output_tokens,
-                "cache_read_tokens": rec.cache_read_tokens,
-                "cache_write_tokens": rec.cache_write_tokens,
-                "requests": rec.requests,
-                "sub_account": rec.sub_account,
-                "cost_basis": rec.cost_basis,
-                "confidence": rec.confidence,
-                "source_type": self.source_type,
-                "ingestion_run_id": self.run_id,
-                "tags": dict(rec.tags) if rec.tags else None,
-            }
+            (
+                self.tenant_id,
+                self.source,
+                rec.record_key(self._tenant_key, self.source),
+                rec.account_key,
+                rec.day,
+                rec.day + _ONE_DAY,
+                rec.provider or self.provider,
+                rec.service,
+                rec.sku,
+                rec.charge_category,
+                rec.billed_cost_micros,
+                rec.list_cost_micros,
+                rec.effective_cost_micros,
+                rec.currency,
+                rec.consumed_quantity,
+                rec.consumed_unit,
+                rec.input_tokens,
+                rec.output_tokens,
+                rec.cache_read_tokens,
+                rec.cache_write_tokens,
+                rec.requests,
+                rec.sub_account,
+                rec.cost_basis,
+                rec.confidence,
+                self.source_type,
+                self.run_id,
+                self.written_at,
+                dict(rec.tags) if rec.tags else None,
+            )
         )
         self.accounts.setdefault(rec.account_key, None)
         if len(self.usage) >= CHUNK_ROWS:
@@ -114,15 +161,15 @@ class _PartitionWriter:
     def add_activity(self, rec: ActivityRecord) -> None:
         self._check_day(rec.day, "activity record")
         self.activity.append(
-            {
-                "tenant_id": self.tenant_id,
-                "source": self.source,
-                "account_key": rec.account_key,
-                "day": rec.day,
-                "metric": rec.metric,
-                "value": rec.value,
-                "ingestion_run_id": self.run_id,
-            }
+            (
+                self.tenant_id,
+                self.source,
+                rec.account_key,
+                rec.day,
+                rec.metric,
+                rec.value,
+                self.run_id,
+            )
         )
         self.accounts.setdefault(rec.account_key, None)
         if len(self.activity) >= CHUNK_ROWS:
@@ -152,11 +199,11 @@ class _PartitionWriter:
 
     def flush(self) -> None:
         if self.usage:
-            self.conn.execute(UsageFact.__table__.insert(), self.usage)
+            self._usage_out.write(self.usage)
             self.usage_rows += len(self.usage)
             self.usage = []
         if self.activity:
-            self.conn.execute(ActivityFact.__table__.insert(), self.activity)
+            self._activity_out.write(self.activity)
             self.activity_rows += len(self.activity)
             self.activity = []
 

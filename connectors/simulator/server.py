@@ -66,10 +66,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         raw_body = self.rfile.read(length) if length else b""
-        response = self.server.simulator.dispatch(
+        response, payload = self.server.simulator.respond(
             self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, raw_body
         )
-        payload = response.raw if response.raw is not None else encode_json(response.body)
         self.send_response(response.status)
         headers = {"content-type": "application/json", **response.headers}
         for key, value in headers.items():
@@ -113,6 +112,7 @@ class Simulator:
         port: int = 0,
         host: str = "127.0.0.1",
         page_cap: int | None = None,
+        replay: bool = False,
     ):
         if not 1 <= members <= MAX_MEMBERS:
             raise ValueError(f"members must be between 1 and {MAX_MEMBERS}, not {members}")
@@ -145,6 +145,10 @@ class Simulator:
         #: (vendor, kind) → how many faults of that kind were actually served
         self.faults_served: Counter[tuple[str, str]] = Counter()
         self.requests_log: list[RecordedRequest] = []
+        # replay: each distinct request is answered from the bytes served the first time (a
+        # benchmark measures the client, not the simulator generating a team's JSON again).
+        self.replay = replay
+        self._replayed: dict[tuple[str, str, bytes], tuple[SimResponse, bytes]] = {}
         self.handler_errors: list[str] = []  # exceptions raised by vendor code (served as 500)
         self._server: _SimHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -249,6 +253,20 @@ class Simulator:
             return [r for r in self.requests_log if r.vendor == vendor]
 
     # -- request handling (called from server threads) ---------------------------------------
+    def respond(
+        self, method: str, target: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[SimResponse, bytes]:
+        """The response to one request and its encoded body (replayed when ``replay`` is on
+        and the same request was answered 200 before; faults are never replayed)."""
+        key = (method, target, raw)
+        if self.replay and key in self._replayed:
+            return self._replayed[key]
+        response = self.dispatch(method, target, headers, raw)
+        payload = response.raw if response.raw is not None else encode_json(response.body)
+        if self.replay and response.status == 200 and response.raw is None:
+            self._replayed[key] = (SimResponse(200, headers=response.headers, raw=payload), payload)
+        return response, payload
+
     def dispatch(
         self, method: str, target: str, headers: dict[str, str], raw: bytes
     ) -> SimResponse:

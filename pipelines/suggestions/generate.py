@@ -14,9 +14,8 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anthropic
 from sqlalchemy import Engine
 
 from pipelines.suggestions.inputs import inputs_hash, member_months, periods_with_data
@@ -34,6 +33,9 @@ from warehouse import suggestions as store
 from warehouse.actors import SYSTEM, Actor
 from warehouse.suggestion_config import SuggestionConfig
 from warehouse.tenants import TenantRef
+
+if TYPE_CHECKING:  # the SDK is imported when a suggestion is generated, not with the pipelines
+    import anthropic
 
 MAX_OUTAGE_FAILURES_IN_A_ROW = 3
 

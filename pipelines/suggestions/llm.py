@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import anthropic
+from typing import TYPE_CHECKING, Any
 
 from connectors.http import shorten
 from pipelines.suggestions.list_prices import list_price
 from pipelines.suggestions.prompt import request_body
 from warehouse.suggestion_config import SuggestionConfig
+
+if TYPE_CHECKING:  # the SDK is imported when a suggestion is generated, not with the pipelines
+    import anthropic
 
 FAILURE_KINDS = ("timeout", "rate_limited", "server_error", "refused", "malformed", "error")
 # Kinds that mean "the API is unwell right now": a run stops calling after a few in a row.
@@ -45,6 +46,8 @@ class Generated:
 
 def make_client(api_key: str, config: SuggestionConfig) -> anthropic.Anthropic:
     """A client with everything explicit (the SDK would otherwise read ANTHROPIC_* itself)."""
+    import anthropic
+
     return anthropic.Anthropic(
         api_key=api_key,
         base_url=config.base_url,
@@ -67,6 +70,8 @@ def classify(exc: BaseException, secret: str | None = None) -> GenerationFailed:
     """An SDK (or stream parsing) exception as a GenerationFailed with a safe message."""
     if isinstance(exc, GenerationFailed):
         return exc
+    import anthropic
+
     if isinstance(exc, anthropic.APITimeoutError):
         kind = "timeout"
     elif isinstance(exc, anthropic.RateLimitError):
