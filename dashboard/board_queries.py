@@ -2,9 +2,9 @@
 
 Pure: an engine, a tenant and the actor in, values out; no Streamlit. Per-member figures come
 from the marts (``dashboard.member_marts``: through identity links; billed spend, estimates
-apart, NULL tokens stay unknown), vendor cards from the ``vendor_period`` mart. Privacy is
-enforced here: with "viewers see only their own detail", a viewer's board holds only their own
-card and no podium; team totals stay. Names follow the tenant's display mode for viewers
+apart, NULL tokens stay unknown; places from the ``leaderboard`` mart, by the tenant's metric),
+vendor cards from the ``vendor_period`` mart. Privacy is enforced here: with "viewers see only
+their own detail", a viewer's board holds only their own card and no podium; team totals stay. Names follow the tenant's display mode for viewers
 (admins always see names; a viewer always sees their own).
 """
 
@@ -27,6 +27,7 @@ from warehouse.models_tags import VendorPeriod
 from warehouse.tenants import TenantRef
 
 PODIUM_MAX = 8
+RANKED_BY = {"spend": "billed spend", "tokens": "tokens", "active_days": "active days"}
 TOP_CARDS = 24  # the Overview's cards before "Show all"
 TOP_BARS = 30  # the Overview's chart bars before "Show all"
 
@@ -72,8 +73,9 @@ class Board:
     unattributed_micros: int  # billed spend on accounts linked to nobody
     vendors: tuple[VendorCard, ...]
     members: tuple[MemberCard, ...]  # by spend, highest first
-    podium: tuple[MemberCard, ...]
+    podium: tuple[MemberCard, ...]  # by the leaderboard's place (its metric), first first
     withheld: bool  # other members' detail withheld from this viewer
+    ranked_by: str = "spend"  # the leaderboard mart's metric: spend | tokens | active_days
 
     @property
     def mom_change_percent(self) -> float | None:
@@ -183,7 +185,9 @@ def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> 
     withheld = not actor.is_admin and settings.viewers_see_only_own_detail
     if withheld:
         cards = [c for c in cards if c.is_me]
-    podium = () if withheld else tuple(c for c in cards if c.rank is not None)[:PODIUM_MAX]
+    placed = sorted((c for c in cards if c.rank is not None), key=lambda c: c.rank or 0)
+    podium = () if withheld else tuple(placed[:PODIUM_MAX])
+    ranked_by = next((m.ranked_by for m in months if m.ranked_by), settings.leaderboard_metric)
     return Board(
         period=period,
         spend_micros=spend,
@@ -193,8 +197,9 @@ def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> 
         unattributed_micros=month.unattributed_micros,
         vendors=_vendor_cards(engine, tenant, actor, settings, per_source),
         members=tuple(cards),
-        podium=tuple(sorted(podium, key=lambda c: c.rank or 0)),
+        podium=podium,
         withheld=withheld,
+        ranked_by=ranked_by,
     )
 
 
