@@ -11,13 +11,15 @@ their own detail", a viewer's board holds only their own card and no podium; tea
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
 from connectors.registry import load_connectors
-from dashboard.queries import month_total
-from pipelines.member_summary import month_members, tools_by_spend
+from dashboard.member_marts import month_from_marts
+from dashboard.queries import billed_totals
+from pipelines.member_summary import MonthMembers, tools_by_spend
 from pipelines.suggestions.inputs import MemberMonth, previous_period
 from warehouse import sync_status
 from warehouse.actors import Actor, require_signed_in
@@ -116,9 +118,16 @@ def _known_sum(values) -> int | None:
     return sum(known) if known else None
 
 
+@functools.cache
+def _declared():
+    """The installed connectors, read once per process (as the Overview's revalidation does):
+    scanning the entry points costs more than the board's queries."""
+    return load_connectors()
+
+
 def _vendor_cards(engine, tenant, actor, settings: DashboardSettings, per_source):
     statuses = sync_status.tenant_statuses(engine, tenant, actor)
-    declared = load_connectors()
+    declared = _declared()
     cards = []
     for source, (spend, tokens, seats) in sorted(
         per_source.items(), key=lambda kv: (-kv[1][0], kv[0])
@@ -164,9 +173,12 @@ def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> 
     require_signed_in(actor, "reading the team board", tenant)
     settings = get_dashboard_settings(engine, tenant, actor)
     # Every figure from the marts: a few indexed reads, whatever the team's size.
-    month = month_members(engine, tenant.id, period)
+    totals = billed_totals(engine, tenant.id, [period, previous_period(period)])
+    month = MonthMembers(
+        period, totals.get(period, 0), tuple(month_from_marts(engine, tenant.id, period))
+    )
     spend = month.billed_micros
-    previous = month_total(engine, tenant.id, previous_period(period)).billed_micros
+    previous = totals.get(previous_period(period), 0)
     with engine.connect() as conn:
         per_source = _per_source(conn, tenant.id, period)
         names = {
@@ -177,7 +189,8 @@ def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> 
                 )
             )
         }
-    me = next((i for i, (_, e) in names.items() if e and e == actor.email.strip().lower()), None)
+    email = actor.email.strip().lower()
+    me = next((i for i, (_, e) in names.items() if e and e == email), None)
     months = [m for m in month.members if m.member_id in names]
     active = [m for m in months if m.billed_micros or m.tokens or m.active_days]
     mode = "named" if actor.is_admin else settings.display_mode

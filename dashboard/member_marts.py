@@ -42,10 +42,12 @@ _TOOLS = text(
     "GROUP BY member_id, service"
 )
 _PLACES = text(
-    "SELECT month, member_id, ranked_by, place, ranked, previous_place, places_climbed FROM ("
-    " SELECT month, member_id, ranked_by, place, previous_place, places_climbed,"
-    " COUNT(*) OVER (PARTITION BY month) AS ranked"
-    " FROM leaderboard WHERE tenant_id = :t AND month IN :months) r"
+    "SELECT month, member_id, ranked_by, place, previous_place, places_climbed"
+    " FROM leaderboard WHERE tenant_id = :t AND month IN :months"
+).bindparams(bindparam("months", expanding=True))
+_RANKED = text(
+    "SELECT month, COUNT(*) AS ranked FROM leaderboard WHERE tenant_id = :t AND month IN :months"
+    " GROUP BY month"
 ).bindparams(bindparam("months", expanding=True))
 _IDLE = text(
     "SELECT DISTINCT il.member_id, va.source FROM identity_links il"
@@ -89,15 +91,22 @@ def places(
         return {}
     query = _PLACES
     if member_id is not None:
-        query = text(f"{_PLACES.text} WHERE member_id = :m").bindparams(
+        query = text(f"{_PLACES.text} AND member_id = :m").bindparams(
             bindparam("months", expanding=True)
         )
+    params = {"t": tenant_id, "months": list(periods), "m": member_id}
     with engine.connect() as conn:
-        rows = conn.execute(query, {"t": tenant_id, "months": list(periods), "m": member_id})
+        rows = conn.execute(query, params).all()
+        if member_id is None:  # every member's row: count them here rather than read again
+            ranked: dict[str, int] = {}
+            for r in rows:
+                ranked[str(r.month)] = ranked.get(str(r.month), 0) + 1
+        else:
+            ranked = {str(r.month): int(r.ranked) for r in conn.execute(_RANKED, params)}
         return {
             (str(r.month), int(r.member_id)): Place(
                 int(r.place),
-                int(r.ranked),
+                ranked[str(r.month)],
                 None if r.previous_place is None else int(r.previous_place),
                 int(r.places_climbed) if r.places_climbed else None,
                 str(r.ranked_by),
