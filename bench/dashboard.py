@@ -4,6 +4,7 @@ served by ``streamlit run`` and driven by headless Debian chromium through Playw
     .venv/bin/python bench/dashboard.py                        # 1,000 members × 90 days, SQLite
     .venv/bin/python bench/dashboard.py --db postgres          # the same on PostgreSQL
     .venv/bin/python bench/dashboard.py --members 100 --days 40 --runs 3   # a quick look
+    .venv/bin/python bench/dashboard.py --no-browser           # the data-fetch table only
 
 Measures, in the browser: navigation to the Overview's chart visible (first render: the first
 load, cold caches, and the median of the later ones), the view toggle cards ↔ chart, the month
@@ -254,6 +255,23 @@ def _verdict(seconds: float, target: float) -> str:
     return f"{seconds * 1000:8.0f} ms  (target ≤ {target * 1000:.0f} ms: {mark})"
 
 
+def _in_browser(tmp: Path, url: str, month: str, runs: int) -> list[tuple[str, str]]:
+    from dashboard_server import serve_dashboard
+
+    from pipelines.suggestions.inputs import previous_period
+
+    home = tmp / "home"
+    home.mkdir()
+    env = {
+        "AISPEND_HOME": str(home),
+        "AISPEND_DATABASE_URL": url,
+        "AISPEND_COOKIE_KEY": "bench-cookie-key-not-secret-0123456789abcdef",
+        "AISPEND_TENANT": "bench",
+    }
+    with serve_dashboard(home, env) as base:
+        return browser_timings(base, month, previous_period(month), runs)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -262,12 +280,12 @@ def main() -> None:
     p.add_argument("--days", type=int, default=90)
     p.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     p.add_argument("--runs", type=int, default=5)
+    p.add_argument(
+        "--no-browser", action="store_true", help="the data-fetch table only (no dashboard served)"
+    )
     args = p.parse_args()
 
-    from dashboard_server import serve_dashboard
-
     from dashboard.formatting import current_month
-    from pipelines.suggestions.inputs import previous_period
 
     today = dt.datetime.now(dt.UTC).date()
     month = current_month(today)
@@ -278,16 +296,7 @@ def main() -> None:
             notes, engine = prepare(url, args.members, args.days, today)
             fetch = fetch_timings(engine, month, args.runs)
             engine.dispose()
-            home = Path(tmp) / "home"
-            home.mkdir()
-            env = {
-                "AISPEND_HOME": str(home),
-                "AISPEND_DATABASE_URL": url,
-                "AISPEND_COOKIE_KEY": "bench-cookie-key-not-secret-0123456789abcdef",
-                "AISPEND_TENANT": "bench",
-            }
-            with serve_dashboard(home, env) as base:
-                browser = browser_timings(base, month, previous_period(month), args.runs)
+            browser = [] if args.no_browser else _in_browser(Path(tmp), url, month, args.runs)
         finally:
             drop_db(url)
     print(f"\n{args.db}: {notes[0]}")
@@ -295,12 +304,14 @@ def main() -> None:
     width = max(len(n) for n, _ in fetch)
     for name, seconds in fetch:
         print(f"  {name:<{width}}  {_verdict(seconds, TARGET_FETCH_S)}")
-    print("\nin the browser (headless Debian chromium)")
-    width = max(len(n) for n, _ in browser)
-    for name, shown in browser:
-        print(f"  {name:<{width}}  {shown}")
+    if browser:
+        print("\nin the browser (headless Debian chromium)")
+        width = max(len(n) for n, _ in browser)
+        for name, shown in browser:
+            print(f"  {name:<{width}}  {shown}")
     print(f"\nload after: {os.getloadavg()[0]:.2f}")
-    print(f"screenshots: {SHOTS}/overview-chart.png, overview-cards.png, analytics.png")
+    if browser:
+        print(f"screenshots: {SHOTS}/overview-chart.png, overview-cards.png, analytics.png")
 
 
 if __name__ == "__main__":

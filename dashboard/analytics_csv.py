@@ -3,6 +3,8 @@
 ``on_screen`` runs every query the page draws from (so the page and its download can never
 disagree); ``analytics_csv`` writes them with money exact to the micro-dollar (six decimals).
 Estimates (projections, list-price savings) sit in their own column, never in ``billed_usd``.
+Spend by tag goes in for every tag key (the page shows one at a time): section ``tag``, the key
+in ``detail``; each key's rows sum to the month's billed total.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy import Engine
 
 from dashboard import analytics_queries as aq
 from dashboard import spend_queries as sq
-from warehouse import budgets
+from warehouse import budgets, tag_spend
 from warehouse.actors import Actor
 from warehouse.export import money
 from warehouse.tenants import TenantRef
@@ -23,6 +25,9 @@ CSV_COLUMNS = [
     "section", "item", "detail", "billed_usd", "cumulative_usd", "change_usd",
     "estimate_usd", "budget_usd", "tokens", "note",
 ]  # fmt: skip
+
+
+UNTAGGED = "(untagged)"
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class OnScreen:
     flagged: pd.DataFrame
     idle: aq.IdleSeats
     savings: pd.DataFrame
+    by_tag: dict[str, list[dict]]  # tag key -> spend per value, the untagged row last
 
 
 def on_screen(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> OnScreen:
@@ -55,6 +61,7 @@ def on_screen(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> O
         flagged=aq.anomalies(engine, tenant, actor, period),
         idle=aq.idle_seat_costs(engine, tenant, actor, period),
         savings=aq.savings(engine, tenant, actor, period),
+        by_tag=tag_spend.spend_by_tags(engine, tenant, actor, period),
     )
 
 
@@ -70,6 +77,15 @@ def analytics_csv(view: OnScreen) -> bytes:
         _row("model", m.model, detail=m.tool, billed_usd=money(m.billed),
              tokens="" if m.tokens is None else str(m.tokens))
         for m in view.by_model.itertuples()
+    ]  # fmt: skip
+    rows += [
+        _row("tag", r["tag_value"] if r["tagged"] else UNTAGGED, detail=key,
+             billed_usd=money(r["billed_cost_micros"]),
+             estimate_usd=money(r["estimated_cost_micros"]),
+             tokens="" if r["tokens"] is None else str(r["tokens"]),
+             note="each tag key's values and its untagged row sum to the month's billed total")
+        for key, tagged in view.by_tag.items()
+        for r in tagged
     ]  # fmt: skip
     rows += [
         _row("day", d.day, billed_usd=money(d.billed), cumulative_usd=money(d.cumulative))

@@ -2,22 +2,24 @@
 
 Pure: an engine, a tenant and the actor in, values out; no Streamlit. Per-member figures come
 from the marts (``dashboard.member_marts``: through identity links; billed spend, estimates
-apart, NULL tokens stay unknown), vendor cards from the ``vendor_period`` mart. Privacy is
-enforced here: with "viewers see only their own detail", a viewer's board holds only their own
-card and no podium; team totals stay. Names follow the tenant's display mode for viewers
+apart, NULL tokens stay unknown; places from the ``leaderboard`` mart, by the tenant's metric),
+vendor cards from the ``vendor_period`` mart. Privacy is enforced here: with "viewers see only
+their own detail", a viewer's board holds only their own card and no podium; team totals stay. Names follow the tenant's display mode for viewers
 (admins always see names; a viewer always sees their own).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
 from connectors.registry import load_connectors
-from dashboard.queries import month_total
-from pipelines.member_summary import month_members, tools_by_spend
+from dashboard.member_marts import month_from_marts
+from dashboard.queries import billed_totals
+from pipelines.member_summary import MonthMembers, tools_by_spend
 from pipelines.suggestions.inputs import MemberMonth, previous_period
 from warehouse import sync_status
 from warehouse.actors import Actor, require_signed_in
@@ -27,6 +29,7 @@ from warehouse.models_tags import VendorPeriod
 from warehouse.tenants import TenantRef
 
 PODIUM_MAX = 8
+RANKED_BY = {"spend": "billed spend", "tokens": "tokens", "active_days": "active days"}
 TOP_CARDS = 24  # the Overview's cards before "Show all"
 TOP_BARS = 30  # the Overview's chart bars before "Show all"
 
@@ -72,8 +75,9 @@ class Board:
     unattributed_micros: int  # billed spend on accounts linked to nobody
     vendors: tuple[VendorCard, ...]
     members: tuple[MemberCard, ...]  # by spend, highest first
-    podium: tuple[MemberCard, ...]
+    podium: tuple[MemberCard, ...]  # by the leaderboard's place (its metric), first first
     withheld: bool  # other members' detail withheld from this viewer
+    ranked_by: str = "spend"  # the leaderboard mart's metric: spend | tokens | active_days
 
     @property
     def mom_change_percent(self) -> float | None:
@@ -114,9 +118,16 @@ def _known_sum(values) -> int | None:
     return sum(known) if known else None
 
 
+@functools.cache
+def _declared():
+    """The installed connectors, read once per process (as the Overview's revalidation does):
+    scanning the entry points costs more than the board's queries."""
+    return load_connectors()
+
+
 def _vendor_cards(engine, tenant, actor, settings: DashboardSettings, per_source):
     statuses = sync_status.tenant_statuses(engine, tenant, actor)
-    declared = load_connectors()
+    declared = _declared()
     cards = []
     for source, (spend, tokens, seats) in sorted(
         per_source.items(), key=lambda kv: (-kv[1][0], kv[0])
@@ -162,9 +173,12 @@ def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> 
     require_signed_in(actor, "reading the team board", tenant)
     settings = get_dashboard_settings(engine, tenant, actor)
     # Every figure from the marts: a few indexed reads, whatever the team's size.
-    month = month_members(engine, tenant.id, period)
+    totals = billed_totals(engine, tenant.id, [period, previous_period(period)])
+    month = MonthMembers(
+        period, totals.get(period, 0), tuple(month_from_marts(engine, tenant.id, period))
+    )
     spend = month.billed_micros
-    previous = month_total(engine, tenant.id, previous_period(period)).billed_micros
+    previous = totals.get(previous_period(period), 0)
     with engine.connect() as conn:
         per_source = _per_source(conn, tenant.id, period)
         names = {
@@ -175,7 +189,8 @@ def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> 
                 )
             )
         }
-    me = next((i for i, (_, e) in names.items() if e and e == actor.email.strip().lower()), None)
+    email = actor.email.strip().lower()
+    me = next((i for i, (_, e) in names.items() if e and e == email), None)
     months = [m for m in month.members if m.member_id in names]
     active = [m for m in months if m.billed_micros or m.tokens or m.active_days]
     mode = "named" if actor.is_admin else settings.display_mode
@@ -183,7 +198,9 @@ def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> 
     withheld = not actor.is_admin and settings.viewers_see_only_own_detail
     if withheld:
         cards = [c for c in cards if c.is_me]
-    podium = () if withheld else tuple(c for c in cards if c.rank is not None)[:PODIUM_MAX]
+    placed = sorted((c for c in cards if c.rank is not None), key=lambda c: c.rank or 0)
+    podium = () if withheld else tuple(placed[:PODIUM_MAX])
+    ranked_by = next((m.ranked_by for m in months if m.ranked_by), settings.leaderboard_metric)
     return Board(
         period=period,
         spend_micros=spend,
@@ -193,8 +210,9 @@ def team_board(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> 
         unattributed_micros=month.unattributed_micros,
         vendors=_vendor_cards(engine, tenant, actor, settings, per_source),
         members=tuple(cards),
-        podium=tuple(sorted(podium, key=lambda c: c.rank or 0)),
+        podium=podium,
         withheld=withheld,
+        ranked_by=ranked_by,
     )
 
 

@@ -4,9 +4,10 @@ show per person, in a few indexed reads (``member_period``, ``member_period_mode
 The figures are the marts': billed spend exactly as FOCUS bills it; the estimate beside it
 (cost basis 'estimated' on every account, Claude Code through an API key included, as the
 Analytics page shows it; never added to billed); tokens as the marts count them (None when no
-vendor reported any); active days and estimated seconds saved. Ranks are by billed spend among
-the members who spent anything that month, ties sharing a place (the leaderboard mart's rule
-for its default metric); a climb is the places risen since the month before, never a fall.
+vendor reported any); active days and estimated seconds saved. Ranks are the ``leaderboard``
+mart's: by the tenant's metric (``dashboard.leaderboard_metric``: billed spend by default,
+tokens or active days), ties sharing a place; a climb is the places risen since the month
+before, never a fall, and a new entrant has none.
 
 A tool is a service the member used that month (billed, estimated, tokens or requests). An idle
 tool is a source where the member holds a personal (``user``) account and shows no use: no
@@ -20,10 +21,12 @@ everywhere on the dashboard.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Engine, bindparam, select, text
 
 from dashboard.queries import mart_exists
-from pipelines.suggestions.inputs import MemberMonth, month_bounds, previous_period
+from pipelines.suggestions.inputs import MemberMonth, month_bounds
 from warehouse.badges import badges_by_member
 from warehouse.models import Member
 
@@ -39,12 +42,12 @@ _TOOLS = text(
     "GROUP BY member_id, service"
 )
 _PLACES = text(
-    "SELECT month, member_id, place, ranked FROM ("
-    " SELECT month, member_id,"
-    " RANK() OVER (PARTITION BY month ORDER BY billed_cost_micros DESC) AS place,"
-    " COUNT(*) OVER (PARTITION BY month) AS ranked"
-    " FROM member_period WHERE tenant_id = :t AND month IN :months"
-    " AND member_group = 'member' AND billed_cost_micros > 0) r"
+    "SELECT month, member_id, ranked_by, place, previous_place, places_climbed"
+    " FROM leaderboard WHERE tenant_id = :t AND month IN :months"
+).bindparams(bindparam("months", expanding=True))
+_RANKED = text(
+    "SELECT month, COUNT(*) AS ranked FROM leaderboard WHERE tenant_id = :t AND month IN :months"
+    " GROUP BY month"
 ).bindparams(bindparam("months", expanding=True))
 _IDLE = text(
     "SELECT DISTINCT il.member_id, va.source FROM identity_links il"
@@ -69,27 +72,52 @@ def _built(engine: Engine) -> bool:
     return mart_exists(engine, "member_period") and mart_exists(engine, "member_period_models")
 
 
+@dataclass(frozen=True)
+class Place:
+    """A member's month on the ``leaderboard`` mart, ranked by the tenant's metric."""
+
+    place: int
+    ranked: int  # members ranked that month
+    previous_place: int | None  # last month's place; None for a new entrant
+    climb: int | None  # places risen since last month; None when not risen (never a fall)
+    ranked_by: str  # spend | tokens | active_days
+
+
 def places(
     engine: Engine, tenant_id: int, periods: list[str], member_id: int | None = None
-) -> dict[tuple[str, int], tuple[int, int]]:
-    """(period, member) -> (place, members ranked) by billed spend; only members who spent."""
-    if not periods or not _built(engine):
+) -> dict[tuple[str, int], Place]:
+    """(period, member) -> their place on the ``leaderboard`` mart (the tenant's metric)."""
+    if not periods or not mart_exists(engine, "leaderboard"):
         return {}
     query = _PLACES
     if member_id is not None:
-        query = text(f"{_PLACES.text} WHERE member_id = :m").bindparams(
+        query = text(f"{_PLACES.text} AND member_id = :m").bindparams(
             bindparam("months", expanding=True)
         )
+    params = {"t": tenant_id, "months": list(periods), "m": member_id}
     with engine.connect() as conn:
-        rows = conn.execute(query, {"t": tenant_id, "months": list(periods), "m": member_id})
-        return {(str(r.month), int(r.member_id)): (int(r.place), int(r.ranked)) for r in rows}
+        rows = conn.execute(query, params).all()
+        if member_id is None:  # every member's row: count them here rather than read again
+            ranked: dict[str, int] = {}
+            for r in rows:
+                ranked[str(r.month)] = ranked.get(str(r.month), 0) + 1
+        else:
+            ranked = {str(r.month): int(r.ranked) for r in conn.execute(_RANKED, params)}
+        return {
+            (str(r.month), int(r.member_id)): Place(
+                int(r.place),
+                ranked[str(r.month)],
+                None if r.previous_place is None else int(r.previous_place),
+                int(r.places_climbed) if r.places_climbed else None,
+                str(r.ranked_by),
+            )
+            for r in rows
+        }
 
 
-def climb(before: int | None, now: int | None) -> int | None:
-    """Places risen since the month before; None when not ranked both months or not risen."""
-    if before is None or now is None or before <= now:
-        return None
-    return before - now
+def ranked_by(ranked: dict[tuple[str, int], Place], period: str) -> str | None:
+    """The metric ``period``'s places were ranked by (None when nobody was ranked)."""
+    return next((p.ranked_by for (month, _), p in ranked.items() if month == period), None)
 
 
 def month_from_marts(engine: Engine, tenant_id: int, period: str) -> list[MemberMonth]:
@@ -128,14 +156,12 @@ def month_from_marts(engine: Engine, tenant_id: int, period: str) -> list[Member
         mm = out.get(member_id)
         if mm is not None:
             mm.idle_tools = tuple(sorted({*mm.idle_tools, source.replace("_", " ").title()}))
-    last = previous_period(period)
-    ranked = places(engine, tenant_id, [period, last])
+    ranked = places(engine, tenant_id, [period])
     held = badges_by_member(engine, tenant_id)
     for member_id, mm in out.items():
         now = ranked.get((period, member_id))
-        before = ranked.get((last, member_id))
         if now is not None:
-            mm.rank, mm.members_ranked = now
-        mm.rank_climb = climb(before[0] if before else None, mm.rank)
+            mm.rank, mm.members_ranked, mm.rank_climb = now.place, now.ranked, now.climb
+            mm.ranked_by = now.ranked_by
         mm.badges = tuple(name for earned, name in held.get(member_id, ()) if earned <= period)
     return list(out.values())

@@ -2,9 +2,9 @@
 
 Pure: an engine, a tenant and the actor in, values out; no Streamlit. A viewer may read only
 the member that is them (users map to members by email), an admin anyone's: checked here, not
-only by what the page offers. Ranks are by billed spend among the members who spent anything
-that month (ties share a rank); a member who climbed carries the number of places, anyone else
-carries none — nothing here can say "fell".
+only by what the page offers. Ranks are the ``leaderboard`` mart's, by the tenant's metric
+(billed spend by default, tokens or active days; ties share a rank); a member who climbed
+carries the number of places, anyone else carries none — nothing here can say "fell".
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
-from dashboard.member_marts import climb, places
+from dashboard.member_marts import places
 from pipelines.suggestions.inputs import previous_period
 from warehouse import badges
 from warehouse.actors import Actor, PermissionDenied, require_signed_in
@@ -49,6 +49,7 @@ class Progress:
     climb: int | None  # places climbed since the month before; None otherwise
     trajectory: tuple[tuple[str, int], ...]  # (period, rank) oldest first, ranked months only
     badges: tuple[BadgeState, ...]  # earned first (by period), then the ones still to earn
+    ranked_by: str | None = None  # the leaderboard's metric: spend | tokens | active_days
 
     @property
     def podium_size(self) -> int:
@@ -64,6 +65,10 @@ class Progress:
         if self.rank is None:
             return None
         return max(0, self.rank - self.podium_size)
+
+
+def _place(place) -> int | None:
+    return place.place if place else None
 
 
 def periods_back(period: str, count: int) -> list[str]:
@@ -104,20 +109,20 @@ def member_progress(
     # From the member_period mart: a few rows, whatever the team's size.
     ranked = places(engine, tenant.id, [*periods, previous_period(periods[-1])], member_id)
     mine = {p: place for (p, _), place in ranked.items()}
-    rank, members_ranked = mine.get(period, (None, 0))
-    before = mine.get(previous_period(period), (None, 0))[0]
+    now = mine.get(period)
     held = {a.badge: a.period for a in badges.awards(engine, tenant, actor, member_id)}
     states = badge_states(engine, tenant, actor, held)
     return Progress(
         member_id=member_id,
         member_name=name,
         period=period,
-        rank=rank,
-        members_ranked=members_ranked,
-        previous_rank=before,
-        climb=climb(before, rank),
-        trajectory=tuple((p, mine[p][0]) for p in reversed(periods) if p in mine),
+        rank=now.place if now else None,
+        members_ranked=now.ranked if now else 0,
+        previous_rank=now.previous_place if now else _place(mine.get(previous_period(period))),
+        climb=now.climb if now else None,
+        trajectory=tuple((p, mine[p].place) for p in reversed(periods) if p in mine),
         badges=states,
+        ranked_by=now.ranked_by if now else None,
     )
 
 

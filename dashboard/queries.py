@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, bindparam, inspect, text
 
 MONTHLY_SPEND_MART = "team_monthly_spend"
 
@@ -43,6 +43,19 @@ class MonthTotal:
 def mart_exists(engine: Engine, table: str = MONTHLY_SPEND_MART) -> bool:
     """True once the pipeline has built the mart table."""
     return inspect(engine).has_table(table)
+
+
+def billed_totals(engine: Engine, tenant_id: int, months: list[str]) -> dict[str, int]:
+    """month -> billed total (micro-dollars) for each of ``months`` with spend, in one read."""
+    if not months or not mart_exists(engine):
+        return {}
+    sql = text(
+        f"SELECT month, COALESCE(SUM(billed_cost_micros), 0) AS billed FROM {MONTHLY_SPEND_MART}"
+        " WHERE tenant_id = :t AND month IN :months GROUP BY month"
+    ).bindparams(bindparam("months", expanding=True))
+    with engine.connect() as conn:
+        rows = conn.execute(sql, {"t": tenant_id, "months": list(months)})
+        return {str(r.month): int(r.billed) for r in rows}  # NUMERIC on PostgreSQL: exact ints
 
 
 def month_total(engine: Engine, tenant_id: int, month: str) -> MonthTotal:

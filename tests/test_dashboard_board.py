@@ -84,6 +84,33 @@ def test_privacy_withholds_others_in_the_query_and_keeps_team_totals(engine: Eng
     assert board.spend_micros == 1_079 * D and board.active_members == 2  # totals stay
 
 
+def test_the_podium_follows_the_leaderboard_metric(
+    engine: Engine, team, warehouse_url, tmp_path
+) -> None:
+    tenant, ids = team
+    board = team_board(engine, tenant, SYSTEM, PERIOD)
+    assert board.ranked_by == "spend"
+    assert [(c.name, c.rank) for c in board.podium] == [("Bob Babbage", 1), ("Ada Lovelace", 2)]
+    # Ada used far more tokens than Bob, who spent more: ranked by tokens, she leads.
+    ada, bob = (next(c for c in board.members if c.member_id == ids[n]) for n in ("Ada", "Bob"))
+    assert bob.spend_micros > ada.spend_micros and ada.tokens > bob.tokens
+    update_dashboard_settings(engine, tenant, SYSTEM, leaderboard_metric="tokens")
+    settings = Settings.from_env(
+        {"AISPEND_HOME": str(tmp_path), "AISPEND_DATABASE_URL": warehouse_url}
+    )
+    refresh_marts(settings, instance=dg.DagsterInstance.ephemeral())
+    board = team_board(engine, tenant, SYSTEM, PERIOD)
+    assert board.ranked_by == "tokens"
+    assert [(c.name, c.rank) for c in board.podium] == [("Ada Lovelace", 1), ("Bob Babbage", 2)]
+    assert [c.name for c in board.members] == ["Bob Babbage", "Ada Lovelace"]  # cards: by spend
+    # Display modes still apply to the podium, decided in the query.
+    update_dashboard_settings(engine, tenant, SYSTEM, display_mode="anonymous")
+    assert [c.name for c in team_board(engine, tenant, BOB, PERIOD).podium] == [
+        "Member 2",
+        "Bob Babbage",
+    ]
+
+
 def test_a_big_team_shows_its_top_members_and_always_the_signed_in_person() -> None:
     cards = tuple(
         MemberCard(i, f"M{i}", (40 - i) * D, None, (), (), i, None, i == 31) for i in range(1, 41)

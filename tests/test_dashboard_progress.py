@@ -44,6 +44,18 @@ def test_bob_climbed_to_the_top_and_ada_shows_no_fall(engine: Engine) -> None:
     assert not any(b.earned for b in cy.badges)
 
 
+def test_my_progress_ranks_by_the_leaderboard_metric(engine: Engine) -> None:
+    tenant, ids = seed_with_marts(engine)
+    assert member_progress(engine, tenant, SYSTEM, ids["Ada"], PERIOD).rank == 2  # by spend
+    update_dashboard_settings(engine, tenant, SYSTEM, leaderboard_metric="tokens")
+    for model in load_models():
+        rebuild_table(engine, model)
+    ada = member_progress(engine, tenant, SYSTEM, ids["Ada"], PERIOD)
+    bob = member_progress(engine, tenant, SYSTEM, ids["Bob"], PERIOD)
+    assert (ada.ranked_by, ada.rank, ada.members_ranked) == ("tokens", 1, 2)
+    assert (bob.ranked_by, bob.rank, bob.members_ranked) == ("tokens", 2, 2)
+
+
 def test_a_viewer_reads_only_their_own_progress(engine: Engine) -> None:
     tenant, ids = seed_with_marts(engine)
     bob = Actor("Bob@Acme.example", "viewer")  # the login's email, in any case

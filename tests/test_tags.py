@@ -219,3 +219,27 @@ def test_a_tag_budget_counts_spend_its_tag_was_assigned_to(engine: Engine, acme)
     _set(engine, acme, "openai", "project", "proj_ads", "team", "ads")
     _set(engine, acme, "openai", "account", "unattributed", "team", "ads")  # replaces the vendor's
     assert spent() == {"team=ads": 2_333_333, "team=vendor-team": 0}  # billed only: no estimate
+
+
+def test_the_analytics_csv_holds_spend_by_tag_summing_to_the_month(engine: Engine, acme) -> None:
+    import csv
+    import io
+
+    from dashboard import analytics_csv
+
+    _set(engine, acme, "openai", "api_key", "key_a", "team", "platform")
+    _set(engine, acme, "openai", "project", "proj_ads", "team", "ads")
+    _set(engine, acme, "openai", "account", "bob@x.io", "cost_center", "cc1")
+    tag_spend.refresh(engine, acme.id)
+    view = analytics_csv.on_screen(engine, acme, VIEWER, "2025-01")
+    assert list(view.by_tag) == tag_spend.tag_keys(engine, acme, VIEWER, "2025-01")
+    rows = list(csv.DictReader(io.StringIO(analytics_csv.analytics_csv(view).decode())))
+    tagged = [r for r in rows if r["section"] == "tag"]
+    total = Decimal(_month_total(engine, acme.id)) / 1_000_000
+    assert {r["detail"] for r in tagged} == {"cost_center", "description", "team"}
+    for key in ("cost_center", "description", "team"):
+        assert sum(Decimal(r["billed_usd"]) for r in tagged if r["detail"] == key) == total, key
+    team = {r["item"]: r for r in tagged if r["detail"] == "team"}
+    assert team["platform"]["billed_usd"] == "1.000001" and team["platform"]["tokens"] == "100"
+    assert team["ads"]["estimate_usd"] == "0.000555" and team["ads"]["tokens"] == ""
+    assert team["(untagged)"]["billed_usd"] == "58.000015"  # carol's 10 and the copilot seats

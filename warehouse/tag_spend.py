@@ -170,24 +170,41 @@ def spend_by_tag(
     """``[{tag_value, tagged, billed_cost_micros, estimated_cost_micros, list_price_micros,
     tokens}]`` of one key in ``period``, summed over sources, highest billed spend first (the
     untagged row last). Billed sums to the month's spend exactly; tokens NULL stay NULL."""
+    return spend_by_tags(engine, tenant, actor, period, key).get(key, [])
+
+
+def spend_by_tags(
+    engine: Engine, tenant: TenantRef, actor: Actor, period: str, key: str | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Every tag key with rows in ``period`` (or only ``key``) -> its ``spend_by_tag`` rows, in
+    one read: each key's rows sum to the month's billed spend exactly."""
     require_signed_in(actor, "reading spend by tag", tenant)
     t = SpendByTag
-    merged: dict[tuple[str, bool], _Sum] = defaultdict(_Sum)
+    merged: dict[str, dict[tuple[str, bool], _Sum]] = defaultdict(lambda: defaultdict(_Sum))
+    where = [t.tenant_id == tenant.id, t.period == period]
+    if key is not None:
+        where.append(t.tag_key == key)
     with engine.connect() as conn:
         rows = conn.execute(
             select(
+                t.tag_key,
                 t.tag_value,
                 t.tagged,
                 t.billed_cost_micros.label("billed"),
                 t.estimated_cost_micros.label("estimated"),
                 t.list_price_micros.label("list_price"),
                 t.tokens,
-            ).where(t.tenant_id == tenant.id, t.period == period, t.tag_key == key)
+            ).where(*where)
         )
         for row in rows:
-            merged[(row.tag_value, bool(row.tagged))].add(row)
-    out = [
-        {"tag_value": value, "tagged": is_tagged, **sums.columns()}
-        for (value, is_tagged), sums in merged.items()
-    ]
-    return sorted(out, key=lambda r: (not r["tagged"], -r["billed_cost_micros"], r["tag_value"]))
+            merged[row.tag_key][(row.tag_value, bool(row.tagged))].add(row)
+    return {
+        k: sorted(
+            (
+                {"tag_value": value, "tagged": is_tagged, **sums.columns()}
+                for (value, is_tagged), sums in merged[k].items()
+            ),
+            key=lambda r: (not r["tagged"], -r["billed_cost_micros"], r["tag_value"]),
+        )
+        for k in sorted(merged)
+    }

@@ -83,7 +83,7 @@ else:
     charts.model_chart(view.by_model)
     _table(view.by_model.assign(tokens=view.by_model["tokens"].map(tokens_short)), ["billed"])
 
-spend_by_tag_section(ctx.engine, ctx.tenant, actor, period)
+spend_by_tag_section(view.by_tag, actor, period)
 
 st.subheader("Day by day")
 if view.daily.empty:

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.app_context import app_context, current_actor
+from dashboard.board_queries import RANKED_BY
 from dashboard.components.suggestion_panel import show_suggestion_panel
 from dashboard.formatting import current_month, month_label
 from dashboard.progress_queries import (
@@ -42,7 +43,8 @@ def show_badges(states: tuple[BadgeState, ...]) -> None:
 
 def show_rank(progress: Progress) -> None:
     rank_col, podium_col = st.columns(2)
-    how = "Ranked by billed spend among members who used AI tools that month"
+    metric = RANKED_BY.get(progress.ranked_by or "spend", progress.ranked_by)
+    how = f"Ranked by {metric} among members who used AI tools that month"
     if progress.rank is None:
         rank_col.metric("Rank", "—", help=how)
         rank_col.caption("Not on the board this month yet: any use of an AI tool puts you on it.")

@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard.board_queries import Board, MemberCard
+from dashboard.board_queries import RANKED_BY, Board, MemberCard
 from dashboard.formatting import month_label, tokens_short, usd, usd_whole
 from dashboard.theme import OKABE_ITO
 
@@ -170,10 +170,18 @@ def member_chart(board: Board, cards: tuple[MemberCard, ...]) -> None:
     st.altair_chart(chart, use_container_width=True)
 
 
+def _podium_figure(board: Board, card: MemberCard) -> str:
+    """The figure the podium ranks by: tokens when ranked by tokens, billed spend otherwise."""
+    if board.ranked_by == "tokens":
+        return f"{tokens_short(card.tokens or 0)} tokens"
+    return usd_whole(card.spend_micros)
+
+
 def podium(board: Board) -> None:
     if not board.podium:
         return
     st.subheader("Leaderboard")
+    st.caption(f"ranked by {RANKED_BY.get(board.ranked_by, board.ranked_by)}")
     for card in board.podium:
         place = MEDALS[card.rank - 1] if card.rank and card.rank <= 3 else f"#{card.rank}"
         arrow = (
@@ -184,6 +192,6 @@ def podium(board: Board) -> None:
         weight = "700" if card.is_me else "400"
         st.markdown(
             f'<div class="aispend-podium-row" style="font-weight:{weight}">{place} '
-            f"{html.escape(card.name)} · {usd_whole(card.spend_micros)} {arrow}</div>",
+            f"{html.escape(card.name)} · {_podium_figure(board, card)} {arrow}</div>",
             unsafe_allow_html=True,
         )

@@ -1,6 +1,7 @@
 """Analytics → Spend by tag: one tag key's month, per value, with the untagged rest.
 
-Reads the ``spend_by_tag`` mart (``warehouse.tag_spend``): billed spend exact (the values and
+Draws the ``spend_by_tag`` rows the page gathered (``analytics_csv.on_screen``, from
+``warehouse.tag_spend``), so the CSV holds the same figures: billed spend exact (the values and
 the untagged row sum to the month's spend), the estimate beside it, never added.
 """
 
@@ -9,24 +10,21 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.analytics_csv import UNTAGGED
 from dashboard.formatting import month_label, usd
-from warehouse import tag_spend
 from warehouse.actors import Actor
-from warehouse.tenants import TenantRef
-
-UNTAGGED = "(untagged)"
 
 
-def spend_by_tag_section(engine, tenant: TenantRef, actor: Actor, period: str) -> None:
+def spend_by_tag_section(by_tag: dict[str, list[dict]], actor: Actor, period: str) -> None:
     st.subheader("Spend by tag")
-    keys = tag_spend.tag_keys(engine, tenant, actor, period)
+    keys = list(by_tag)
     if not keys:
         hint = " Tag projects, API keys or accounts on Admin → Tags." if actor.is_admin else ""
         st.caption(f"No tagged spend for {month_label(period)}.{hint}")
         return
     default = keys.index("team") if "team" in keys else 0
     key = st.selectbox("Tag", keys, index=default, key="aispend_an_tag_key")
-    rows = tag_spend.spend_by_tag(engine, tenant, actor, period, key)
+    rows = by_tag[key]
     st.dataframe(
         pd.DataFrame(
             [

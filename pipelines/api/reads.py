@@ -129,8 +129,9 @@ def vendor_status(engine: Engine, tenant: TenantRef, actor: Actor, period: str) 
 
 
 def leaderboard(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> dict[str, Any]:
-    """Members who spent anything, by billed spend (ties share a rank), with the places they
-    climbed since last month (never a fall). Anonymous mode shows neither names nor ids."""
+    """Members ranked by the tenant's leaderboard metric (the ``leaderboard`` mart: billed spend
+    by default, tokens or active days; ties share a rank), with the places they climbed since
+    last month (never a fall). Anonymous mode shows neither names nor ids."""
     require_signed_in(actor, "reading the leaderboard", tenant)
     mode = _display_mode(engine, tenant, actor)
     names = _names(engine, tenant, mode)
@@ -150,7 +151,9 @@ def leaderboard(engine: Engine, tenant: TenantRef, actor: Actor, period: str) ->
             "rank_climb": m.rank_climb,
         }
         rows.append(row)
-    return {"period": period, "metric": "billed_spend", "display_mode": mode, "rows": rows}
+    by = next((m.ranked_by for m in ranked if m.ranked_by), "spend")
+    metric = "billed_spend" if by == "spend" else by
+    return {"period": period, "metric": metric, "display_mode": mode, "rows": rows}
 
 
 def budget_utilisation(

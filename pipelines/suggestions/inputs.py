@@ -81,6 +81,7 @@ class MemberMonth:
     rank: int | None = None
     members_ranked: int = 0
     rank_climb: int | None = None  # places climbed since last month; never a fall
+    ranked_by: str | None = None  # the leaderboard's metric the rank is by (the marts' reads)
     badges: tuple[str, ...] = ()
     cheaper_model: dict[str, str] | None = None
     idle_tools: tuple[str, ...] = ()
