@@ -22,7 +22,7 @@ from test_dashboard_queries import seed_mart
 from dashboard.formatting import current_month
 from pipelines import launch, revalidate
 from pipelines.resources import dispose_engines
-from warehouse import audit, credentials, sync_status
+from warehouse import audit, credentials, sync_status, vendor_period
 from warehouse.actors import SYSTEM
 from warehouse.models import SyncStatus, UsageFact
 
@@ -93,6 +93,7 @@ def test_a_stale_vendor_is_served_at_once_and_refreshed_once(
         s.add(_fact(tenant, "cursor", "api", today))  # API, credentials configured
         s.add(_fact(tenant, "openai", "api", today))  # API, no credentials: not refreshed
         s.add(_fact(tenant, "manual", "manual", today))  # admin input: never refreshed
+    vendor_period.refresh(engine, tenant.id)  # the vendor cards read this mart, as after a sync
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=30)
     for source in ("cursor", "openai", "manual"):
         sync_status.record_success(engine, tenant.id, source, 1)
