@@ -17,6 +17,20 @@ import pytest
 
 from dashboard.run import HEALTH_PATH, streamlit_command
 
+COOKIE_KEY = "browser-test-cookie-key-0123456789abcdef"
+
+
+def dashboard_env(home: Path, db_url: str, **extra: str) -> dict[str, str]:
+    """The environment a browser test's dashboard server runs with (tenant ``default``)."""
+    return {
+        "AISPEND_HOME": str(home),
+        "AISPEND_DATABASE_URL": db_url,
+        "AISPEND_COOKIE_KEY": COOKIE_KEY,
+        "AISPEND_TENANT": "default",
+        **extra,
+    }
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

@@ -25,7 +25,7 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 from cryptography.fernet import Fernet
-from dashboard_server import WAIT_MS, chromium, log_in, screenshot, serve_dashboard
+from dashboard_server import COOKIE_KEY, WAIT_MS, chromium, log_in, screenshot, serve_dashboard
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -72,7 +72,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
     env = {
         "AISPEND_HOME": str(home),
         "AISPEND_DATABASE_URL": f"sqlite:///{home / 'warehouse.db'}",
-        "AISPEND_COOKIE_KEY": "browser-test-cookie-key-0123456789abcdef",
+        "AISPEND_COOKIE_KEY": COOKIE_KEY,
         "AISPEND_TENANT": "default",
         "AISPEND_SECRET_KEY": Fernet.generate_key().decode(),
         "DAGSTER_HOME": str(home / "dagster"),

@@ -11,7 +11,15 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 from analytics_seed import billed_in_facts, seed_analytics
-from dashboard_server import ARTIFACTS, WAIT_MS, chromium, log_in, screenshot, serve_dashboard
+from dashboard_server import (
+    ARTIFACTS,
+    WAIT_MS,
+    chromium,
+    dashboard_env,
+    log_in,
+    screenshot,
+    serve_dashboard,
+)
 
 from dashboard.formatting import current_month, month_label, usd
 from pipelines.suggestions.inputs import previous_period
@@ -38,12 +46,7 @@ def site(tmp_path_factory) -> Iterator[tuple[str, str]]:
                 role="viewer")  # fmt: skip
     seed_analytics(engine, tenant, PERIOD, FINANCE)
     engine.dispose()
-    env = {
-        "AISPEND_HOME": str(home),
-        "AISPEND_DATABASE_URL": db_url,
-        "AISPEND_COOKIE_KEY": "browser-test-cookie-key-0123456789abcdef",
-        "AISPEND_TENANT": "default",
-    }
+    env = dashboard_env(home, db_url)
     with serve_dashboard(home, env) as base:
         yield base, db_url
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from dashboard_server import WAIT_MS, chromium, log_in, screenshot, serve_dashboard
+from dashboard_server import WAIT_MS, chromium, dashboard_env, log_in, screenshot, serve_dashboard
 from test_dashboard_queries import seed_mart
 
 from dashboard.formatting import current_month
@@ -43,12 +43,7 @@ def dashboard_url(tmp_path_factory) -> Iterator[str]:
         ],
     )
     engine.dispose()
-    env = {
-        "AISPEND_HOME": str(home),
-        "AISPEND_DATABASE_URL": db_url,
-        "AISPEND_COOKIE_KEY": "browser-test-cookie-key-0123456789abcdef",
-        "AISPEND_TENANT": "default",
-    }
+    env = dashboard_env(home, db_url)
     with serve_dashboard(home, env) as base:
         yield base
 

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from dashboard_server import WAIT_MS, chromium, log_in, screenshot, serve_dashboard
+from dashboard_server import WAIT_MS, chromium, dashboard_env, log_in, screenshot, serve_dashboard
 from suggestion_seed import PERIOD, seed_team
 from test_badges import LOW
 
@@ -47,12 +47,7 @@ def site(tmp_path_factory) -> Iterator[tuple[str, str, int]]:
     )
     first = cached_suggestion(engine, tenant.id, ids["Bob"], PERIOD).text
     engine.dispose()
-    env = {
-        "AISPEND_HOME": str(home),
-        "AISPEND_DATABASE_URL": db_url,
-        "AISPEND_COOKIE_KEY": "browser-test-cookie-key-0123456789abcdef",
-        "AISPEND_TENANT": "default",
-    }
+    env = dashboard_env(home, db_url)
     with serve_dashboard(home, env) as base:
         yield base, db_url, first
 
@@ -68,7 +63,7 @@ def test_a_member_sees_rank_climb_podium_badges_and_regenerates_the_suggestion(s
         page.get_by_label("Month", exact=True).click()
         page.get_by_role("option", name="October 2026").click()
 
-        expect(page.get_by_text("#1 of 2")).to_be_visible(timeout=WAIT_MS)
+        expect(page.get_by_text("#1 of 2").first).to_be_visible(timeout=WAIT_MS)
         expect(page.get_by_text("1 place since last month")).to_be_visible()
         expect(page.get_by_text("You're on the podium! 🏆")).to_be_visible()
         expect(page.get_by_text("Rank over the months")).to_be_visible()

@@ -606,7 +606,7 @@ def test_in_a_browser_a_cookie_from_one_tenants_dashboard_does_not_open_anothers
     with one cookie key on two ports of 127.0.0.1, so the browser sends default's cookie to beta.
     Signed in to default, opening beta shows beta's login form, even with the cookie copied
     under beta's cookie name."""
-    from dashboard_server import WAIT_MS, chromium, log_in, serve_dashboard
+    from dashboard_server import COOKIE_KEY, WAIT_MS, chromium, log_in, serve_dashboard
     from playwright.sync_api import expect
 
     from warehouse import migrate
@@ -626,7 +626,7 @@ def test_in_a_browser_a_cookie_from_one_tenants_dashboard_does_not_open_anothers
     env = {
         "AISPEND_HOME": str(home),
         "AISPEND_DATABASE_URL": db_url,
-        "AISPEND_COOKIE_KEY": "browser-test-cookie-key-0123456789abcdef",
+        "AISPEND_COOKIE_KEY": COOKIE_KEY,
     }
     with (
         serve_dashboard(home, {**env, "AISPEND_TENANT": "default"}) as default_url,
