@@ -187,6 +187,9 @@ def test_deep_link_survives_login_and_admin_links_a_cursor_email(site: Site, pag
     expect(page.get_by_text(f"Linked cursor:{site.cursor_email} to {person.name}")).to_be_visible(
         timeout=WAIT_MS
     )
+    # The link starts a refresh of the dashboard's marts through Dagster; wait for it.
+    finished = page.get_by_text("Refresh of the dashboard's marts finished", exact=False)
+    expect(finished.first).to_be_visible(timeout=RUN_MS)
     screenshot(page, "members_after_link")
     linked = {
         a["account_key"]: a["member_id"]

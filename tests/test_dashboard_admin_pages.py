@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from dashboard_apptest import ADMIN, shown
 from dashboard_apptest import app as _app
 from dashboard_apptest import errors as _errors
@@ -13,10 +14,22 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+from dashboard import launch_panel
 from warehouse import audit, credentials, dashboard_settings, identities, manual_entries, members
 from warehouse.actors import SYSTEM
 from warehouse.models import VendorAccount
 from warehouse.users import login_directory
+
+
+@pytest.fixture(autouse=True)
+def refreshes(monkeypatch) -> list[str]:
+    """Tenants whose marts refresh a page asked for (the Dagster run itself is the browser
+    test's: tests/test_browser_admin.py)."""
+    asked: list[str] = []
+    monkeypatch.setattr(
+        launch_panel, "launch_refresh", lambda settings, actor, tenant: asked.append(tenant.slug)
+    )
+    return asked
 
 
 def _admin_on(page: str) -> AppTest:
@@ -36,7 +49,7 @@ def _texts(elements) -> list[str]:
     return [shown(e.value) for e in elements]
 
 
-def test_members_page_links_a_possible_match(dashboard_env, engine: Engine) -> None:
+def test_members_page_links_a_possible_match(dashboard_env, engine: Engine, refreshes) -> None:
     tenant = dashboard_env
     ada = members.create_member(engine, tenant, SYSTEM, display_name="Ada", email="ada@example.com")
     with Session(engine) as s, s.begin():
@@ -60,6 +73,7 @@ def test_members_page_links_a_possible_match(dashboard_env, engine: Engine) -> N
     }
     assert linked == {"ada@example.com": ada, "zed@example.com": None}
     assert "cursor · 1 unlinked" in [h.value for h in at.subheader]
+    assert refreshes == [tenant.slug]  # the link asked for the dashboard's refresh
 
     # Create a member from the remaining account.
     _click(at, "Create a member from this account")

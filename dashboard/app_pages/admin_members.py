@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import launch_panel
 from dashboard.admin_page import admin_page, attempt, done, plain
 from dashboard.admin_tables import (
     account_label,
@@ -16,13 +17,24 @@ from dashboard.admin_tables import (
     members_frame,
     unlinked_frame,
 )
+from pipelines.launch import MARTS
 from warehouse import identities, members
 
 ctx, actor = admin_page(
     "Members & identities",
     "Link the accounts vendors report to the people on your team. "
-    "Changes show on the dashboard after the next refresh.",
+    "A change to who is who refreshes the dashboard through Dagster.",
 )
+launch_panel.status(ctx, MARTS)  # the refresh a link, unlink or merge started
+
+
+def changed(message: str) -> None:
+    """A link, unlink or merge changed whose spend is whose: recompute the marts now (not only
+    when a running ``aispend serve`` notices), then show the message."""
+    launch_panel.refresh(ctx, actor, message)  # reruns when launched
+    done(message)
+
+
 team = members.list_members(ctx.engine, ctx.tenant, actor)
 member_ids = [m["id"] for m in team]
 member_names = {m["id"]: member_label(m) for m in team}
@@ -62,7 +74,7 @@ else:
                 identities.link_account, ctx.engine, ctx.tenant, actor, account_id, member_id
             )
             if ok:
-                done(
+                changed(
                     f"Linked {chosen['source']}:{chosen['account_key']} to {member_names[member_id]}."
                 )
     with create_col:
@@ -82,14 +94,14 @@ else:
                 display_name=new_name.strip() or None,
             )
             if ok:
-                done(
+                changed(
                     f"Created a member from {chosen['source']}:{chosen['account_key']} and linked it."
                 )
     matches = sum(1 for a in waiting if a["possible_match"] is not None)
     if matches and st.button(f"Link all {matches} possible matches"):
         ok, linked = attempt(identities.link_possible_matches, ctx.engine, ctx.tenant, actor)
         if ok:
-            done(f"Linked {len(linked)} account(s) to the member with the same email.")
+            changed(f"Linked {len(linked)} account(s) to the member with the same email.")
 
 # -- members ----------------------------------------------------------------------------------
 st.header("Members")
@@ -161,7 +173,7 @@ else:
         ok, _ = attempt(identities.unlink_account, ctx.engine, ctx.tenant, actor, unlink_id)
         if ok:
             a = by_linked[unlink_id]
-            done(f"Unlinked {a['source']}:{a['account_key']} from {a['member_name']}.")
+            changed(f"Unlinked {a['source']}:{a['account_key']} from {a['member_name']}.")
 
 # -- merge ------------------------------------------------------------------------------------
 if len(team) >= 2:
@@ -188,4 +200,4 @@ if len(team) >= 2:
                 members.merge_members, ctx.engine, ctx.tenant, actor, keep_id, remove_id
             )
             if ok:
-                done(f"Merged: {moved.describe()}")
+                changed(f"Merged: {moved.describe()}")
