@@ -34,11 +34,14 @@ def start(
 
 
 def refresh(ctx: AppContext, actor: Actor, what: str) -> None:
-    """Launch a recompute of the tenant's marts (followed with ``status(ctx, MARTS)``)."""
+    """After an admin change (``what`` says it): launch a recompute of the tenant's marts
+    (followed with ``status(ctx, MARTS)``) and rerun showing ``what``; when no refresh could
+    start, ``what`` is shown alone (the change itself stands)."""
     ok, launched = attempt(launch_refresh, ctx.settings, actor, ctx.tenant)
     if ok and launched is not None:
         st.session_state.setdefault(LAUNCHES_KEY, {})[MARTS] = launched
         done(f"{what} Refreshing the dashboard through Dagster.", kind="info")
+    done(what)
 
 
 def _words(launched: LaunchedSync) -> tuple[str, str, str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import launch_panel
-from dashboard.admin_page import admin_page, attempt, done, plain
+from dashboard.admin_page import admin_page, attempt, plain
 from dashboard.admin_tables import (
     detected_frame,
     import_problems_frame,
@@ -100,8 +100,7 @@ def preview(upload, vendor: str | None) -> None:
             if ok and written is not None:
                 st.session_state[ROUND_KEY] = st.session_state.get(ROUND_KEY, 0) + 1
                 message = summary(written, "Imported")
-                launch_panel.refresh(ctx, actor, message)  # reruns when launched
-                done(message)
+                launch_panel.refresh(ctx, actor, message)
 
 
 st.header("Upload")
@@ -143,4 +142,3 @@ else:
             if ok:
                 message = f"Removed import #{import_id} and its {removed:,} facts."
                 launch_panel.refresh(ctx, actor, message)
-                done(message)

@@ -31,8 +31,7 @@ launch_panel.status(ctx, MARTS)  # the refresh a link, unlink or merge started
 def changed(message: str) -> None:
     """A link, unlink or merge changed whose spend is whose: recompute the marts now (not only
     when a running ``aispend serve`` notices), then show the message."""
-    launch_panel.refresh(ctx, actor, message)  # reruns when launched
-    done(message)
+    launch_panel.refresh(ctx, actor, message)
 
 
 team = members.list_members(ctx.engine, ctx.tenant, actor)
