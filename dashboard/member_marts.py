@@ -105,6 +105,6 @@ def month_from_marts(engine: Engine, tenant_id: int, period: str) -> list[Member
         now = ranked.get((period, member_id))
         if now is not None:
             mm.rank, mm.members_ranked, mm.rank_climb = now.place, now.ranked, now.climb
-            mm.ranked_by = now.ranked_by
+            mm.ranked_by, mm.previous_rank = now.ranked_by, now.previous_place
         mm.badges = tuple(name for earned, name in held.get(member_id, ()) if earned <= period)
     return list(out.values())

@@ -82,6 +82,7 @@ class MemberMonth:
     rank: int | None = None
     members_ranked: int = 0
     rank_climb: int | None = None  # places climbed since last month; never a fall
+    previous_rank: int | None = None  # last month's place; None for a new entrant
     ranked_by: str | None = None  # the leaderboard's metric the rank is by (the marts' reads)
     badges: tuple[str, ...] = ()
     cheaper_model: dict[str, str] | None = None
@@ -200,7 +201,7 @@ def member_months(engine: Engine, tenant_id: int, periods: list[str]) -> list[Me
         place = ranked.get((period, member_id))
         if place is not None:
             mm.rank, mm.members_ranked, mm.rank_climb = place.place, place.ranked, place.climb
-            mm.ranked_by = place.ranked_by
+            mm.ranked_by, mm.previous_rank = place.ranked_by, place.previous_place
     held = badges_by_member(engine, tenant_id)
     for (member_id, period), mm in out.items():
         mm.badges = tuple(name for earned, name in held.get(member_id, ()) if earned <= period)
