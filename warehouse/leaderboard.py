@@ -61,4 +61,3 @@ def places(
             )
             for r in rows
         }
-
