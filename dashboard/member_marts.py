@@ -21,13 +21,12 @@ everywhere on the dashboard.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import Engine, bindparam, select, text
+from sqlalchemy import Engine, select, text
 
 from dashboard.queries import mart_exists
 from pipelines.suggestions.inputs import MemberMonth, month_bounds
 from warehouse.badges import badges_by_member
+from warehouse.leaderboard import places
 from warehouse.models import Member
 
 _FIGURES = text(
@@ -41,14 +40,6 @@ _TOOLS = text(
     "FROM member_period_models WHERE tenant_id = :t AND month = :p AND member_group = 'member' "
     "GROUP BY member_id, service"
 )
-_PLACES = text(
-    "SELECT month, member_id, ranked_by, place, previous_place, places_climbed"
-    " FROM leaderboard WHERE tenant_id = :t AND month IN :months"
-).bindparams(bindparam("months", expanding=True))
-_RANKED = text(
-    "SELECT month, COUNT(*) AS ranked FROM leaderboard WHERE tenant_id = :t AND month IN :months"
-    " GROUP BY month"
-).bindparams(bindparam("months", expanding=True))
 _IDLE = text(
     "SELECT DISTINCT il.member_id, va.source FROM identity_links il"
     " JOIN vendor_accounts va ON va.id = il.vendor_account_id"
@@ -70,54 +61,6 @@ _IDLE = text(
 
 def _built(engine: Engine) -> bool:
     return mart_exists(engine, "member_period") and mart_exists(engine, "member_period_models")
-
-
-@dataclass(frozen=True)
-class Place:
-    """A member's month on the ``leaderboard`` mart, ranked by the tenant's metric."""
-
-    place: int
-    ranked: int  # members ranked that month
-    previous_place: int | None  # last month's place; None for a new entrant
-    climb: int | None  # places risen since last month; None when not risen (never a fall)
-    ranked_by: str  # spend | tokens | active_days
-
-
-def places(
-    engine: Engine, tenant_id: int, periods: list[str], member_id: int | None = None
-) -> dict[tuple[str, int], Place]:
-    """(period, member) -> their place on the ``leaderboard`` mart (the tenant's metric)."""
-    if not periods or not mart_exists(engine, "leaderboard"):
-        return {}
-    query = _PLACES
-    if member_id is not None:
-        query = text(f"{_PLACES.text} AND member_id = :m").bindparams(
-            bindparam("months", expanding=True)
-        )
-    params = {"t": tenant_id, "months": list(periods), "m": member_id}
-    with engine.connect() as conn:
-        rows = conn.execute(query, params).all()
-        if member_id is None:  # every member's row: count them here rather than read again
-            ranked: dict[str, int] = {}
-            for r in rows:
-                ranked[str(r.month)] = ranked.get(str(r.month), 0) + 1
-        else:
-            ranked = {str(r.month): int(r.ranked) for r in conn.execute(_RANKED, params)}
-        return {
-            (str(r.month), int(r.member_id)): Place(
-                int(r.place),
-                ranked[str(r.month)],
-                None if r.previous_place is None else int(r.previous_place),
-                int(r.places_climbed) if r.places_climbed else None,
-                str(r.ranked_by),
-            )
-            for r in rows
-        }
-
-
-def ranked_by(ranked: dict[tuple[str, int], Place], period: str) -> str | None:
-    """The metric ``period``'s places were ranked by (None when nobody was ranked)."""
-    return next((p.ranked_by for (month, _), p in ranked.items() if month == period), None)
 
 
 def month_from_marts(engine: Engine, tenant_id: int, period: str) -> list[MemberMonth]:
@@ -162,6 +105,6 @@ def month_from_marts(engine: Engine, tenant_id: int, period: str) -> list[Member
         now = ranked.get((period, member_id))
         if now is not None:
             mm.rank, mm.members_ranked, mm.rank_climb = now.place, now.ranked, now.climb
-            mm.ranked_by = now.ranked_by
+            mm.ranked_by, mm.previous_rank = now.ranked_by, now.previous_place
         mm.badges = tuple(name for earned, name in held.get(member_id, ()) if earned <= period)
     return list(out.values())

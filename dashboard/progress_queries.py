@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
-from dashboard.member_marts import places
 from pipelines.suggestions.inputs import previous_period
 from warehouse import badges
 from warehouse.actors import Actor, PermissionDenied, require_signed_in
 from warehouse.dashboard_settings import get_dashboard_settings
+from warehouse.leaderboard import places
 from warehouse.models import Member
 from warehouse.tenants import TenantRef
 

@@ -64,7 +64,11 @@ def build_definitions(connectors: Mapping[str, type[Connector]]) -> dg.Definitio
                 *build_tag_mart_assets(facts),
             ]
         ),
-        suggestion_definitions([*facts, badge_awards.key], refresh_first=[badge_awards.key]),
+        # Suggestions quote the member's place on the leaderboard mart ("up N places").
+        suggestion_definitions(
+            [*facts, badge_awards.key, dg.AssetKey("leaderboard")],
+            refresh_first=[badge_awards.key],
+        ),
     )
 
 

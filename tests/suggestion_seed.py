@@ -150,3 +150,12 @@ def seed_team(engine: Engine, slug: str = "acme") -> tuple[TenantRef, dict[str, 
     for account_id, member_id in links:
         identities.link_account(engine, t, SYSTEM, account_id, member_id)
     return t, ids
+
+
+def build_marts(engine: Engine) -> None:
+    """Every SQL mart rebuilt from the facts (the leaderboard the suggestions quote ranks from)."""
+    from warehouse.mart_tables import rebuild_table
+    from warehouse.sql_models import load_models
+
+    for model in load_models():
+        rebuild_table(engine, model)

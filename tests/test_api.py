@@ -138,6 +138,8 @@ def test_every_endpoint_answers_a_token_with_exact_money(engine, world, api_url)
         (1, "Bob Babbage", "50.00"),
         (2, "Ada Lovelace", "30.00"),
     ]
+    # September: Ada first ($100), Bob second ($10): Bob climbed one place; Ada shows no arrow.
+    assert [(r["previous_rank"], r["rank_climb"]) for r in board["rows"]] == [(2, 1), (1, None)]
     vendors = body(get(api_url, "/v1/vendors", world["acme"]))["vendors"]
     assert [(v["source"], v["freshness"], v["rows"]) for v in vendors] == [("cursor", "fresh", 12)]
     (budget,) = body(get(api_url, "/v1/budgets", world["acme"], period=OCT))["budgets"]
@@ -219,8 +221,9 @@ def test_the_leaderboard_respects_the_display_mode(engine, world, api_url) -> No
     response = get(api_url, "/v1/leaderboard", world["acme"], period=OCT)
     board = body(response)
     assert [set(r) for r in board["rows"]] == [
-        {"rank", "billed_spend_micros", "billed_spend_usd", "tokens", "active_days", "rank_climb"}
-    ] * 2
+        {"rank", "billed_spend_micros", "billed_spend_usd", "tokens", "active_days",
+         "previous_rank", "rank_climb"}
+    ] * 2  # fmt: skip
     assert "Bob" not in response.text and "Ada" not in response.text
 
 

@@ -43,7 +43,8 @@ def test_the_asset_is_in_the_graph_after_the_ingest_assets_with_a_daily_schedule
     defs = build_definitions(connectors)
     node = defs.resolve_asset_graph().get(dg.AssetKey(ASSET_NAME))
     ingest = {dg.AssetKey(f"ingest_{n}") for n in connectors}
-    assert node.parent_keys == ingest | {dg.AssetKey("badge_awards")}  # badges are mentioned
+    # Badges and the leaderboard place are mentioned.
+    assert node.parent_keys == ingest | {dg.AssetKey("badge_awards"), dg.AssetKey("leaderboard")}
     daily = next(s for s in defs.schedules if s.name == "suggestions_daily")
     assert daily.default_status == dg.DefaultScheduleStatus.RUNNING
     # The daily run refreshes the badges first, then the suggestions; it never syncs a vendor.

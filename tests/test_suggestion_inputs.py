@@ -6,12 +6,13 @@ import datetime as dt
 import json
 
 from sqlalchemy import Engine
-from suggestion_seed import PERIOD, SECRET_STRINGS, seed_team
+from suggestion_seed import PERIOD, SECRET_STRINGS, build_marts, seed_team
 
 from pipelines.suggestions.inputs import inputs_hash, member_months, periods_with_data
 
 
 def _by_member(engine: Engine, tenant_id: int, periods: list[str]):
+    build_marts(engine)  # ranks are the leaderboard mart's
     return {(m.member_id, m.period): m for m in member_months(engine, tenant_id, periods)}
 
 
@@ -87,3 +88,17 @@ def test_periods_with_data_look_back_only_as_far_as_asked(engine: Engine) -> Non
     assert periods_with_data(engine, tenant.id, today, 2) == ["2026-10"]
     assert periods_with_data(engine, tenant.id, today, 1) == []
     assert member_months(engine, tenant.id, []) == []
+
+
+def test_ranks_follow_the_tenants_leaderboard_metric(engine: Engine) -> None:
+    """By tokens Ada (1,101,500) leads Bob (2,000), though Bob spent more: the suggestion says
+    what the podium says."""
+    from warehouse.actors import SYSTEM
+    from warehouse.dashboard_settings import update_dashboard_settings
+
+    tenant, ids = seed_team(engine)
+    update_dashboard_settings(engine, tenant, SYSTEM, leaderboard_metric="tokens")
+    months = _by_member(engine, tenant.id, [PERIOD])
+    ada, bob = months[(ids["Ada"], PERIOD)], months[(ids["Bob"], PERIOD)]
+    assert (ada.rank, ada.members_ranked, ada.ranked_by) == (1, 2, "tokens")
+    assert (bob.rank, bob.ranked_by) == (2, "tokens")

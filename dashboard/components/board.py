@@ -72,7 +72,13 @@ def vendor_cards(board: Board, refreshing: frozenset[str] = frozenset()) -> None
         colour, word = DOTS.get(v.freshness, DOTS["never"])
         if v.source in refreshing:
             word = f"{word} · refreshing"
-        seats = f" · {v.seats} seats" if v.seats else ""
+        # Seats are accounts paying the vendor's seat fee this month, used or not.
+        seats = (
+            f' · <span title="Accounts paying a seat fee this month, used or not">'
+            f"{v.seats} paid seats</span>"
+            if v.seats
+            else ""
+        )
         cols[i % len(cols)].markdown(
             '<div class="aispend-vendor-card" style="border:1px solid #e6ded3;border-radius:12px;'
             'padding:12px 14px;margin-bottom:8px">'

@@ -130,8 +130,8 @@ def vendor_status(engine: Engine, tenant: TenantRef, actor: Actor, period: str) 
 
 def leaderboard(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> dict[str, Any]:
     """Members ranked by the tenant's leaderboard metric (the ``leaderboard`` mart: billed spend
-    by default, tokens or active days; ties share a rank), with the places they climbed since
-    last month (never a fall). Anonymous mode shows neither names nor ids."""
+    by default, tokens or active days; ties share a rank), with last month's rank (None for a
+    new entrant) and the places they climbed since (never a fall). Anonymous mode shows neither names nor ids."""
     require_signed_in(actor, "reading the leaderboard", tenant)
     mode = _display_mode(engine, tenant, actor)
     names = _names(engine, tenant, mode)
@@ -148,6 +148,7 @@ def leaderboard(engine: Engine, tenant: TenantRef, actor: Actor, period: str) ->
             "billed_spend_micros": m.billed_micros,
             "tokens": m.tokens,
             "active_days": m.active_days,
+            "previous_rank": m.previous_rank,  # None for a new entrant
             "rank_climb": m.rank_climb,
         }
         rows.append(row)

@@ -57,7 +57,9 @@ def sync(
         )
     if as_json:
         click.echo(
-            summary_json(results, start=start.isoformat(), end=end.isoformat(), tenant=tenant or "all")
+            summary_json(
+                results, start=start.isoformat(), end=end.isoformat(), tenant=tenant or "all"
+            )
         )
     else:
         click.echo(summary_table(results))

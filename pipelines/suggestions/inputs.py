@@ -1,9 +1,9 @@
 """What a suggestion is written from: one member's aggregated metrics for one calendar month.
 
-THE one module that reads the warehouse for suggestions. Until the analytics marts
-(``member_period``, ``leaderboard``, savings, badges) land, it aggregates ``usage_facts`` and
-``activity_facts`` per member through ``identity_links`` itself; switching to the marts touches
-only this module. Every figure here is an aggregate: no email, account key, API key name, or
+THE one module that reads the warehouse for suggestions. It aggregates ``usage_facts`` and
+``activity_facts`` per member through ``identity_links`` itself (leaving out what Claude Code
+through an API key repeats); ranks are the ``leaderboard`` mart's (``warehouse.leaderboard``), so
+a suggestion's "up N places" follows the tenant's leaderboard metric exactly as the pages do. Every figure here is an aggregate: no email, account key, API key name, or
 prompt ever leaves it (``MemberMonth.facts()`` is exactly what the LLM sees, and is hashed).
 
 Estimates are labelled as such: time saved (coefficients below) and what a cheaper model would
@@ -25,6 +25,7 @@ from sqlalchemy import Engine, String, cast, func, select
 from pipelines.suggestions.savings import cheaper_model, model_name
 from warehouse.badges import badges_by_member
 from warehouse.identities import through_links
+from warehouse.leaderboard import places
 from warehouse.models import ActivityFact, IdentityLink, Member, UsageFact, VendorAccount
 
 # Estimated seconds saved per unit of an activity metric (replaced by the member_period mart's
@@ -81,6 +82,7 @@ class MemberMonth:
     rank: int | None = None
     members_ranked: int = 0
     rank_climb: int | None = None  # places climbed since last month; never a fall
+    previous_rank: int | None = None  # last month's place; None for a new entrant
     ranked_by: str | None = None  # the leaderboard's metric the rank is by (the marts' reads)
     badges: tuple[str, ...] = ()
     cheaper_model: dict[str, str] | None = None
@@ -178,13 +180,12 @@ def member_months(engine: Engine, tenant_id: int, periods: list[str]) -> list[Me
             )
         }
     wanted = set(periods)
-    spans = wanted | {previous_period(p) for p in periods}  # the month before, for rank climbs
-    start = min(month_bounds(p)[0] for p in spans)
-    end = max(month_bounds(p)[1] for p in spans)
+    start = min(month_bounds(p)[0] for p in wanted)
+    end = max(month_bounds(p)[1] for p in wanted)
     out: dict[tuple[int, str], MemberMonth] = {
         (m, p): MemberMonth(tenant_id, m, p, team=team)
         for m, team in members.items()
-        for p in sorted(spans)
+        for p in sorted(wanted)
     }
     days: dict[tuple[int, str], set[dt.date]] = defaultdict(set)
     active_sources: dict[tuple[int, str], set[str]] = defaultdict(set)
@@ -195,7 +196,12 @@ def member_months(engine: Engine, tenant_id: int, periods: list[str]) -> list[Me
     for key, member_days in days.items():
         if key in out:
             out[key].active_days = len(member_days)
-    _add_ranks(out, spans)
+    ranked = places(engine, tenant_id, sorted(wanted))  # the leaderboard mart's, as on the pages
+    for (member_id, period), mm in out.items():
+        place = ranked.get((period, member_id))
+        if place is not None:
+            mm.rank, mm.members_ranked, mm.rank_climb = place.place, place.ranked, place.climb
+            mm.ranked_by, mm.previous_rank = place.ranked_by, place.previous_place
     held = badges_by_member(engine, tenant_id)
     for (member_id, period), mm in out.items():
         mm.badges = tuple(name for earned, name in held.get(member_id, ()) if earned <= period)
@@ -324,26 +330,6 @@ def _seat_sources(conn, tenant_id: int) -> dict[int, dict[str, str]]:
     for r in rows:
         seats[r.member_id][r.source] = r.source.replace("_", " ").title()
     return seats
-
-
-def _add_ranks(out: dict[tuple[int, str], MemberMonth], periods: set[str]) -> None:
-    """Rank by billed spend among members who spent anything; ties share a rank."""
-    ranks: dict[str, dict[int, int]] = {}
-    for period in periods:
-        spenders = sorted(
-            (mm for (_, p), mm in out.items() if p == period and mm.billed_micros > 0),
-            key=lambda mm: -mm.billed_micros,
-        )
-        ranks[period] = {}
-        for i, mm in enumerate(spenders):
-            same = i > 0 and spenders[i - 1].billed_micros == mm.billed_micros
-            mm.rank = spenders[i - 1].rank if same else i + 1
-            mm.members_ranked = len(spenders)
-            ranks[period][mm.member_id] = mm.rank
-    for (member_id, period), mm in out.items():
-        before = ranks.get(previous_period(period), {}).get(member_id)
-        if mm.rank is not None and before is not None and before > mm.rank:
-            mm.rank_climb = before - mm.rank
 
 
 def _add_teammate_favourites(out: dict[tuple[int, str], MemberMonth], periods: set[str]) -> None:
