@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, bindparam, select, text
+from sqlalchemy import Connection, Engine, bindparam, select, text
 
 from dashboard.queries import mart_exists
 from pipelines.suggestions.inputs import MemberMonth, month_bounds
@@ -50,21 +50,23 @@ _RANKED = text(
     " GROUP BY month"
 ).bindparams(bindparam("months", expanding=True))
 _IDLE = text(
-    "SELECT DISTINCT il.member_id, va.source FROM identity_links il"
+    # The seat-holders without use in the marts first (a hash anti-join over the month), then,
+    # for those few only, one probe of activity per account of that source (filtered on the
+    # source before the probe: a member's other vendors' accounts are not read).
+    "WITH unused AS (SELECT DISTINCT il.member_id, va.source FROM identity_links il"
     " JOIN vendor_accounts va ON va.id = il.vendor_account_id"
     " WHERE il.tenant_id = :t AND va.kind = 'user'"
     " AND NOT EXISTS (SELECT 1 FROM member_period_models u"
     "  WHERE u.tenant_id = :t AND u.month = :p AND u.member_id = il.member_id"
     "  AND u.member_group = 'member' AND u.source = va.source"
     "  AND (COALESCE(u.tokens, 0) > 0 OR COALESCE(u.requests, 0) > 0"
-    "  OR u.estimated_cost_micros > 0))"
-    " AND NOT EXISTS (SELECT 1 FROM identity_links l2"
-    "  JOIN vendor_accounts a2 ON a2.id = l2.vendor_account_id"
-    "  JOIN activity_facts a ON a.tenant_id = a2.tenant_id AND a.source = a2.source"
-    "  AND a.account_key = a2.account_key"
-    "  WHERE l2.member_id = il.member_id AND a2.source = va.source"
-    "  AND a.day >= :start AND a.day < :end AND a.value > 0"
-    "  AND substr(a.metric, 1, 2) <> 'x_')"  # x_ metrics: vendors' control totals
+    "  OR u.estimated_cost_micros > 0)))"
+    " SELECT n.member_id, n.source FROM unused n WHERE NOT EXISTS (SELECT 1 FROM identity_links l2"
+    "  JOIN vendor_accounts a2 ON a2.id = l2.vendor_account_id AND a2.source = n.source"
+    "  WHERE l2.member_id = n.member_id AND EXISTS (SELECT 1 FROM activity_facts a"
+    "  WHERE a.tenant_id = a2.tenant_id AND a.source = a2.source"
+    "  AND a.account_key = a2.account_key AND a.day >= :start AND a.day < :end AND a.value > 0"
+    "  AND substr(a.metric, 1, 2) <> 'x_'))"  # x_ metrics: vendors' control totals
 )
 
 
@@ -89,30 +91,38 @@ def places(
     """(period, member) -> their place on the ``leaderboard`` mart (the tenant's metric)."""
     if not periods or not mart_exists(engine, "leaderboard"):
         return {}
+    with engine.connect() as conn:
+        return _places(conn, tenant_id, periods, member_id)
+
+
+def _places(
+    conn: Connection, tenant_id: int, periods: list[str], member_id: int | None = None
+) -> dict[tuple[str, int], Place]:
     query = _PLACES
     if member_id is not None:
         query = text(f"{_PLACES.text} AND member_id = :m").bindparams(
             bindparam("months", expanding=True)
         )
     params = {"t": tenant_id, "months": list(periods), "m": member_id}
-    with engine.connect() as conn:
-        rows = conn.execute(query, params).all()
-        if member_id is None:  # every member's row: count them here rather than read again
-            ranked: dict[str, int] = {}
-            for r in rows:
-                ranked[str(r.month)] = ranked.get(str(r.month), 0) + 1
-        else:
-            ranked = {str(r.month): int(r.ranked) for r in conn.execute(_RANKED, params)}
-        return {
-            (str(r.month), int(r.member_id)): Place(
-                int(r.place),
-                ranked[str(r.month)],
-                None if r.previous_place is None else int(r.previous_place),
-                int(r.places_climbed) if r.places_climbed else None,
-                str(r.ranked_by),
-            )
-            for r in rows
-        }
+    # Plain tuples: a named attribute of a Row costs about a microsecond, and a month of a
+    # large team is thousands of rows.
+    rows = [tuple(r) for r in conn.execute(query, params)]
+    if member_id is None:  # every member's row: count them here rather than read again
+        ranked: dict[str, int] = {}
+        for r in rows:
+            ranked[str(r[0])] = ranked.get(str(r[0]), 0) + 1
+    else:
+        ranked = {str(month): int(n) for month, n in conn.execute(_RANKED, params)}
+    return {
+        (str(month), int(member)): Place(
+            int(place),
+            ranked[str(month)],
+            None if previous is None else int(previous),
+            int(climbed) if climbed else None,
+            str(by),
+        )
+        for month, member, by, place, previous, climbed in rows
+    }
 
 
 def ranked_by(ranked: dict[tuple[str, int], Place], period: str) -> str | None:
@@ -122,41 +132,44 @@ def ranked_by(ranked: dict[tuple[str, int], Place], period: str) -> str | None:
 
 def month_from_marts(engine: Engine, tenant_id: int, period: str) -> list[MemberMonth]:
     """Every member of the tenant for ``period`` ('YYYY-MM'), by member id, from the marts."""
-    with engine.connect() as conn:
+    built = _built(engine)
+    leaderboard = mart_exists(engine, "leaderboard")
+    start, end = month_bounds(period)
+    params = {"t": tenant_id, "p": period, "start": start, "end": end}
+    with engine.connect() as conn:  # one connection for every read: a round trip each
         out = {
-            r.id: MemberMonth(tenant_id, r.id, period, team=r.team)
-            for r in conn.execute(
+            member_id: MemberMonth(tenant_id, member_id, period, team=team)
+            for member_id, team in conn.execute(
                 select(Member.id, Member.team)
                 .where(Member.tenant_id == tenant_id)
                 .order_by(Member.id)
             )
         }
-    if not _built(engine):
-        return list(out.values())
-    start, end = month_bounds(period)
-    params = {"t": tenant_id, "p": period, "start": start, "end": end}
-    with engine.connect() as conn:
-        for r in conn.execute(_FIGURES, params):
-            mm = out.get(r.member_id)
+        if not built:
+            return list(out.values())
+        for member_id, billed, estimated, tokens, active_days, saved in conn.execute(
+            _FIGURES, params
+        ):
+            mm = out.get(member_id)
             if mm is None:
                 continue
-            mm.billed_micros = int(r.billed_cost_micros)
-            mm.estimated_micros = int(r.estimated_cost_micros)
-            mm.tokens = None if r.tokens is None else int(r.tokens)
-            mm.active_days = int(r.active_days)
-            mm.seconds_saved = int(r.seconds_saved)
-        for r in conn.execute(_TOOLS, params):
-            mm = out.get(r.member_id)
-            tokens = int(r.tokens or 0)
-            used = (r.billed or 0) > 0 or (r.estimated or 0) > 0 or tokens or (r.requests or 0)
+            mm.billed_micros = int(billed)
+            mm.estimated_micros = int(estimated)
+            mm.tokens = None if tokens is None else int(tokens)
+            mm.active_days = int(active_days)
+            mm.seconds_saved = int(saved)
+        for member_id, service, billed, estimated, tokens, requests in conn.execute(_TOOLS, params):
+            mm = out.get(member_id)
+            tokens = int(tokens or 0)
+            used = (billed or 0) > 0 or (estimated or 0) > 0 or tokens or (requests or 0)
             if mm is not None and used:
-                mm.tools[r.service] = [int(r.billed or 0), tokens]
+                mm.tools[service] = [int(billed or 0), tokens]
         idle = conn.execute(_IDLE, params).all()
+        ranked = _places(conn, tenant_id, [period]) if leaderboard else {}
     for member_id, source in idle:
         mm = out.get(member_id)
         if mm is not None:
             mm.idle_tools = tuple(sorted({*mm.idle_tools, source.replace("_", " ").title()}))
-    ranked = places(engine, tenant_id, [period])
     held = badges_by_member(engine, tenant_id)
     for member_id, mm in out.items():
         now = ranked.get((period, member_id))
