@@ -24,15 +24,18 @@ import contextlib
 import datetime as dt
 import hashlib
 import hmac
+import importlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from sqlalchemy import Engine
+from streamlit_authenticator.models import cookie_model as _cookie_model
 from streamlit_authenticator.utilities import LoginError
 
 from warehouse import logins
@@ -57,6 +60,32 @@ LOGIN_FIELDS = {
 
 class LoginThrottledError(LoginError):
     """Too many failed sign-ins: the message says so (it reveals nothing about the account)."""
+
+
+_stx_cookies = importlib.import_module("extra_streamlit_components.CookieManager")
+
+
+class _Cookies(dict):
+    def __delitem__(self, key: str) -> None:  # deleting a cookie this run never read is fine
+        self.pop(key, None)
+
+
+class QuietCookieManager(_stx_cookies.CookieManager):
+    """The authenticator's cookie manager without its "getAll" component.
+
+    That component only reads the browser's cookies, which the dashboard takes from the request
+    instead (``browser_cookies``). Rendered on every run, it loaded an iframe into every new page
+    and answered with a rerun that restarted the page's first run: a page's charts appeared only
+    after that second run (measured: 0.5-0.8 s later). Setting and deleting the login cookie
+    still render their own component, when they are called."""
+
+    def __init__(self, key: str = "init") -> None:  # noqa: ARG002  (the library's signature)
+        self.cookie_manager = _stx_cookies._component_func
+        self.cookies = _Cookies()
+
+
+# streamlit-authenticator's CookieModel makes its manager as ``stx.CookieManager()``.
+_cookie_model.stx = SimpleNamespace(CookieManager=QuietCookieManager)
 
 
 @dataclass(frozen=True)
@@ -242,6 +271,21 @@ def build_authenticator(
     cookie_model.get_cookie = get_cookie
     cookie_model._token_encode = token_encode
     return authenticator
+
+
+def cookie_login(authenticator: stauth.Authenticate) -> bool:
+    """Sign in from a valid login cookie within this run; True when signed in.
+
+    streamlit-authenticator's own ``login()`` sleeps ``login_sleep_time`` first and the frame
+    then reruns the app: both only cost time here, since the cookie is read from the request's
+    headers (``browser_cookies``), already there on a session's first run. Checked exactly as
+    ``login()`` checks it (``get_cookie`` above: tenant, server, user, session version)."""
+    if st.session_state.get("authentication_status"):
+        return True
+    token = authenticator.cookie_controller.get_cookie()
+    if token:
+        authenticator.authentication_controller.login(token=token)
+    return bool(st.session_state.get("authentication_status"))
 
 
 def _drop_cookie(cookie_model: Any, name: str) -> None:

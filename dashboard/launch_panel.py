@@ -78,7 +78,10 @@ def _show(ctx: AppContext, launched: LaunchedSync) -> None:
         # Rerun the whole page before writing the outcome, so it is shown once, by the page's
         # own run, and not a second time by this fragment's fading output.
         finished.add(launched.launch_id)
+        from dashboard import page_data  # its imports are the pages', not the admin's
+
         st.cache_data.clear()  # the marts changed: every page reads fresh numbers
+        page_data.clear()  # the Overview's board is a shared resource, not cache_data
         st.rerun(scope="app")
     if state.status == "succeeded":
         st.success(f"{noun} of {span} finished. {where}")

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, select, text
 from dashboard.queries import mart_exists
 from pipelines.suggestions.inputs import MemberMonth, month_bounds
 from warehouse.badges import badges_by_member
-from warehouse.leaderboard import places
+from warehouse.leaderboard import places_on
 from warehouse.models import Member
 
 _FIGURES = text(
@@ -41,21 +41,23 @@ _TOOLS = text(
     "GROUP BY member_id, service"
 )
 _IDLE = text(
-    "SELECT DISTINCT il.member_id, va.source FROM identity_links il"
+    # The seat-holders without use in the marts first (a hash anti-join over the month), then,
+    # for those few only, one probe of activity per account of that source (filtered on the
+    # source before the probe: a member's other vendors' accounts are not read).
+    "WITH unused AS (SELECT DISTINCT il.member_id, va.source FROM identity_links il"
     " JOIN vendor_accounts va ON va.id = il.vendor_account_id"
     " WHERE il.tenant_id = :t AND va.kind = 'user'"
     " AND NOT EXISTS (SELECT 1 FROM member_period_models u"
     "  WHERE u.tenant_id = :t AND u.month = :p AND u.member_id = il.member_id"
     "  AND u.member_group = 'member' AND u.source = va.source"
     "  AND (COALESCE(u.tokens, 0) > 0 OR COALESCE(u.requests, 0) > 0"
-    "  OR u.estimated_cost_micros > 0))"
-    " AND NOT EXISTS (SELECT 1 FROM identity_links l2"
-    "  JOIN vendor_accounts a2 ON a2.id = l2.vendor_account_id"
-    "  JOIN activity_facts a ON a.tenant_id = a2.tenant_id AND a.source = a2.source"
-    "  AND a.account_key = a2.account_key"
-    "  WHERE l2.member_id = il.member_id AND a2.source = va.source"
-    "  AND a.day >= :start AND a.day < :end AND a.value > 0"
-    "  AND substr(a.metric, 1, 2) <> 'x_')"  # x_ metrics: vendors' control totals
+    "  OR u.estimated_cost_micros > 0)))"
+    " SELECT n.member_id, n.source FROM unused n WHERE NOT EXISTS (SELECT 1 FROM identity_links l2"
+    "  JOIN vendor_accounts a2 ON a2.id = l2.vendor_account_id AND a2.source = n.source"
+    "  WHERE l2.member_id = n.member_id AND EXISTS (SELECT 1 FROM activity_facts a"
+    "  WHERE a.tenant_id = a2.tenant_id AND a.source = a2.source"
+    "  AND a.account_key = a2.account_key AND a.day >= :start AND a.day < :end AND a.value > 0"
+    "  AND substr(a.metric, 1, 2) <> 'x_'))"  # x_ metrics: vendors' control totals
 )
 
 
@@ -65,41 +67,44 @@ def _built(engine: Engine) -> bool:
 
 def month_from_marts(engine: Engine, tenant_id: int, period: str) -> list[MemberMonth]:
     """Every member of the tenant for ``period`` ('YYYY-MM'), by member id, from the marts."""
-    with engine.connect() as conn:
+    built = _built(engine)
+    leaderboard = mart_exists(engine, "leaderboard")
+    start, end = month_bounds(period)
+    params = {"t": tenant_id, "p": period, "start": start, "end": end}
+    with engine.connect() as conn:  # one connection for every read: a round trip each
         out = {
-            r.id: MemberMonth(tenant_id, r.id, period, team=r.team)
-            for r in conn.execute(
+            member_id: MemberMonth(tenant_id, member_id, period, team=team)
+            for member_id, team in conn.execute(
                 select(Member.id, Member.team)
                 .where(Member.tenant_id == tenant_id)
                 .order_by(Member.id)
             )
         }
-    if not _built(engine):
-        return list(out.values())
-    start, end = month_bounds(period)
-    params = {"t": tenant_id, "p": period, "start": start, "end": end}
-    with engine.connect() as conn:
-        for r in conn.execute(_FIGURES, params):
-            mm = out.get(r.member_id)
+        if not built:
+            return list(out.values())
+        for member_id, billed, estimated, tokens, active_days, saved in conn.execute(
+            _FIGURES, params
+        ):
+            mm = out.get(member_id)
             if mm is None:
                 continue
-            mm.billed_micros = int(r.billed_cost_micros)
-            mm.estimated_micros = int(r.estimated_cost_micros)
-            mm.tokens = None if r.tokens is None else int(r.tokens)
-            mm.active_days = int(r.active_days)
-            mm.seconds_saved = int(r.seconds_saved)
-        for r in conn.execute(_TOOLS, params):
-            mm = out.get(r.member_id)
-            tokens = int(r.tokens or 0)
-            used = (r.billed or 0) > 0 or (r.estimated or 0) > 0 or tokens or (r.requests or 0)
+            mm.billed_micros = int(billed)
+            mm.estimated_micros = int(estimated)
+            mm.tokens = None if tokens is None else int(tokens)
+            mm.active_days = int(active_days)
+            mm.seconds_saved = int(saved)
+        for member_id, service, billed, estimated, tokens, requests in conn.execute(_TOOLS, params):
+            mm = out.get(member_id)
+            tokens = int(tokens or 0)
+            used = (billed or 0) > 0 or (estimated or 0) > 0 or tokens or (requests or 0)
             if mm is not None and used:
-                mm.tools[r.service] = [int(r.billed or 0), tokens]
+                mm.tools[service] = [int(billed or 0), tokens]
         idle = conn.execute(_IDLE, params).all()
+        ranked = places_on(conn, tenant_id, [period]) if leaderboard else {}
     for member_id, source in idle:
         mm = out.get(member_id)
         if mm is not None:
             mm.idle_tools = tuple(sorted({*mm.idle_tools, source.replace("_", " ").title()}))
-    ranked = places(engine, tenant_id, [period])
     held = badges_by_member(engine, tenant_id)
     for member_id, mm in out.items():
         now = ranked.get((period, member_id))

@@ -21,6 +21,7 @@ PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
 UNKNOWN_PATHS_KEY = "aispend_unknown_paths"
 ADMIN_SECTION = "Admin"
 DEFAULT_TITLE = "Opening the overview…"
+DEFAULT_SHIM_PATH = "opening-overview"  # the hidden default page's own path (see build_navigation)
 
 
 @dataclass(frozen=True)
@@ -83,32 +84,42 @@ def _not_found() -> None:
 
 
 def _to_default() -> None:
-    """The default page's own path (/overview): Streamlit serves that page at / only."""
+    """Serves "/" while the overview is registered at its own path (see build_navigation)."""
     st.switch_page(page_path(next(p.url_path for p in PAGES if p.default)))
 
 
 def build_navigation(actor: Actor | None) -> dict[str, list[st.Page]]:
     """Sections of pages for st.navigation: every page, visible or hidden for this actor."""
     sections: dict[str, list[st.Page]] = {"": []}
+    asked = requested_path()
+    default_path = next(p.url_path for p in PAGES if p.default)
+    # Streamlit serves the default page at "/" only, yet reserves its path: a second page at
+    # that path is refused (an exception on the run). Asked for by its own path, the default
+    # page is registered there as an ordinary page, and a hidden default serves "/".
+    by_path = asked == default_path
     for spec in PAGES:
         visible = actor is not None and (actor.is_admin or not spec.admin_only)
         page = st.Page(
             str(PAGES_DIR / spec.script),
             title=spec.title,
             url_path=spec.url_path,
-            default=spec.default,
+            default=spec.default and not by_path,
             visibility="visible" if visible else "hidden",
         )
         section = ADMIN_SECTION if spec.admin_only and visible else ""
         sections.setdefault(section, []).append(page)
     unknown: set[str] = st.session_state.setdefault(UNKNOWN_PATHS_KEY, set())
-    asked = requested_path()
     if asked and asked not in KNOWN_PATHS and "/" not in asked:
         unknown.add(asked)  # remembered, so reruns on that page (login, cookie) stay on it
-    default_path = next(p.url_path for p in PAGES if p.default)
-    if asked == default_path:
+    if by_path:
         sections[""].append(
-            st.Page(_to_default, title=DEFAULT_TITLE, url_path=default_path, visibility="hidden")
+            st.Page(
+                _to_default,
+                title=DEFAULT_TITLE,
+                url_path=DEFAULT_SHIM_PATH,
+                default=True,
+                visibility="hidden",
+            )
         )
     for path in sorted(unknown):
         sections[""].append(

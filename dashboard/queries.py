@@ -6,6 +6,7 @@ computes what a mart should hold. A mart that the pipeline has not built yet rea
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -40,9 +41,18 @@ class MonthTotal:
         return self.by_provider.empty
 
 
+# Marts seen to exist, per engine. A mart, once built, is only ever replaced within one
+# transaction (``warehouse.mart_tables.build``): remembering it spares a catalog query per read
+# (on PostgreSQL a round trip each, a dozen per Overview).
+_BUILT: weakref.WeakKeyDictionary[Engine, set[str]] = weakref.WeakKeyDictionary()
+
+
 def mart_exists(engine: Engine, table: str = MONTHLY_SPEND_MART) -> bool:
     """True once the pipeline has built the mart table."""
-    return inspect(engine).has_table(table)
+    built = _BUILT.setdefault(engine, set())
+    if table not in built and inspect(engine).has_table(table):
+        built.add(table)
+    return table in built
 
 
 def billed_totals(engine: Engine, tenant_id: int, months: list[str]) -> dict[str, int]:

@@ -44,6 +44,11 @@ def streamlit_command(
         "false",
         "--client.toolbarMode",
         "minimal",
+        # Streamlit runs a full gc.collect() after every script run by default: with pandas,
+        # altair and SQLAlchemy loaded that holds the GIL 0.1-0.5 s (measured), delaying the
+        # page's last messages and the next rerun. Python's own generational GC still runs.
+        "--runner.postScriptGC",
+        "false",
         *server_theme_flags(),
     ]
 

@@ -91,7 +91,7 @@ binding = auth.cookie_binding(
 authenticator = auth.build_authenticator(directory, binding, ctx.engine, ctx.tenant)
 
 actor = None
-if st.session_state.get("authentication_status"):
+if auth.cookie_login(authenticator):  # a returning browser: signed in on this very run
     actor = auth.session_actor(
         directory,
         st.session_state.get("username"),

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import analytics_csv
-from dashboard.app_context import app_context, current_actor, engine_for
+from dashboard import analytics_csv, page_data
+from dashboard.app_context import app_context, current_actor
 from dashboard.components import analytics_charts as charts
 from dashboard.components.tag_spend import spend_by_tag_section
 from dashboard.formatting import current_month, month_label, tokens_short, usd
@@ -17,12 +17,6 @@ from dashboard.progress_queries import periods_back
 from warehouse import audit
 
 VIEWED_KEY = "aispend_analytics_viewed"
-CACHE_TTL_S = 60
-
-
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
-def cached_view(database_url: str, tenant_id: int, _tenant, actor, period: str):
-    return analytics_csv.on_screen(engine_for(database_url), _tenant, actor, period)
 
 
 def _table(frame: pd.DataFrame, money: list[str], **rename) -> None:
@@ -41,13 +35,13 @@ period = col_month.selectbox(
     "Month", periods_back(current_month(), 12), format_func=month_label, key="aispend_an_month"
 )
 if col_refresh.button("Refresh", key="aispend_an_refresh"):
-    cached_view.clear()
+    page_data.clear()
 viewed: set = st.session_state.setdefault(VIEWED_KEY, set())
 if period not in viewed:  # who looked at which month's billing analytics
     audit.record_read(ctx.engine, ctx.tenant, actor, "analytics.view", period)
     viewed.add(period)
 
-view = cached_view(ctx.settings.database_url, ctx.tenant.id, ctx.tenant, actor, period)
+view = page_data.analytics_view(ctx.settings.database_url, ctx.tenant.id, ctx.tenant, actor, period)
 mom = view.mom.iloc[-1] if not view.mom.empty else None
 saving_total = sum(int(s) for s in view.savings["saving"])
 cols = st.columns(4)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import board_queries, queries
-from dashboard.app_context import app_context, current_actor, engine_for
+from dashboard import board_queries, page_data
+from dashboard.app_context import app_context, current_actor
 from dashboard.components import board as board_view
 from dashboard.components.suggestion_card import teaser_html
 from dashboard.components.suggestion_panel import show_suggestion_teaser
@@ -14,25 +14,6 @@ from dashboard.formatting import current_month, month_label, usd
 from dashboard.revalidation import refreshing_vendors
 from dashboard.suggestion_queries import SuggestionCard
 from warehouse.suggestions import cached_suggestions
-
-CACHE_TTL_S = 60
-
-
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
-def cached_month_total(database_url: str, tenant_id: int, month: str) -> queries.MonthTotal:
-    return queries.month_total(engine_for(database_url), tenant_id, month)
-
-
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
-def cached_board(
-    database_url: str, tenant_id: int, _tenant, actor, month: str
-) -> board_queries.Board:
-    return board_queries.team_board(engine_for(database_url), _tenant, actor, month)
-
-
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
-def cached_available_months(database_url: str, tenant_id: int) -> list[str]:
-    return queries.available_months(engine_for(database_url), tenant_id)
 
 
 def _empty_state(is_admin: bool) -> None:
@@ -49,13 +30,47 @@ def _empty_state(is_admin: bool) -> None:
         st.info("No spend data yet. Ask an admin of your aispend to connect your team's AI tools.")
 
 
+@st.fragment
+def _people(ctx, board: board_queries.Board, month: str) -> None:
+    """The members as cards or a chart. A fragment: switching the view or "Show all" reruns
+    only this section, not the page's frame, KPIs and vendor cards."""
+    view = st.segmented_control(
+        "View", ["Cards", "Chart"], default=st.query_params.get("view", "Cards"), key="aispend_view"
+    )
+    if view and st.query_params.get("view") != view:
+        st.query_params["view"] = view  # remembered in the address: a reload keeps the choice
+    if board.unattributed_micros:
+        st.caption(f"Not linked to anyone yet: {usd(board.unattributed_micros)}")
+    limit = board_queries.TOP_BARS if view == "Chart" else board_queries.TOP_CARDS
+    show_all = st.query_params.get("members") == "all"
+    if len(board.members) > limit:
+        # A bounded page by default (a toggle redraws the top members only); remembered like ?view=.
+        show_all = st.toggle(f"Show all {len(board.members):,} members", value=show_all)
+        if show_all != (st.query_params.get("members") == "all"):
+            if show_all:
+                st.query_params["members"] = "all"
+            else:
+                del st.query_params["members"]
+    shown = board.members if show_all else board_queries.top_members(board, limit)
+    if view == "Chart":
+        board_view.member_chart(board, shown)
+    else:
+        written = cached_suggestions(ctx.engine, ctx.tenant.id, [month])
+        teasers = {
+            c.member_id: teaser_html(SuggestionCard(c.name, written[(c.member_id, month)]))
+            for c in shown
+            if (c.member_id, month) in written
+        }
+        board_view.member_cards(board, shown, teasers)
+
+
 ctx = app_context()
 actor = current_actor()
 url = ctx.settings.database_url
 refreshing = refreshing_vendors(ctx, actor)  # stale vendors: refreshed in the background
 
 st.title("Overview")
-months = cached_available_months(url, ctx.tenant.id)
+months = page_data.available_months(url, ctx.tenant.id)
 this_month = current_month()
 options = sorted(set(months) | {this_month}, reverse=True)
 col_month, col_refresh = st.columns([3, 1], vertical_alignment="bottom")
@@ -63,21 +78,19 @@ month = col_month.selectbox(
     "Month", options, index=options.index(this_month), format_func=month_label
 )
 if col_refresh.button("Refresh"):
-    cached_month_total.clear()
-    cached_board.clear()
-    cached_available_months.clear()
+    page_data.clear()
     st.rerun()
 
 if not months:
     _empty_state(bool(actor and actor.is_admin))
     st.stop()
 
-total = cached_month_total(url, ctx.tenant.id, month)
+total = page_data.month_total(url, ctx.tenant.id, month)
 if total.is_empty:
     st.info(f"No spend recorded for {month_label(month)} yet. Pick another month above.")
     st.stop()
 
-board = cached_board(url, ctx.tenant.id, ctx.tenant, actor, month)
+board = page_data.board(url, ctx.tenant.id, ctx.tenant, actor, month)
 board_view.kpi_strip(board)
 if total.estimated_micros:
     st.metric(
@@ -91,34 +104,7 @@ show_suggestion_teaser(ctx, actor, month)
 st.subheader("People")
 if board.withheld:
     st.caption("Your admins show each person only their own detail; team totals stay above.")
-view = st.segmented_control(
-    "View", ["Cards", "Chart"], default=st.query_params.get("view", "Cards"), key="aispend_view"
-)
-if view and st.query_params.get("view") != view:
-    st.query_params["view"] = view  # remembered in the address: a reload keeps the choice
-if board.unattributed_micros:
-    st.caption(f"Not linked to anyone yet: {usd(board.unattributed_micros)}")
-limit = board_queries.TOP_BARS if view == "Chart" else board_queries.TOP_CARDS
-show_all = st.query_params.get("members") == "all"
-if len(board.members) > limit:
-    # A bounded page by default (a toggle redraws the top members only); remembered like ?view=.
-    show_all = st.toggle(f"Show all {len(board.members):,} members", value=show_all)
-    if show_all != (st.query_params.get("members") == "all"):
-        if show_all:
-            st.query_params["members"] = "all"
-        else:
-            del st.query_params["members"]
-shown = board.members if show_all else board_queries.top_members(board, limit)
-if view == "Chart":
-    board_view.member_chart(board, shown)
-else:
-    written = cached_suggestions(ctx.engine, ctx.tenant.id, [month])
-    teasers = {
-        c.member_id: teaser_html(SuggestionCard(c.name, written[(c.member_id, month)]))
-        for c in shown
-        if (c.member_id, month) in written
-    }
-    board_view.member_cards(board, shown, teasers)
+_people(ctx, board, month)
 board_view.podium(board)
 
 st.subheader("By provider")

@@ -1,0 +1,45 @@
+"""The pages' cached reads, made once per server process.
+
+A cached function defined in a page script is made again on every run of the page (Streamlit
+reads and hashes its source each time: 5-15 ms a run, measured), so the pages call these.
+Entries live ``CACHE_TTL_S`` seconds, keyed by the warehouse, the tenant and, where the figures
+depend on who looks, the actor. ``clear()`` forgets them all (the Refresh buttons; a finished
+refresh of the marts).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import analytics_csv, board_queries, queries
+from dashboard.app_context import engine_for
+
+CACHE_TTL_S = 60
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
+def month_total(database_url: str, tenant_id: int, month: str) -> queries.MonthTotal:
+    return queries.month_total(engine_for(database_url), tenant_id, month)
+
+
+@st.cache_resource(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
+def board(database_url: str, tenant_id: int, _tenant, actor, month: str) -> board_queries.Board:
+    """Shared between runs, not copied: a Board is immutable (frozen dataclasses and tuples),
+    and unpickling a large team's board cost ~10 ms on every run (every view toggle)."""
+    return board_queries.team_board(engine_for(database_url), _tenant, actor, month)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
+def available_months(database_url: str, tenant_id: int) -> list[str]:
+    return queries.available_months(engine_for(database_url), tenant_id)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
+def analytics_view(database_url: str, tenant_id: int, _tenant, actor, period: str):
+    return analytics_csv.on_screen(engine_for(database_url), _tenant, actor, period)
+
+
+def clear() -> None:
+    """Forget every cached read: the next run of each page reads the marts again."""
+    for cached in (month_total, board, available_months, analytics_view):
+        cached.clear()
