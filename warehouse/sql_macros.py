@@ -76,7 +76,9 @@ def _macros(dialect: str, scope: Scope, back: int) -> dict[str, tuple[int, Calla
     return {
         "month": (
             1,
-            (lambda d: f"to_char({d}, 'YYYY-MM')") if pg else (lambda d: f"strftime('%Y-%m', {d})"),
+            # SQLite stores dates as ISO text: the month is its first 7 characters (strftime
+            # parses every date: it doubled the cost of grouping a year of facts by month).
+            (lambda d: f"to_char({d}, 'YYYY-MM')") if pg else (lambda d: f"substr({d}, 1, 7)"),
         ),
         "prev_month": (
             1,
