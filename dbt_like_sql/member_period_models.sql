@@ -20,7 +20,7 @@ with facts as (
         tenant_id,
         source,
         account_key,
-        @month(charge_period_start) as month,
+        @month_key(charge_period_start) as month_key,
         provider,
         service,
         sku,
@@ -51,7 +51,8 @@ with facts as (
         @int_sum(requests) as requests
     from usage_facts
     where @scope_days(tenant_id, charge_period_start)
-    group by tenant_id, @month(charge_period_start), source, account_key, provider, service, sku
+    group by tenant_id, @month_key(charge_period_start), source, account_key, provider, service,
+        sku
 )
 select
     f.tenant_id,
@@ -61,7 +62,7 @@ select
         else 'unlinked'
     end as member_group,
     il.member_id,
-    f.month,
+    @month(f.month_key) as month,
     f.provider,
     f.source,
     f.service,

@@ -314,12 +314,13 @@ def test_month_and_day_macros_agree_on_both_databases(engine):
         "dates",
         "/*\ndescription: d\nkind: full\n*/\n"
         "select @month(@add_days('2025-01-31', 1)) as next_month, @prev_month('2025-01') as before,\n"
-        "  @safe_div(7, 2) as half, @safe_div(-7, 2) as neg, @safe_div(1, 0) as zero\n",
+        "  @safe_div(7, 2) as half, @safe_div(-7, 2) as neg, @safe_div(1, 0) as zero,\n"
+        "  @month(@month_key(@add_days('2025-01-31', 29))) as keyed\n",
         "dbt_like_sql/dates.sql",
     )
     build(engine, model)
-    assert rows(engine, "select next_month, before, half, neg, zero from dates") == [
-        ("2025-02", "2024-12", 3, -3, None)
+    assert rows(engine, "select next_month, before, half, neg, zero, keyed from dates") == [
+        ("2025-02", "2024-12", 3, -3, None, "2025-03")
     ]
     with engine.begin() as conn:
         conn.execute(text("drop table dates"))
