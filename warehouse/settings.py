@@ -140,8 +140,6 @@ def _history_start(value: str | None) -> dt.date:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput(f"AISPEND_HISTORY_START={value!r} is not a date (YYYY-MM-DD)") from None
-
-
 def _port(env: dict[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if not raw:
