@@ -33,30 +33,15 @@ with seconds_saved_defaults (metric, seconds_per_unit) as (
         ('cmdk_usages', 15),
         ('pull_requests', 600)
 ),
-accounts as (
-    -- Each account's member and kind, joined once: the facts join this, not two tables.
-    select
-        va.tenant_id,
-        va.source,
-        va.account_key,
-        va.kind,
-        case
-            when il.member_id is not null then 'member'
-            when va.account_key = 'unattributed' then 'unattributed'
-            else 'unlinked'
-        end as member_group,
-        il.member_id
-    from vendor_accounts va
-    left join identity_links il on il.vendor_account_id = va.id
-),
 usage as (
     select
         f.tenant_id,
-        coalesce(
-            va.member_group,
-            case when f.account_key = 'unattributed' then 'unattributed' else 'unlinked' end
-        ) as member_group,
-        va.member_id,
+        case
+            when il.member_id is not null then 'member'
+            when f.account_key = 'unattributed' then 'unattributed'
+            else 'unlinked'
+        end as member_group,
+        il.member_id,
         f.charge_period_start as day,
         @money_sum(f.billed_cost_micros) as billed_cost_micros,
         @money_sum(case when f.cost_basis = 'estimated' then f.list_cost_micros else 0 end)
@@ -84,10 +69,13 @@ usage as (
             end
         ) as is_active
     from usage_facts f
-    left join accounts va
+    left join vendor_accounts va
         on va.tenant_id = f.tenant_id and va.source = f.source
         and va.account_key = f.account_key
+    left join identity_links il on il.vendor_account_id = va.id
     where @scope_days(f.tenant_id, f.charge_period_start)
+    -- Day first: SQLite sorts to group, and facts come in day order (measured: half the time).
+    -- The accounts are joined here, per fact: SQLite scanned a CTE of accounts per fact.
     group by 1, 4, 2, 3
 ),
 activity as (
