@@ -172,10 +172,12 @@ def build(engine: Engine, model: SqlModel, scope: Scope = EVERYTHING) -> BuildRe
         else:
             conn.exec_driver_sql(f"DELETE FROM {model.name} WHERE {_where_scope(model, scope)}")
             # Inputs read a few months back (reads_previous_months): keep only the scope's rows.
-            conn.exec_driver_sql(
-                f"INSERT INTO {model.name} SELECT * FROM ({query}) q "
-                f"WHERE {_where_scope(model, scope, 'q')}"
+            # Only then: PostgreSQL pushes the filter down to every input row (measured: the
+            # month's to_char per fact, a third of member_period_models' refresh).
+            keep = (
+                f" WHERE {_where_scope(model, scope, 'q')}" if model.reads_previous_months else ""
             )
+            conn.exec_driver_sql(f"INSERT INTO {model.name} SELECT * FROM ({query}) q{keep}")
         tests, rows = _tests_and_count(conn, model, scope)
         failed = {name: n for name, n in tests.items() if n}
         if failed:
