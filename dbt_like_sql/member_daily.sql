@@ -74,7 +74,9 @@ usage as (
         and va.account_key = f.account_key
     left join identity_links il on il.vendor_account_id = va.id
     where @scope_days(f.tenant_id, f.charge_period_start)
-    group by 1, 2, 3, 4
+    -- Day first: SQLite sorts to group, and facts come in day order (measured: half the time).
+    -- The accounts are joined here, per fact: SQLite scanned a CTE of accounts per fact.
+    group by 1, 4, 2, 3
 ),
 activity as (
     select
@@ -128,4 +130,4 @@ select
     @money_sum(seconds_saved) as seconds_saved,
     max(is_active) as is_active
 from combined
-group by tenant_id, member_group, member_id, day
+group by tenant_id, day, member_group, member_id

@@ -2,7 +2,8 @@
 description: >
   Each member's month per vendor and model (SKU): billed spend, the estimate and list-price
   value beside it (never added), tokens (NULL when unknown) and requests. Members as in
-  member_daily (unlinked accounts grouped as 'unlinked').
+  member_daily (unlinked accounts grouped as 'unlinked'). Facts are summed per account, month
+  and model before the account joins: the joins run once per group, not once per fact.
 kind: incremental_by_month
 time_column: month
 time_column_type: month
@@ -14,6 +15,45 @@ tests:
   non_negative: [estimated_cost_micros, list_price_micros, tokens, requests]
   accepted_values: {member_group: [member, unlinked, unattributed]}
 */
+with facts as (
+    select
+        tenant_id,
+        source,
+        account_key,
+        @month_key(charge_period_start) as month_key,
+        provider,
+        service,
+        sku,
+        @money_sum(billed_cost_micros) as billed_cost_micros,
+        @money_sum(case when cost_basis = 'estimated' then list_cost_micros else 0 end)
+            as estimated_cost_micros,
+        @int_sum(case when cost_basis = 'billed' then list_cost_micros end) as list_price_micros,
+        -- Tokens split by cost basis: the account's kind (joined below) decides whether the
+        -- estimated ones count.
+        @int_sum(
+            case
+                when cost_basis = 'estimated' then null
+                when input_tokens is null and output_tokens is null
+                    and cache_read_tokens is null and cache_write_tokens is null then null
+                else coalesce(input_tokens, 0) + coalesce(output_tokens, 0)
+                    + coalesce(cache_read_tokens, 0) + coalesce(cache_write_tokens, 0)
+            end
+        ) as tokens,
+        @int_sum(
+            case
+                when cost_basis <> 'estimated' or cost_basis is null then null
+                when input_tokens is null and output_tokens is null
+                    and cache_read_tokens is null and cache_write_tokens is null then null
+                else coalesce(input_tokens, 0) + coalesce(output_tokens, 0)
+                    + coalesce(cache_read_tokens, 0) + coalesce(cache_write_tokens, 0)
+            end
+        ) as estimated_tokens,
+        @int_sum(requests) as requests
+    from usage_facts
+    where @scope_days(tenant_id, charge_period_start)
+    group by tenant_id, @month_key(charge_period_start), source, account_key, provider, service,
+        sku
+)
 select
     f.tenant_id,
     case
@@ -22,29 +62,25 @@ select
         else 'unlinked'
     end as member_group,
     il.member_id,
-    @month(f.charge_period_start) as month,
+    @month(f.month_key) as month,
     f.provider,
     f.source,
     f.service,
     f.sku as model,
     @money_sum(f.billed_cost_micros) as billed_cost_micros,
-    @money_sum(case when f.cost_basis = 'estimated' then f.list_cost_micros else 0 end)
-        as estimated_cost_micros,
-    @int_sum(case when f.cost_basis = 'billed' then f.list_cost_micros end) as list_price_micros,
+    @money_sum(f.estimated_cost_micros) as estimated_cost_micros,
+    @int_sum(f.list_price_micros) as list_price_micros,
     -- Tokens of Claude Code through an API key: the billed rows of the key carry them.
     @int_sum(
         case
-            when f.cost_basis = 'estimated' and va.kind = 'api_key' then null
-            when f.input_tokens is null and f.output_tokens is null
-                and f.cache_read_tokens is null and f.cache_write_tokens is null then null
-            else coalesce(f.input_tokens, 0) + coalesce(f.output_tokens, 0)
-                + coalesce(f.cache_read_tokens, 0) + coalesce(f.cache_write_tokens, 0)
+            when va.kind = 'api_key' or f.estimated_tokens is null then f.tokens
+            when f.tokens is null then f.estimated_tokens
+            else f.tokens + f.estimated_tokens
         end
     ) as tokens,
     @int_sum(f.requests) as requests
-from usage_facts f
+from facts f
 left join vendor_accounts va
     on va.tenant_id = f.tenant_id and va.source = f.source and va.account_key = f.account_key
 left join identity_links il on il.vendor_account_id = va.id
-where @scope_days(f.tenant_id, f.charge_period_start)
-group by 1, 2, 3, 4, 5, 6, 7, 8
+group by 1, 4, 2, 3, 5, 6, 7, 8

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from mart_seed import seed_team, usage, write
+from mart_seed import account_id, seed_team, usage, write
 from sqlalchemy import inspect, text
 
+from warehouse import identities
 from warehouse.actors import SYSTEM
 from warehouse.dashboard_settings import SettingsError, update_dashboard_settings
 from warehouse.mart_tables import MartTestFailed, build
@@ -91,6 +92,51 @@ def test_member_period_is_exact_and_keeps_unknown_tokens_null(engine):
         ("2025-02-03", "2025-02", 9_500_000, 0, 1_050, 1),
         ("2025-02-04", "2025-02", 0, 777, None, 0),
     ]
+
+
+def test_estimated_tokens_of_an_api_key_are_left_out_of_the_member_marts(engine):
+    # Claude Code through an API key: the key's billed rows carry the tokens, its estimated
+    # rows are left out; a user's estimated tokens count (they are billed nowhere else).
+    from connectors.contract import Account
+
+    team = seed_team(engine)
+    day = dt.date(2025, 3, 5)
+    write(
+        engine,
+        team.tenant.id,
+        "claude_code",
+        day,
+        day,
+        [
+            usage(day, "key-1", 4_000, tokens=100),
+            usage(day, "key-1", 0, tokens=40, basis="estimated", listed=90),
+            usage(day, "ada@x.io", 0, tokens=7, basis="estimated", listed=5),
+            usage(day, "ada@x.io", 0, sku="haiku", basis="estimated", listed=1),
+        ],
+        accounts=[Account("key-1", kind="api_key"), Account("ada@x.io", email="ada@x.io")],
+    )
+    for key in ("key-1", "ada@x.io"):
+        identities.link_account(
+            engine,
+            team.tenant,
+            SYSTEM,
+            account_id(engine, team.tenant.id, "claude_code", key),
+            team.ada,
+        )
+    build_all(engine)
+    march = "from {} where member_id = :m and month = '2025-03'"
+    assert rows(
+        engine,
+        "select model, billed_cost_micros, estimated_cost_micros, list_price_micros, tokens "
+        + march.format("member_period_models")
+        + " order by model",
+        m=team.ada,
+    ) == [("haiku", 0, 1, None, None), ("sonnet", 4_000, 95, None, 107)]
+    assert rows(
+        engine,
+        "select billed_cost_micros, estimated_cost_micros, tokens " + march.format("member_daily"),
+        m=team.ada,
+    ) == [(4_000, 96, 107)]  # NULL tokens of haiku stay out
 
 
 def test_team_period_kpis(engine):
@@ -268,12 +314,13 @@ def test_month_and_day_macros_agree_on_both_databases(engine):
         "dates",
         "/*\ndescription: d\nkind: full\n*/\n"
         "select @month(@add_days('2025-01-31', 1)) as next_month, @prev_month('2025-01') as before,\n"
-        "  @safe_div(7, 2) as half, @safe_div(-7, 2) as neg, @safe_div(1, 0) as zero\n",
+        "  @safe_div(7, 2) as half, @safe_div(-7, 2) as neg, @safe_div(1, 0) as zero,\n"
+        "  @month(@month_key(@add_days('2025-01-31', 29))) as keyed\n",
         "dbt_like_sql/dates.sql",
     )
     build(engine, model)
-    assert rows(engine, "select next_month, before, half, neg, zero from dates") == [
-        ("2025-02", "2024-12", 3, -3, None)
+    assert rows(engine, "select next_month, before, half, neg, zero, keyed from dates") == [
+        ("2025-02", "2024-12", 3, -3, None, "2025-03")
     ]
     with engine.begin() as conn:
         conn.execute(text("drop table dates"))

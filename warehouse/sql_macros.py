@@ -3,6 +3,8 @@ recomputes (``Scope``). Models are written once; everything SQLite and PostgreSQ
 differently is one of these:
 
 - ``@month(d)``: 'YYYY-MM' of the date ``d``; ``@prev_month(m)``: the month before 'YYYY-MM' ``m``;
+- ``@month_key(d)``: the same value for every day of ``d``'s month, cheaper to group by than
+  ``@month`` (no text per row); ``@month(@month_key(d))`` is ``@month(d)``;
 - ``@add_days(d, n)``: the date ``n`` days after ``d``;
 - ``@safe_div(a, b)``: integer division, truncated toward zero; NULL when ``b`` is 0 or NULL;
 - ``@money_sum(x)``: exact integer sum (micro-dollars), 0 when nothing is known;
@@ -76,7 +78,18 @@ def _macros(dialect: str, scope: Scope, back: int) -> dict[str, tuple[int, Calla
     return {
         "month": (
             1,
-            (lambda d: f"to_char({d}, 'YYYY-MM')") if pg else (lambda d: f"strftime('%Y-%m', {d})"),
+            # SQLite stores dates as ISO text: the month is its first 7 characters (strftime
+            # parses every date: it doubled the cost of grouping a year of facts by month).
+            # PostgreSQL: to_char of a date goes through a time-zoned timestamp (slower).
+            (lambda d: f"to_char(CAST({d} AS TIMESTAMP), 'YYYY-MM')")
+            if pg
+            else (lambda d: f"substr({d}, 1, 7)"),
+        ),
+        "month_key": (
+            1,
+            (lambda d: f"date_trunc('month', CAST({d} AS TIMESTAMP))")
+            if pg
+            else (lambda d: f"substr({d}, 1, 7)"),
         ),
         "prev_month": (
             1,
