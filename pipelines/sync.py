@@ -19,6 +19,7 @@ import dagster as dg
 
 from connectors.contract import Connector
 from pipelines.backfills import BACKFILL_TAG, new_backfill_id, record_backfill
+from pipelines.dagster_sqlite import open_instance
 from pipelines.definitions import build_definitions
 from pipelines.ingest import TENANT_TAG, partitions_for, range_tags
 from pipelines.jobs import REFRESH_MARTS, sync_job_name
@@ -48,11 +49,12 @@ def dagster_instance(settings: Settings) -> dg.DagsterInstance:
     """The persistent instance at ``settings.dagster_home`` if configured, else an ephemeral one.
 
     Opening it creates Dagster's SQLite storage on first use; two syncs starting together would
-    both create it (and stamp its version twice), so they take turns.
+    both create it (and stamp its version twice), so they take turns. Dagster's default SQLite
+    storage is opened with the quicker event log of ``pipelines.dagster_sqlite``.
     """
     if (settings.dagster_home / "dagster.yaml").exists():
         with file_lock(settings.dagster_home / ".instance.lock", wait=120):
-            return dg.DagsterInstance.from_config(str(settings.dagster_home))
+            return open_instance(str(settings.dagster_home))
     return dg.DagsterInstance.ephemeral()
 
 
