@@ -372,8 +372,10 @@ def _daily_row(**changes: Any) -> dict[str, Any]:
     [
         ({}, {"active_days": 1, "total_lines_added": 5, "bugbot_usages": 2}),
         ({"bugbotUsages": ...}, {"active_days": 1, "total_lines_added": 5}),  # optional, absent
-        ({"chatRequests": "12"}, {"active_days": 1, "total_lines_added": 5, "chat_requests": 12,
-                                  "bugbot_usages": 2}),  # fmt: skip
+        (
+            {"chatRequests": "12"},
+            {"active_days": 1, "total_lines_added": 5, "chat_requests": 12, "bugbot_usages": 2},
+        ),  # fmt: skip
         ({"chatRequests": -1}, "field 'data[0].chatRequests' is -1, not a count (>= 0)"),
         ({"chatRequests": ...}, "field 'data[0].chatRequests' is missing"),
         ({"bugbotUsages": None}, "field 'data[0].bugbotUsages' is None, not a number"),
