@@ -101,6 +101,10 @@ def snake_case(name: str) -> str:
 
 
 ACTIVITY_METRICS = {name: snake_case(name) for name in REQUIRED_ACTIVITY + OPTIONAL_ACTIVITY}
+# (wire name, metric, optional?) in order: what ``_activity`` reads from every daily row.
+_ACTIVITY_READS = tuple(
+    (name, metric, name in OPTIONAL_ACTIVITY) for name, metric in ACTIVITY_METRICS.items()
+)
 
 
 def _has_next(endpoint: str) -> Callable[[Any], bool]:
@@ -296,13 +300,16 @@ def _activity(row: Node, start: dt.date, end: dt.date) -> list[ActivityRecord]:
         return []
     records = []
     if row.opt_boolean("isActive"):
-        records.append(ActivityRecord(day=day, account_key=email, metric="active_days", value=1))
-    for name, metric in ACTIVITY_METRICS.items():
-        if name in OPTIONAL_ACTIVITY and not row.has(name):
-            continue
-        value = row.count(name)
+        records.append(ActivityRecord(day, email, "active_days", 1))
+    raw = row.value  # an object: row.text() read it
+    for name, metric, optional in _ACTIVITY_READS:
+        value = raw.get(name)
+        if type(value) is not int or value < 0:  # not a plain count: absent or checked
+            if optional and name not in raw:
+                continue
+            value = row.count(name)  # a count given as "12" passes; anything else is refused
         if value:
-            records.append(ActivityRecord(day=day, account_key=email, metric=metric, value=value))
+            records.append(ActivityRecord(day, email, metric, value))
     return records
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 EPOCH = dt.date(1970, 1, 1)
 DAY_MS = 86_400_000
@@ -62,7 +63,13 @@ def day_start_seconds(day: dt.date) -> int:
 
 def day_of_epoch_ms(millis: int) -> dt.date:
     """The UTC day an epoch-milliseconds timestamp falls on."""
-    return EPOCH + dt.timedelta(days=millis // DAY_MS)
+    return _epoch_day(millis // DAY_MS)
+
+
+@lru_cache(maxsize=4096)
+def _epoch_day(days_since_epoch: int) -> dt.date:
+    # Cached: a page of events falls on a handful of days (dates are immutable).
+    return EPOCH + dt.timedelta(days=days_since_epoch)
 
 
 def day_of_epoch_seconds(seconds: int) -> dt.date:

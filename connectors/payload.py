@@ -257,8 +257,11 @@ class Node:
     def epoch_ms_day(self, key: str | None = None) -> dt.date:
         """The UTC day of an epoch-milliseconds timestamp (a number or a string of digits)."""
         value = self._raw(key)
-        if type(value) is int:
+        kind = type(value)
+        if kind is int:
             return day_of_epoch_ms(value)
+        if kind is str and value.isdigit():  # Cursor sends its timestamps as strings
+            return day_of_epoch_ms(int(value))
         value, at = self._value(key, _MISSING)
         if isinstance(value, str) and value.isdigit():
             value = int(value)

@@ -28,6 +28,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 TOKEN_COLUMNS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 
@@ -42,6 +43,9 @@ class TokenCounts:
     cache_write: int = 0
 
     def __post_init__(self) -> None:
+        counts = (self.input, self.output, self.cache_read, self.cache_write)
+        if all(type(v) is int and v >= 0 for v in counts):
+            return  # the common case, checked without a loop of getattr calls
         for name in ("input", "output", "cache_read", "cache_write"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -86,7 +90,13 @@ class TokenCounts:
     def activity_metrics(self, prefix: str) -> dict[str, int]:
         """The same counts as activity metric names (a per-tool *view*, never a total):
         ``prefix="claude_code"`` → ``claude_code_input_tokens`` …"""
-        return {f"{prefix}_{name}": value for name, value in self.columns().items()}
+        values = (self.input, self.output, self.cache_read, self.cache_write)
+        return dict(zip(_metric_names(prefix), values, strict=True))
+
+
+@lru_cache(maxsize=64)
+def _metric_names(prefix: str) -> tuple[str, ...]:
+    return tuple(f"{prefix}_{name}" for name in TOKEN_COLUMNS)
 
 
 def record_tokens(record: object) -> int:

@@ -31,11 +31,12 @@ class _Counts:
     rows: int = 0
     started: float = field(default_factory=time.monotonic)
     last_line: float = 0.0
+    done: bool = False
 
 
 class ProgressReporter:
-    """Prints one live line per running source on a terminal (rewritten in place), plain lines
-    every ``plain_every`` seconds otherwise, and a closing line per source."""
+    """Prints a live line on a terminal (rewritten in place; sources running side by side share
+    it), plain lines every ``plain_every`` seconds otherwise, and a closing line per source."""
 
     def __init__(
         self, stream: TextIO | None = None, live: bool | None = None, plain_every: float = 5.0
@@ -71,12 +72,17 @@ class ProgressReporter:
             if now - counts.last_line < interval:
                 return
             counts.last_line = now
-            line = self._line(source, counts)
+            if self.live:  # sources synced side by side share the live line
+                running = [(s, c) for s, c in self._counts.items() if not c.done]
+                line = "  ·  ".join(self._line(s, c) for s, c in running)
+            else:
+                line = self._line(source, counts)
         self._write(f"\r\x1b[K{line}" if self.live else f"{line}\n")
 
     def finish(self, source: str, ok: bool) -> None:
         with self._lock:
             counts = self._counts.get(source) or _Counts()
+            counts.done = True
             line = self._line(source, counts) + (" — done" if ok else " — FAILED")
         self._write(f"\r\x1b[K{line}\n" if self.live else f"{line}\n")
 

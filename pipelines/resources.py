@@ -31,6 +31,14 @@ def engine_for(settings: Settings) -> Engine:
         return engine
 
 
+def forget_inherited_connections() -> None:
+    """In a forked child: drop the parent's pooled connections without closing them (they are
+    the parent's); the engines open new ones here."""
+    with _LOCK:
+        for engine in _ENGINES.values():
+            engine.dispose(close=False)
+
+
 def dispose_engines() -> None:
     """Close every pooled connection (tests, and the CLI before it exits)."""
     with _LOCK:

@@ -19,6 +19,7 @@ import dagster as dg
 
 from connectors.contract import Connector
 from pipelines.backfills import BACKFILL_TAG, new_backfill_id, record_backfill
+from pipelines.dagster_sqlite import open_instance
 from pipelines.definitions import build_definitions
 from pipelines.ingest import TENANT_TAG, partitions_for, range_tags
 from pipelines.jobs import REFRESH_MARTS, sync_job_name
@@ -27,7 +28,9 @@ from pipelines.marts import REFRESH_TENANT_TAG as MARTS_REFRESH_TENANT_TAG
 from pipelines.orphans import fail_orphaned_runs, process_tags
 from pipelines.progress import QUIET_RUN_CONFIG, ProgressReporter
 from pipelines.resources import WarehouseResource, engine_for
+from pipelines.source_processes import run_in_processes
 from warehouse import tenants
+from warehouse.engine import is_sqlite
 from warehouse.errors import InvalidInput, NotFound
 from warehouse.locks import file_lock
 from warehouse.settings import Settings
@@ -48,11 +51,12 @@ def dagster_instance(settings: Settings) -> dg.DagsterInstance:
     """The persistent instance at ``settings.dagster_home`` if configured, else an ephemeral one.
 
     Opening it creates Dagster's SQLite storage on first use; two syncs starting together would
-    both create it (and stamp its version twice), so they take turns.
+    both create it (and stamp its version twice), so they take turns. Dagster's default SQLite
+    storage is opened with the quicker event log of ``pipelines.dagster_sqlite``.
     """
     if (settings.dagster_home / "dagster.yaml").exists():
         with file_lock(settings.dagster_home / ".instance.lock", wait=120):
-            return dg.DagsterInstance.from_config(str(settings.dagster_home))
+            return open_instance(str(settings.dagster_home))
     return dg.DagsterInstance.ephemeral()
 
 
@@ -120,13 +124,17 @@ def run_sync(
     tags: Mapping[str, str] | None = None,
     verbose: bool = True,
     progress: ProgressReporter | None = None,
+    parallel: bool = False,
 ) -> list[SourceResult]:
     """Sync ``sources`` (default: all registered) for days ``start..end``, then rebuild marts.
 
     ``tenant`` (a slug) restricts the sync to that tenant; ``connectors`` overrides the
     registry (tests); ``tags`` are added to every Dagster run (the launcher finds its runs by
     them). ``verbose=False`` silences Dagster's console log; ``progress`` reports each source
-    while it runs. Raises ``ValueError`` for an unknown source, tenant or an empty range.
+    while it runs. ``parallel`` (the CLI's choice): sources side by side, each in a process of
+    its own (``pipelines.source_processes``), when the warehouse takes concurrent writers (not
+    SQLite) and the runs go to a persistent Dagster instance of this home (not one passed in).
+    Raises ``ValueError`` for an unknown source, tenant or an empty range.
     """
     if end < start:
         raise InvalidInput(f"end {end} is before start {start}")
@@ -142,6 +150,7 @@ def run_sync(
     if tenant is not None:
         tenants.get_tenant(engine_for(settings), tenant)  # raises TenantNotFound (a ValueError)
     defs = build_definitions(connectors)
+    own_instance = instance is None
     instance = instance or dagster_instance(settings)
     fail_orphaned_runs(instance)  # runs of a sync killed mid-way: FAILURE, not STARTED forever
     warehouse = WarehouseResource.for_settings(settings)
@@ -150,47 +159,56 @@ def run_sync(
     if tenant is not None:
         run_tags[TENANT_TAG] = tenant
     days = (end - start).days + 1
-    results = []
-    try:
-        for name in names:
-            began = time.monotonic()
-            if progress is not None:
-                progress.start(name, days)
-            # On a persistent instance the range is filed as a backfill (the UI's Backfills tab).
-            backfill_id = None if instance.is_ephemeral else new_backfill_id()
-            result = execute_job(
-                defs,
-                sync_job_name(name),
-                instance=instance,
-                warehouse=warehouse,
-                tags={
-                    **run_tags,
-                    "aispend/source": name,
-                    **({BACKFILL_TAG: backfill_id} if backfill_id else {}),
-                },
-                verbose=verbose,
+
+    def sync_source(
+        name: str, reporter: ProgressReporter | None, into: dg.DagsterInstance
+    ) -> SourceResult:
+        began = time.monotonic()
+        if reporter is not None:
+            reporter.start(name, days)
+        # On a persistent instance the range is filed as a backfill (the UI's Backfills tab).
+        backfill_id = None if into.is_ephemeral else new_backfill_id()
+        result = execute_job(
+            defs,
+            sync_job_name(name),
+            instance=into,
+            warehouse=warehouse,
+            tags={
+                **run_tags,
+                "aispend/source": name,
+                **({BACKFILL_TAG: backfill_id} if backfill_id else {}),
+            },
+            verbose=verbose,
+        )
+        outcome = _outcome(name, result, days=days, seconds=time.monotonic() - began)
+        if backfill_id:
+            record_backfill(
+                into, defs, name, start, end, tenant=tenant, backfill_id=backfill_id, ok=outcome.ok
             )
-            outcome = _outcome(name, result, days=days, seconds=time.monotonic() - began)
-            if backfill_id:
-                record_backfill(
-                    instance,
-                    defs,
-                    name,
-                    start,
-                    end,
-                    tenant=tenant,
-                    backfill_id=backfill_id,
-                    ok=outcome.ok,
-                )
-            if progress is not None:
-                progress.finish(name, outcome.ok)
-            results.append(outcome)
+        if reporter is not None:
+            reporter.finish(name, outcome.ok)
+        return outcome
+
+    try:
+        if parallel and len(names) > 1 and _separate_processes(settings, instance, own_instance):
+            results = run_in_processes(
+                names,
+                lambda name, reporter: sync_source(name, reporter, dagster_instance(settings)),
+                progress,
+                lambda name, reason: SourceResult(name, 0, False, reason, days=days),
+            )
+        else:
+            results = [sync_source(name, progress, instance) for name in names]
     finally:
         warehouse.release()
     refresh_marts(
         settings, instance=instance, connectors=connectors, tags=extra, verbose=verbose, defs=defs
     )
     return results
+
+
+def _separate_processes(settings: Settings, instance: dg.DagsterInstance, own: bool) -> bool:
+    return own and not instance.is_ephemeral and not is_sqlite(engine_for(settings))
 
 
 def check_range(connector: type[Connector], start: dt.date, end: dt.date) -> None:

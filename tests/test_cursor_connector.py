@@ -356,3 +356,46 @@ def test_the_simulator_enforces_documented_limits(clean_sim: Simulator):
     assert too_long.status_code == 400 and "30 days" in too_long.json()["error"]
     assert too_big.status_code == 400
     assert no_auth.status_code == 401
+
+
+def _daily_row(**changes: Any) -> dict[str, Any]:
+    from connectors.cursor import REQUIRED_ACTIVITY
+
+    row: dict[str, Any] = {"email": "a@example.com", "day": "2026-09-02", "isActive": True}
+    row.update(dict.fromkeys(REQUIRED_ACTIVITY, 0), totalLinesAdded=5, bugbotUsages=2)
+    row.update(changes)
+    return {k: v for k, v in row.items() if v is not ...}
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, {"active_days": 1, "total_lines_added": 5, "bugbot_usages": 2}),
+        ({"bugbotUsages": ...}, {"active_days": 1, "total_lines_added": 5}),  # optional, absent
+        (
+            {"chatRequests": "12"},
+            {"active_days": 1, "total_lines_added": 5, "chat_requests": 12, "bugbot_usages": 2},
+        ),  # fmt: skip
+        ({"chatRequests": -1}, "field 'data[0].chatRequests' is -1, not a count (>= 0)"),
+        ({"chatRequests": ...}, "field 'data[0].chatRequests' is missing"),
+        ({"bugbotUsages": None}, "field 'data[0].bugbotUsages' is None, not a number"),
+        ({"totalTabsShown": 1.5}, "field 'data[0].totalTabsShown' is 1.5, not a whole number"),
+    ],
+)
+def test_a_daily_row_reads_plain_counts_and_refuses_the_rest(changes, expected):
+    """Each count of a daily-usage row: a whole number >= 0 (absent only when optional)."""
+    from connectors.contract import SchemaError
+    from connectors.cursor import DAILY_PATH, _activity
+    from connectors.payload import PayloadReader
+
+    body = {"data": [_daily_row(**changes)]}
+    [row] = PayloadReader("cursor", DAILY_PATH).body(body).list("data")
+    day = dt.date(2026, 9, 2)
+    if isinstance(expected, str):
+        with pytest.raises(SchemaError) as caught:
+            _activity(row, day, day)
+        assert expected in str(caught.value) and "cursor" in str(caught.value)
+        return
+    records = _activity(row, day, day)
+    assert {r.metric: r.value for r in records} == expected
+    assert all(r.day == day and r.account_key == "a@example.com" for r in records)

@@ -127,7 +127,14 @@ def claude_code_records(cc: ClaudeCodeDay) -> list[UsageRecord]:
 
 
 def claude_code_activity(cc: ClaudeCodeDay) -> list[ActivityRecord]:
+    """The day's activity, ordered by actor then metric (sorted per actor: a day holds
+    thousands of actors with a dozen metrics each)."""
+    by_actor: dict[str, list[tuple[str, int]]] = {}
+    for (actor, metric), value in cc.activity.items():
+        by_actor.setdefault(actor, []).append((metric, value))
+    day = cc.day
     return [
-        ActivityRecord(cc.day, actor, metric, value)
-        for (actor, metric), value in sorted(cc.activity.items())
+        ActivityRecord(day, actor, metric, value)
+        for actor in sorted(by_actor)
+        for metric, value in sorted(by_actor[actor])
     ]

@@ -29,6 +29,14 @@ TOKEN_TYPES = (
     "cache_creation.ephemeral_1h_input_tokens",
 )
 
+_TYPE_FIELDS = dict(
+    zip(
+        TOKEN_TYPES,
+        ("uncached_input", "output", "cache_read", "cache_write_5m", "cache_write_1h"),
+        strict=True,
+    )
+)
+
 
 @dataclass
 class UsageTokens:
@@ -61,15 +69,8 @@ class UsageTokens:
         )
 
     def of_type(self, token_type: str) -> int:
-        """The count matching a cost report ``token_type``."""
-        values = (
-            self.uncached_input,
-            self.output,
-            self.cache_read,
-            self.cache_write_5m,
-            self.cache_write_1h,
-        )
-        return dict(zip(TOKEN_TYPES, values, strict=True))[token_type]
+        """The count matching a cost report ``token_type`` (``KeyError`` for another)."""
+        return getattr(self, _TYPE_FIELDS[token_type])
 
 
 @dataclass(frozen=True)

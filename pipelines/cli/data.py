@@ -54,6 +54,7 @@ def sync(
             end=end,
             verbose=verbose,
             progress=reporter,
+            parallel=True,
         )
     if as_json:
         click.echo(
