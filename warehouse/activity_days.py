@@ -3,9 +3,10 @@ one ``activity_days`` row per (account, day) whose ``metrics`` JSON object holds
 metrics, inside a partition write (``warehouse.facts.replace_partition``).
 
 A connector keeps yielding one record per metric; a new metric needs no migration. Records are
-grouped in memory until the partition writer flushes (between batches, ``CHUNK`` days at a
-time), then bulk-inserted. An (account, day) whose row was flushed already and gets more
-metrics in a later batch is merged into its stored row. A metric reported twice for the same
+grouped in memory until the partition writer flushes (between batches, a chunk of days at a
+time), then bulk-inserted; only the (account, day) keys written stay in memory. An (account,
+day) whose row was flushed already and gets more metrics in a later batch is merged into its
+stored row. A metric reported twice for the same
 (account, day) fails the write with the database driver's ``IntegrityError``, as the unique
 constraint of the one-row-per-metric table did before.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import Connection, Text, cast, func, literal, select, update
 
@@ -42,9 +44,14 @@ def json_number(value: Decimal | int) -> str:
     return format(number.normalize(), "f")
 
 
+@cache
+def _name(metric: str) -> str:
+    return json.dumps(metric)  # a connector reports a few dozen names: encoded once each
+
+
 def metrics_json(metrics: dict[str, Decimal | int]) -> str:
     """The ``metrics`` JSON object, every value exact (``json_number``)."""
-    return "{" + ",".join(f"{json.dumps(k)}:{json_number(v)}" for k, v in metrics.items()) + "}"
+    return "{" + ",".join(f"{_name(k)}:{json_number(v)}" for k, v in metrics.items()) + "}"
 
 
 class ActivityDays:

@@ -2,9 +2,9 @@
 
 ``replace_partition`` is the only way facts reach the warehouse. It deletes the partition's
 usage facts, activity (``activity_days``: one row per account and day, its metrics in a JSON
-object; ``warehouse.activity_days``) and vendor control totals, streams the connector's batches in
-(in chunks through ``warehouse.bulk_insert``: COPY on PostgreSQL, a prepared executemany
-on SQLite; never the whole range in memory), then writes the control totals,
+object, grouped by ``warehouse.activity_days``) and vendor control totals, streams the
+connector's batches in (in chunks through ``warehouse.bulk_insert``: COPY on PostgreSQL, a
+prepared executemany on SQLite; never the whole range in memory), then writes the control totals,
 upserts reconciliation totals and the vendor accounts it saw. Anything raised while streaming
 rolls the whole write back, so a failed sync leaves the previous rows exactly as they were.
 Dialect-specific upserts live here and in ``warehouse.vendor_totals``.
@@ -148,7 +148,7 @@ class _PartitionWriter:
         )
         self.accounts.setdefault(rec.account_key, None)
         if len(self.usage) >= CHUNK_ROWS:
-            self.flush()
+            self._flush_usage()
 
     def add_activity(self, rec: ActivityRecord) -> None:
         self._check_day(rec.day, "activity record")
@@ -177,11 +177,14 @@ class _PartitionWriter:
         )
         delete_billed_totals(self.conn, self.tenant_id, self.source, self.start, self.end)
 
-    def flush(self) -> None:
+    def _flush_usage(self) -> None:
         if self.usage:
             self._usage_out.write(self.usage)
             self.usage_rows += len(self.usage)
             self.usage = []
+
+    def flush(self) -> None:
+        self._flush_usage()
         self.activity.flush()
 
     def end_of_batch(self) -> None:
