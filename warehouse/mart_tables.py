@@ -58,6 +58,10 @@ def _begin_exclusive(conn: Connection, name: str) -> None:
         # 18,000), and it nests loops over the account join; a mart is a batch aggregate,
         # where hash joins are right.
         conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
+        # Unnesting activity_days' JSON (a function of each row) can only loop: the disabled
+        # loop's cost (1e10) made PostgreSQL 15 JIT-compile member_daily, ~1 s for a query of
+        # milliseconds (measured at 100 members × 60 days). Marts are not worth compiling.
+        conn.exec_driver_sql("SET LOCAL jit = off")
         # With the default 4 MB the planner sorts (on disk) to group a year of facts;
         # measured: member_daily's full rebuild 6.2 s with it, 3.4 s with hash aggregates. An
         # estimate only: a hash aggregate that outgrows it spills to disk (PostgreSQL ≥ 13).
