@@ -71,7 +71,7 @@ def _insert(engine, table, rows) -> int:
 
 
 def seed(engine, members: int, days: int, start: dt.date) -> tuple[int, int]:
-    from warehouse.models import ActivityFact, Member, UsageFact, VendorAccount
+    from warehouse.models import ActivityDay, Member, UsageFact, VendorAccount
     from warehouse.tenants import create_tenant
 
     tenant = create_tenant(engine, "bench")
@@ -113,15 +113,14 @@ def seed(engine, members: int, days: int, start: dt.date) -> tuple[int, int]:
     )
     _insert(
         engine,
-        ActivityFact.__table__,
+        ActivityDay.__table__,
         (
             {
                 "tenant_id": tenant.id,
                 "source": "cursor",
                 "account_key": f"user{m}@cursor",
                 "day": start + dt.timedelta(days=d),
-                "metric": "chat_requests",
-                "value": (m + d) % 9,
+                "metrics": {"chat_requests": (m + d) % 9},
             }
             for d in range(days)
             for m in range(members)

@@ -79,6 +79,7 @@ usage as (
     group by 1, 4, 2, 3
 ),
 activity as (
+    -- One activity_days row per account and day; its metrics unnested from the JSON object.
     select
         a.tenant_id,
         case
@@ -89,20 +90,21 @@ activity as (
         il.member_id,
         a.day,
         @money_sum(
-            cast(a.value as bigint)
+            cast(@json_number(m.value) as bigint)
             * coalesce(cast(@setting(s.value) as bigint), d.seconds_per_unit, 0)
         ) as seconds_saved,
-        max(case when a.value > 0 then 1 else 0 end) as is_active
-    from activity_facts a
+        max(case when @json_number(m.value) > 0 then 1 else 0 end) as is_active
+    from activity_days a
+    cross join @json_entries(a.metrics) m
     left join vendor_accounts va
         on va.tenant_id = a.tenant_id and va.source = a.source
         and va.account_key = a.account_key
     left join identity_links il on il.vendor_account_id = va.id
-    left join seconds_saved_defaults d on d.metric = a.metric
+    left join seconds_saved_defaults d on d.metric = m.key
     left join settings s
-        on s.tenant_id = a.tenant_id and s.key = 'marts.seconds_saved.' || a.metric
+        on s.tenant_id = a.tenant_id and s.key = 'marts.seconds_saved.' || m.key
     -- x_ metrics are vendors' control figures: nobody's activity.
-    where substr(a.metric, 1, 2) <> 'x_' and @scope_days(a.tenant_id, a.day)
+    where substr(m.key, 1, 2) <> 'x_' and @scope_days(a.tenant_id, a.day)
     group by 1, 2, 3, 4
 ),
 combined as (

@@ -19,10 +19,11 @@ from sqlalchemy import Engine, func, or_, select, union_all
 from pipelines.suggestions.inputs import MemberMonth, member_months, period_of, periods_with_data
 from pipelines.tenant_assets import build_tenant_asset
 from warehouse import badges
+from warehouse.activity_days import someones_activity
 from warehouse.actors import SYSTEM
 from warehouse.dashboard_settings import DashboardSettings, get_dashboard_settings
 from warehouse.identities import through_links
-from warehouse.models import ActivityFact, IdentityLink, UsageFact
+from warehouse.models import ActivityDay, IdentityLink, UsageFact
 from warehouse.sql_values import as_date
 from warehouse.tenants import TenantRef
 
@@ -94,11 +95,7 @@ def first_uses(engine: Engine, tenant_id: int) -> list[FirstUse]:
             UsageFact.requests > 0,
         ),
     )
-    activity = linked(
-        ActivityFact,
-        ActivityFact.day,
-        (ActivityFact.value > 0) & ~ActivityFact.metric.like("x\\_%", escape="\\"),
-    )
+    activity = linked(ActivityDay, ActivityDay.day, someones_activity(engine.dialect.name))
     both = union_all(usage, activity).subquery()
     query = select(both.c.member_id, both.c.source, func.min(both.c.day)).group_by(
         both.c.member_id, both.c.source

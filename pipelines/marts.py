@@ -1,7 +1,8 @@
 """Mart assets: every ``dbt_like_sql/*.sql`` model is an asset named after its file.
 
 - **Lineage from the SQL**: a table another model produces is that asset; ``usage_facts``,
-  ``activity_facts`` and ``vendor_accounts`` (written by syncs) mean every ingest asset; admin
+  ``activity_days`` (and its view ``activity_facts``) and ``vendor_accounts`` (written by
+  syncs) mean every ingest asset; admin
   tables (members, identity links, settings…) are observable source assets ``admin/<table>``.
   A model reading any other table is refused.
 - **Incremental**: an ``incremental_by_month`` model recomputes only the tenants and months
@@ -32,7 +33,7 @@ from warehouse.table_fingerprints import admin_table_names, tenant_fingerprints
 GROUP = "marts"
 ADMIN_GROUP = "admin_tables"
 # Tables written by the ingest assets (facts and the accounts seen with them).
-INGEST_TABLES = frozenset({"usage_facts", "activity_facts", "vendor_accounts"})
+INGEST_TABLES = frozenset({"usage_facts", "activity_days", "activity_facts", "vendor_accounts"})
 # Tables admins edit; a model may read them, and they become observable source assets.
 ADMIN_TABLES = frozenset(
     {

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from decimal import Decimal
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from warehouse import identities, members
 from warehouse.actors import SYSTEM
-from warehouse.models import ActivityFact, UsageFact, VendorAccount
+from warehouse.models import ActivityDay, UsageFact, VendorAccount
 from warehouse.tenants import TenantRef, create_tenant
 
 PERIOD = "2026-10"
@@ -76,14 +75,10 @@ def usage(
     )
 
 
-def activity(tenant: TenantRef, source: str, account: str, day: dt.date, metric: str, value):
-    return ActivityFact(
-        tenant_id=tenant.id,
-        source=source,
-        account_key=account,
-        day=day,
-        metric=metric,
-        value=Decimal(value),
+def activity(tenant: TenantRef, source: str, account: str, day: dt.date, **metrics: int):
+    """One account's activity on ``day``: every metric in one ``activity_days`` row."""
+    return ActivityDay(
+        tenant_id=tenant.id, source=source, account_key=account, day=day, metrics=metrics
     )
 
 
@@ -131,11 +126,10 @@ def seed_team(engine: Engine, slug: str = "acme") -> tuple[TenantRef, dict[str, 
               billed=10_000_000, inp=1, out=1),
         usage(t, "cursor", "zed@acme.example", oct5, service="Cursor", sku="gpt-5",
               billed=999_000_000, inp=99, out=99),
-        activity(t, "anthropic", "ada@acme.example", oct3, "lines_added", 600),
-        activity(t, "anthropic", "ada@acme.example", oct3, "sessions", 4),
-        activity(t, "anthropic", "ada@acme.example", oct5, "x_billed_total_micros", 123_456),
-        activity(t, "cursor", "bob@acme.example", oct5, "accepted_lines_added", 100),
-        activity(t, "cursor", "zed@acme.example", oct5, "accepted_lines_added", 10_000),
+        activity(t, "anthropic", "ada@acme.example", oct3, lines_added=600, sessions=4),
+        activity(t, "anthropic", "ada@acme.example", oct5, x_billed_total_micros=123_456),
+        activity(t, "cursor", "bob@acme.example", oct5, accepted_lines_added=100),
+        activity(t, "cursor", "zed@acme.example", oct5, accepted_lines_added=10_000),
     ]  # fmt: skip
     with Session(engine) as s, s.begin():
         rows = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import text
@@ -102,3 +103,84 @@ def test_the_migrations_form_one_chain_with_one_head() -> None:
     assert len(script.get_heads()) == 1, script.get_heads()
     chain = [rev.module.__file__.rsplit("/", 1)[1][:4] for rev in script.walk_revisions()]
     assert chain == sorted(chain, reverse=True), chain  # file numbers follow the chain
+
+
+def test_activity_moves_to_one_row_per_account_day_and_back(unmigrated_url):
+    """0017 groups the one-row-per-metric activity into activity_days (integers as JSON
+    integers, other values exact) behind an activity_facts view; its downgrade restores them."""
+    from decimal import Decimal
+
+    from alembic import command
+
+    from warehouse import migrate
+    from warehouse.engine import make_engine
+
+    narrow = [
+        ("ada", "2026-09-01", "chat_requests", Decimal("12"), "run-1"),
+        ("ada", "2026-09-01", "acceptance_rate", Decimal("0.375"), "run-1"),
+        ("ada", "2026-09-02", "lines_added", Decimal("340"), "run-2"),
+        ("bob", "2026-09-01", "x_billed_total_micros", Decimal("1234567"), None),
+    ]
+    select_narrow = text(
+        "select account_key, day, metric, value, ingestion_run_id from activity_facts"
+        " order by account_key, day, metric"
+    )
+
+    def rows(conn):
+        return sorted(
+            (a, str(d)[:10], m, Decimal(str(v)).normalize(), r)
+            for a, d, m, v, r in conn.execute(select_narrow)
+        )
+
+    expected = sorted((a, d, m, v.normalize(), r) for a, d, m, v, r in narrow)
+    engine = make_engine(unmigrated_url)
+    try:
+        migrate.upgrade(engine, "0016_idle_seat_index")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "insert into tenants (id, slug, name, created_at) values (1, 'a', 'A', CURRENT_TIMESTAMP)"
+                )
+            )
+            for account, day, metric, value, run in narrow:
+                conn.execute(
+                    text(
+                        "insert into activity_facts (tenant_id, source, account_key, day, metric,"
+                        " value, ingestion_run_id) values (1, 'cursor', :a, :d, :m, :v, :r)"
+                    ),
+                    {
+                        "a": account,
+                        "d": dt.date.fromisoformat(day),
+                        "m": metric,
+                        "v": str(value),
+                        "r": run,
+                    },
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            days = conn.execute(
+                text(
+                    "select account_key, day, ingestion_run_id from activity_days"
+                    " order by account_key, day"
+                )
+            ).all()
+            metrics = conn.execute(
+                text("select metrics from activity_days where account_key = 'ada' order by day")
+            ).scalars()
+            metrics = [m if isinstance(m, dict) else json.loads(m) for m in metrics]
+            assert rows(conn) == expected  # the view reads what the table held
+        assert [(a, str(d)[:10], r) for a, d, r in days] == [
+            ("ada", "2026-09-01", "run-1"),
+            ("ada", "2026-09-02", "run-2"),
+            ("bob", "2026-09-01", None),
+        ]
+        assert metrics == [{"chat_requests": 12, "acceptance_rate": 0.375}, {"lines_added": 340}]
+        assert all(type(v) is int for v in metrics[1].values())
+        cfg = migrate.alembic_config(engine)
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0016_idle_seat_index")
+        with engine.connect() as conn:
+            assert rows(conn) == expected  # the table again, every value as it was
+    finally:
+        engine.dispose()

@@ -6,7 +6,9 @@ prepared ``INSERT`` run with the driver's ``executemany`` on SQLite. SQLAlchemy'
 ``insert`` spends more time per row building parameters than either database spends storing
 it; this skips that and keeps exactly what it would have stored: each value goes through the
 column type's own bind processor for the dialect (dates, timestamps, JSON, Numeric on SQLite),
-so the stored values are the ones ``conn.execute(table.insert(), rows)`` writes.
+so the stored values are the ones ``conn.execute(table.insert(), rows)`` writes. A column named
+in ``serialized`` takes its values as the database's text already (a JSON document the caller
+wrote exactly) and skips that conversion.
 
 Nothing is committed here: the caller's transaction decides, so a failure rolls back every
 row written through it along with everything else.
@@ -14,7 +16,7 @@ row written through it along with everything else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -23,12 +25,20 @@ from sqlalchemy import Connection, Table
 class BulkInsert:
     """Writes tuples of ``columns`` (in that order) to ``table`` on ``conn``'s transaction."""
 
-    def __init__(self, conn: Connection, table: Table, columns: Sequence[str]):
+    def __init__(
+        self,
+        conn: Connection,
+        table: Table,
+        columns: Sequence[str],
+        serialized: Collection[str] = (),
+    ):
         self.conn = conn
         dialect = conn.dialect
         self.dialect = dialect.name
         self.processors: list[tuple[int, Callable[[Any], Any]]] = []
         for i, name in enumerate(columns):
+            if name in serialized:
+                continue
             impl = table.c[name].type.dialect_impl(dialect)
             proc = impl.bind_processor(dialect)
             if proc is not None:

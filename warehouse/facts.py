@@ -1,9 +1,10 @@
 """Writing facts: one (tenant, source, day range) partition replaced in one transaction.
 
 ``replace_partition`` is the only way facts reach the warehouse. It deletes the partition's
-usage facts, activity facts and vendor control totals, streams the connector's batches in
-(in chunks through ``warehouse.bulk_insert``: COPY on PostgreSQL, a prepared executemany
-on SQLite; never the whole range in memory), then writes the control totals,
+usage facts, activity (``activity_days``: one row per account and day, its metrics in a JSON
+object, grouped by ``warehouse.activity_days``) and vendor control totals, streams the
+connector's batches in (in chunks through ``warehouse.bulk_insert``: COPY on PostgreSQL, a
+prepared executemany on SQLite; never the whole range in memory), then writes the control totals,
 upserts reconciliation totals and the vendor accounts it saw. Anything raised while streaming
 rolls the whole write back, so a failed sync leaves the previous rows exactly as they were.
 Dialect-specific upserts live here and in ``warehouse.vendor_totals``.
@@ -18,9 +19,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, delete, func, select
 
 from connectors.contract import Account, ActivityRecord, FetchBatch, UsageRecord
+from warehouse.activity_days import ActivityDays
 from warehouse.bulk_insert import BulkInsert
 from warehouse.errors import InvalidInput
-from warehouse.models import ActivityFact, UsageFact, VendorAccount
+from warehouse.models import ActivityDay, UsageFact, VendorAccount
 from warehouse.sql_values import as_date
 from warehouse.vendor_totals import TotalsBuffer, delete_billed_totals, upsert_insert
 
@@ -57,22 +59,14 @@ USAGE_COLUMNS = (
     "ingested_at",
     "tags",
 )
-ACTIVITY_COLUMNS = (
-    "tenant_id",
-    "source",
-    "account_key",
-    "day",
-    "metric",
-    "value",
-    "ingestion_run_id",
-)
 
 
 @dataclass(frozen=True)
 class WriteResult:
     usage_rows: int
-    activity_rows: int
+    activity_rows: int  # activity values (one per account, day and metric), as connectors count
     accounts: int
+    activity_days: int = 0  # the activity_days rows they were stored in
 
     @property
     def rows(self) -> int:
@@ -105,11 +99,9 @@ class _PartitionWriter:
         self._tenant_key = str(tenant_id)
         self.written_at = dt.datetime.now(dt.UTC)  # ingested_at of every row of this write
         self.usage: list[tuple] = []
-        self.activity: list[tuple] = []
+        self.activity = ActivityDays(conn, tenant_id, source, run_id)
         self._usage_out = BulkInsert(conn, UsageFact.__table__, USAGE_COLUMNS)
-        self._activity_out = BulkInsert(conn, ActivityFact.__table__, ACTIVITY_COLUMNS)
         self.usage_rows = 0
-        self.activity_rows = 0
         # account_key -> Account (full details when the connector described it)
         self.accounts: dict[str, Account | None] = {}
 
@@ -156,24 +148,12 @@ class _PartitionWriter:
         )
         self.accounts.setdefault(rec.account_key, None)
         if len(self.usage) >= CHUNK_ROWS:
-            self.flush()
+            self._flush_usage()
 
     def add_activity(self, rec: ActivityRecord) -> None:
         self._check_day(rec.day, "activity record")
-        self.activity.append(
-            (
-                self.tenant_id,
-                self.source,
-                rec.account_key,
-                rec.day,
-                rec.metric,
-                rec.value,
-                self.run_id,
-            )
-        )
+        self.activity.add(rec)  # grouped by (account, day); flushed between batches
         self.accounts.setdefault(rec.account_key, None)
-        if len(self.activity) >= CHUNK_ROWS:
-            self.flush()
 
     def add_account(self, account: Account) -> None:
         self.accounts[account.account_key] = account
@@ -188,24 +168,30 @@ class _PartitionWriter:
             )
         )
         self.conn.execute(
-            delete(ActivityFact).where(
-                ActivityFact.tenant_id == self.tenant_id,
-                ActivityFact.source == self.source,
-                ActivityFact.day >= self.start,
-                ActivityFact.day <= self.end,
+            delete(ActivityDay).where(
+                ActivityDay.tenant_id == self.tenant_id,
+                ActivityDay.source == self.source,
+                ActivityDay.day >= self.start,
+                ActivityDay.day <= self.end,
             )
         )
         delete_billed_totals(self.conn, self.tenant_id, self.source, self.start, self.end)
 
-    def flush(self) -> None:
+    def _flush_usage(self) -> None:
         if self.usage:
             self._usage_out.write(self.usage)
             self.usage_rows += len(self.usage)
             self.usage = []
-        if self.activity:
-            self._activity_out.write(self.activity)
-            self.activity_rows += len(self.activity)
-            self.activity = []
+
+    def flush(self) -> None:
+        self._flush_usage()
+        self.activity.flush()
+
+    def end_of_batch(self) -> None:
+        """A batch is through: write the activity grouped so far once a chunk's worth waits
+        (an account's day rarely spans batches, so its metrics land in one row)."""
+        if len(self.activity) >= CHUNK_ROWS:
+            self.activity.flush()
 
     def upsert_accounts(self) -> int:
         """Every account seen gets a vendor_accounts row; described ones refresh their details."""
@@ -296,10 +282,12 @@ def replace_partition(
             # Drop our reference before asking for the next batch, so at most one batch is
             # alive at a time (memory stays flat however many days a backfill covers).
             del batch
+            writer.end_of_batch()
         writer.flush()
         totals.write(conn, CHUNK_ROWS)
         accounts = writer.upsert_accounts()
-        return WriteResult(writer.usage_rows, writer.activity_rows, accounts)
+        activity = writer.activity
+        return WriteResult(writer.usage_rows, activity.records, accounts, activity.rows)
 
 
 def fact_span(engine: Engine, tenant_id: int, source: str) -> tuple[dt.date, dt.date] | None:

@@ -187,8 +187,9 @@ def link_possible_matches(engine: Engine, tenant: TenantRef, actor: Actor) -> li
 
 
 def through_links(query, facts):
-    """``query`` joined from a fact table (``UsageFact`` or ``ActivityFact``) through its vendor
-    account to ``IdentityLink``: only linked facts remain, ``IdentityLink.member_id`` in reach."""
+    """``query`` joined from a fact table (``UsageFact``, ``ActivityDay`` or the
+    ``ActivityFact`` view) through its vendor account to ``IdentityLink``: only linked facts
+    remain, ``IdentityLink.member_id`` in reach."""
     account = (
         (VendorAccount.tenant_id == facts.tenant_id)
         & (VendorAccount.source == facts.source)

@@ -2,9 +2,9 @@
 
 A connector books a seat fee as ``Purchase`` rows in the consumed unit ``seat_days`` (Copilot,
 ``connectors.copilot.seats``); its activity (usage-metrics rows, ``active_days``…) lands in
-``activity_facts``. A seat is idle in ``start..end`` when its account has seat rows in that
-period and no activity fact of the same source at all. Seats without an assignee
-(``unattributed``) are not people and are left out.
+``activity_days`` (one row per account and day with any metric). A seat is idle in
+``start..end`` when its account has seat rows in that period and no activity of the same
+source at all. Seats without an assignee (``unattributed``) are not people and are left out.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Engine, Select, and_, exists, func, select
 
 from warehouse.actors import Actor, require_admin, require_signed_in
 from warehouse.errors import check_range
-from warehouse.models import ActivityFact, IdentityLink, Member, UsageFact, VendorAccount
+from warehouse.models import ActivityDay, IdentityLink, Member, UsageFact, VendorAccount
 from warehouse.tenants import TenantRef
 
 SEAT_UNIT = "seat_days"
@@ -28,10 +28,10 @@ def idle_seat_query(tenant_id: int, start: dt.date, end: dt.date) -> Select:
     rows of a person's account in the period, and no activity of that source in it."""
     f = UsageFact
     active = exists().where(
-        ActivityFact.tenant_id == tenant_id,
-        ActivityFact.source == f.source,
-        ActivityFact.account_key == f.account_key,
-        ActivityFact.day.between(start, end),
+        ActivityDay.tenant_id == tenant_id,
+        ActivityDay.source == f.source,
+        ActivityDay.account_key == f.account_key,
+        ActivityDay.day.between(start, end),
     )
     return (
         select(f.source, f.account_key, func.sum(f.billed_cost_micros).label("fee"))
@@ -88,11 +88,11 @@ def idle_seats(
                 )
             ).first()
             last = conn.execute(
-                select(func.max(ActivityFact.day)).where(
-                    ActivityFact.tenant_id == tenant.id,
-                    ActivityFact.source == row.source,
-                    ActivityFact.account_key == row.account_key,
-                    ActivityFact.day < start,
+                select(func.max(ActivityDay.day)).where(
+                    ActivityDay.tenant_id == tenant.id,
+                    ActivityDay.source == row.source,
+                    ActivityDay.account_key == row.account_key,
+                    ActivityDay.day < start,
                 )
             ).scalar()
             out.append(

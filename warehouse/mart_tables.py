@@ -63,9 +63,11 @@ def _begin_exclusive(conn: Connection, name: str) -> None:
         # measured: member_daily's full rebuild 6.2 s with it, 3.4 s with hash aggregates. An
         # estimate only: a hash aggregate that outgrows it spills to disk (PostgreSQL ≥ 13).
         conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-        # A year of facts costs enough for the JIT compiler to step in; it compiled for
-        # longer than the query then ran (measured, member_daily at 1,000 members × 365 days:
-        # 3.5 s of JIT in a 6.7 s build).
+        # Marts are not worth JIT-compiling. A year of facts costs enough for the compiler to
+        # step in, and it compiled for longer than the query then ran (member_daily at 1,000
+        # members × 365 days: 3.5 s of JIT in a 6.7 s build); unnesting activity_days' JSON
+        # can only loop, and the disabled loop's cost (1e10) made a query of milliseconds
+        # compile for ~1 s (100 members × 60 days).
         conn.exec_driver_sql("SET LOCAL jit = off")
         # Grouping a year of facts by member and day, the planner expects as many groups as
         # facts, reckons a hash table would spill and sorts instead, on disk (measured,

@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -36,6 +37,8 @@ def _now() -> dt.datetime:
 
 
 Timestamp = DateTime(timezone=True)
+# A JSON object column: jsonb on PostgreSQL (its functions unnest it), JSON text on SQLite.
+METRICS_JSON = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Tenant(Base):
@@ -208,19 +211,46 @@ class VendorReconciliationTotal(Base):
     reported_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
 
 
-class ActivityFact(Base):
-    __tablename__ = "activity_facts"
+class ActivityDay(Base):
+    """An account's activity for one day: every metric the connector reported, in one row.
+
+    ``metrics`` maps a metric name to its value (``{"chat_requests": 12, "lines_added": 340}``):
+    a connector adds a metric without a migration. Activity is never money: values are counts
+    (JSON integers), exact non-integers written from their Decimal text. One row per account
+    and day keeps a sync from multiplying rows by the metrics it reports; the
+    ``activity_facts`` view (``ActivityFact``) unnests it into one row per metric.
+    """
+
+    __tablename__ = "activity_days"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "source", "account_key", "day", "metric"),
-        Index("ix_activity_facts_partition", "tenant_id", "source", "day"),
-        Index("ix_activity_facts_day", "tenant_id", "day"),  # marts' day ranges
+        UniqueConstraint("tenant_id", "source", "account_key", "day"),
+        Index("ix_activity_days_partition", "tenant_id", "source", "day"),
+        Index("ix_activity_days_day", "tenant_id", "day"),  # marts' day ranges
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(64))
     account_key: Mapped[str] = mapped_column(String(320))
     day: Mapped[dt.date] = mapped_column(Date)
-    metric: Mapped[str] = mapped_column(String(128))
+    metrics: Mapped[dict] = mapped_column(METRICS_JSON)
+    ingestion_run_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class _View(DeclarativeBase):
+    """Read-only mappings of views: their own metadata, so no ``create_all`` or autogenerate
+    ever takes them for tables."""
+
+
+class ActivityFact(_View):
+    """The ``activity_facts`` view: ``activity_days`` unnested, one row per (account, day,
+    metric), as the facts were stored before migration 0017. Read it; write ``ActivityDay``."""
+
+    __tablename__ = "activity_facts"
+    tenant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[Decimal] = mapped_column(Numeric(24, 6, asdecimal=True))
     ingestion_run_id: Mapped[str | None] = mapped_column(String(64))
 

@@ -10,6 +10,10 @@ differently is one of these:
 - ``@money_sum(x)``: exact integer sum (micro-dollars), 0 when nothing is known;
 - ``@int_sum(x)``: exact integer sum that stays NULL when every value is NULL (tokens);
 - ``@setting(v)``: the ``value`` field of a ``settings.value`` JSON document, as text;
+- ``@json_entries(obj)``: a JSON object column as a table of ``key``, ``value`` (one row per
+  member), for ``CROSS JOIN @json_entries(a.metrics) m``; ``@json_number(m.value)``: such a
+  value as a number, exact (``activity_days.metrics``: integers stay integers, other numbers
+  are PostgreSQL numerics; SQLite reads them as it reads every number);
 - ``@scope_days(tenant, day)`` / ``@scope_months(tenant, month)``: true for the rows of the
   tenants and months a run recomputes (``1 = 1`` for a full build); in an
   ``incremental_by_day`` model, ``@scope_days`` keeps only the days that changed.
@@ -116,6 +120,14 @@ def _macros(dialect: str, scope: Scope, back: int) -> dict[str, tuple[int, Calla
             (lambda v: f"(CAST({v} AS JSON) ->> 'value')")
             if pg
             else (lambda v: f"json_extract({v}, '$.value')"),
+        ),
+        "json_entries": (
+            1,
+            (lambda obj: f"jsonb_each_text({obj})") if pg else (lambda obj: f"json_each({obj})"),
+        ),
+        "json_number": (
+            1,
+            (lambda v: f"CAST({v} AS NUMERIC)") if pg else (lambda v: v),
         ),
         "scope_days": (2, lambda t, d: _scope_sql(scope, back, t, d, as_month=False)),
         "scope_months": (2, lambda t, m: _scope_sql(scope, back, t, m, as_month=True)),

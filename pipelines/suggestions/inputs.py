@@ -1,10 +1,12 @@
 """What a suggestion is written from: one member's aggregated metrics for one calendar month.
 
 THE one module that reads the warehouse for suggestions. It aggregates ``usage_facts`` and
-``activity_facts`` per member through ``identity_links`` itself (leaving out what Claude Code
-through an API key repeats); ranks are the ``leaderboard`` mart's (``warehouse.leaderboard``), so
-a suggestion's "up N places" follows the tenant's leaderboard metric exactly as the pages do. Every figure here is an aggregate: no email, account key, API key name, or
-prompt ever leaves it (``MemberMonth.facts()`` is exactly what the LLM sees, and is hashed).
+activity (``activity_facts``, the per-metric view of ``activity_days``) per member through
+``identity_links`` itself (leaving out what Claude Code through an API key repeats); ranks are
+the ``leaderboard`` mart's (``warehouse.leaderboard``), so a suggestion's "up N places" follows
+the tenant's leaderboard metric exactly as the pages do. Every figure here is an aggregate: no
+email, account key, API key name, or prompt ever leaves it (``MemberMonth.facts()`` is exactly
+what the LLM sees, and is hashed).
 
 Estimates are labelled as such: time saved (coefficients below) and what a cheaper model would
 have cost (``savings``, list prices) are estimates, never billed figures.
@@ -26,7 +28,14 @@ from pipelines.suggestions.savings import cheaper_model, model_name
 from warehouse.badges import badges_by_member
 from warehouse.identities import through_links
 from warehouse.leaderboard import places
-from warehouse.models import ActivityFact, IdentityLink, Member, UsageFact, VendorAccount
+from warehouse.models import (
+    ActivityDay,
+    ActivityFact,
+    IdentityLink,
+    Member,
+    UsageFact,
+    VendorAccount,
+)
 
 # Estimated seconds saved per unit of an activity metric (replaced by the member_period mart's
 # documented coefficients when it lands). Metrics not listed save no estimated time.
@@ -156,11 +165,11 @@ def periods_with_data(engine: Engine, tenant_id: int, today: dt.date, lookback: 
         ).scalars()
         found = {str(m) for m in usage}
         activity = conn.execute(
-            select(_month(ActivityFact.day))
+            select(_month(ActivityDay.day))
             .where(
-                ActivityFact.tenant_id == tenant_id,
-                ActivityFact.day >= first,
-                ActivityFact.day < end,
+                ActivityDay.tenant_id == tenant_id,
+                ActivityDay.day >= first,
+                ActivityDay.day < end,
             )
             .distinct()
         ).scalars()

@@ -1,0 +1,164 @@
+"""Writing activity: a connector's ``ActivityRecord``s (account, day, metric, value) grouped into
+one ``activity_days`` row per (account, day) whose ``metrics`` JSON object holds that day's
+metrics, inside a partition write (``warehouse.facts.replace_partition``).
+
+A connector keeps yielding one record per metric; a new metric needs no migration. Records are
+grouped in memory until the partition writer flushes (between batches, a chunk of days at a
+time), then bulk-inserted; only the (account, day) keys written stay in memory. An (account,
+day) whose row was flushed already and gets more metrics in a later batch is merged into its
+stored row. A metric reported twice for the same
+(account, day) fails the write with the database driver's ``IntegrityError``, as the unique
+constraint of the one-row-per-metric table did before.
+
+Values are counts, never money: integers are JSON integers and any other value is the JSON
+number written from its exact ``Decimal`` text (``1.5``, never ``1.4999…``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from functools import cache
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Numeric,
+    Text,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    update,
+)
+
+from connectors.contract import ActivityRecord
+from warehouse.bulk_insert import BulkInsert
+from warehouse.models import ActivityDay
+
+# The columns a partition write fills, in the order its row tuples carry them.
+COLUMNS = ("tenant_id", "source", "account_key", "day", "metrics", "ingestion_run_id")
+Key = tuple[str, dt.date]  # (account_key, day)
+
+
+def json_number(value: Decimal | int) -> str:
+    """``value`` as the exact JSON number text: ``3``, ``-0.25`` (no exponent, no float)."""
+    if isinstance(value, int):
+        return str(int(value))  # bool included: True is 1
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not number.is_finite():
+        raise ValueError(f"an activity value must be a finite number, not {value!r}")
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
+
+
+@cache
+def _name(metric: str) -> str:
+    return json.dumps(metric)  # a connector reports a few dozen names: encoded once each
+
+
+def metrics_json(metrics: dict[str, Decimal | int]) -> str:
+    """The ``metrics`` JSON object, every value exact (``json_number``)."""
+    return "{" + ",".join(f"{_name(k)}:{json_number(v)}" for k, v in metrics.items()) + "}"
+
+
+class ActivityDays:
+    """Groups one partition's activity records by (account, day) and writes them on ``conn``."""
+
+    def __init__(self, conn: Connection, tenant_id: int, source: str, run_id: str | None):
+        self.conn = conn
+        self.tenant_id = tenant_id
+        self.source = source
+        self.run_id = run_id
+        self.pending: dict[Key, dict[str, Decimal | int]] = {}
+        self.late: dict[Key, dict[str, Decimal | int]] = {}  # more metrics for a flushed day
+        self.written: set[Key] = set()  # keys only: what a later batch must merge into
+        self.records = 0  # metric values written
+        self.rows = 0  # activity_days rows inserted
+        self._out = BulkInsert(conn, ActivityDay.__table__, COLUMNS, serialized={"metrics"})
+
+    def __len__(self) -> int:
+        return len(self.pending) + len(self.late)
+
+    def add(self, rec: ActivityRecord) -> None:
+        key = (rec.account_key, rec.day)
+        group = self.late if key in self.written else self.pending
+        metrics = group.get(key)
+        if metrics is None:
+            metrics = group[key] = {}
+        elif rec.metric in metrics:
+            self._twice(key, rec.metric)
+        metrics[rec.metric] = rec.value
+
+    def _twice(self, key: Key, metric: str) -> None:
+        error = self.conn.dialect.loaded_dbapi.IntegrityError
+        raise error(
+            f"{self.source}: activity {metric!r} of {key[0]!r} on {key[1].isoformat()} was "
+            "reported twice (one value per account, day and metric)"
+        )
+
+    def flush(self) -> None:
+        if self.pending:
+            rows = [
+                (
+                    self.tenant_id,
+                    self.source,
+                    account,
+                    day,
+                    metrics_json(metrics),
+                    self.run_id,
+                )
+                for (account, day), metrics in self.pending.items()
+            ]
+            self._out.write(rows)
+            self.rows += len(rows)
+            self.records += sum(len(m) for m in self.pending.values())
+            self.written.update(self.pending)
+            self.pending = {}
+        for key, metrics in self.late.items():
+            self._merge(key, metrics)
+        self.late = {}
+
+    def _merge(self, key: Key, metrics: dict[str, Decimal | int]) -> None:
+        """Adds ``metrics`` to the stored row of ``key`` (read back exactly, as JSON text)."""
+        t = ActivityDay.__table__
+        where = (
+            (t.c.tenant_id == self.tenant_id)
+            & (t.c.source == self.source)
+            & (t.c.account_key == key[0])
+            & (t.c.day == key[1])
+        )
+        stored = json.loads(
+            self.conn.execute(select(cast(t.c.metrics, Text)).where(where)).scalar_one(),
+            parse_float=Decimal,
+        )
+        for metric in metrics:
+            if metric in stored:
+                self._twice(key, metric)
+        merged = metrics_json({**stored, **metrics})
+        self.conn.execute(update(t).where(where).values(metrics=_as_json(self.conn, merged)))
+        self.records += len(metrics)
+
+
+def _as_json(conn: Connection, text: str):
+    """``text`` (a JSON document) as a value of the ``metrics`` column, parsed by the database."""
+    if conn.dialect.name == "postgresql":
+        return cast(literal(text, Text), ActivityDay.__table__.c.metrics.type)
+    return func.json(literal(text, Text))
+
+
+def someones_activity(dialect: str) -> ColumnElement[bool]:
+    """True for an ``activity_days`` row with a metric above zero that is somebody's activity
+    (``x_`` metrics are vendors' control figures). Stops at the first such metric, so a reader
+    that only asks "was there activity" unnests about one metric a row, not all of them."""
+    if dialect == "postgresql":
+        entries = func.jsonb_each_text(ActivityDay.metrics).table_valued("key", "value")
+        value = cast(entries.c.value, Numeric)
+    else:
+        entries = func.json_each(ActivityDay.metrics).table_valued("key", "value")
+        value = entries.c.value
+    person = ~entries.c.key.like("x\\_%", escape="\\")
+    return exists(select(literal(1)).select_from(entries).where(value > 0, person))
