@@ -120,3 +120,30 @@ def test_warm_theme_cool_toggle_and_reduced_motion(dashboard_url, browser) -> No
     assert background(page) == "rgb(255, 250, 243)"
     assert button_transition(page) == "none"
     context.close()
+
+
+def test_a_page_opened_by_its_path_finds_the_server_at_the_first_try(
+    dashboard_url, browser
+) -> None:
+    """dashboard/server_app.py: the page's index.html names the server's root, so the frontend
+    never probes ``/analytics/_stcore/health`` (a 404 and a 100 ms wait) before connecting."""
+    from urllib.parse import urlparse
+
+    import httpx
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    probes: list[str] = []
+    page.on(
+        "request",
+        lambda r: probes.append(urlparse(r.url).path) if "_stcore/health" in r.url else None,
+    )
+    _log_in(page, f"{dashboard_url}/analytics", PASSWORD)
+    expect(page.get_by_role("heading", name="Analytics")).to_be_visible(timeout=WAIT_MS)
+    assert urlparse(page.url).path == "/analytics"
+    assert probes and set(probes) == {"/_stcore/health"}
+    # A path no page has still gets Streamlit's own page (the dashboard says "not found").
+    unknown = httpx.get(f"{dashboard_url}/no-such-page", timeout=10)
+    assert unknown.status_code == 200 and "BACKEND_BASE_URL" not in unknown.text
+    context.close()
