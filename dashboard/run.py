@@ -5,9 +5,9 @@
 runs `python -m streamlit run <dashboard/server_app.py> --server.port 8501
 --server.address 127.0.0.1 --server.headless true ... --theme.*` (the warm default theme from
 dashboard/theme.py: no config.toml in the working directory needed). server_app.py is the
-dashboard (streamlit_app.py) as a Streamlit st.App, its pages' paths answered a little faster. The app reads its
-configuration from the environment the process is given (AISPEND_DATABASE_URL,
-AISPEND_COOKIE_KEY, AISPEND_TENANT, ...).
+dashboard (streamlit_app.py) as a Streamlit st.App, its pages' paths answered a little faster.
+The app reads its configuration from the environment the process is given
+(AISPEND_DATABASE_URL, AISPEND_COOKIE_KEY, AISPEND_TENANT, ...).
 """
 
 from __future__ import annotations
