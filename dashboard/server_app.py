@@ -55,4 +55,4 @@ def page_routes() -> list[Route]:
     return [Route(p, page, methods=["GET", "HEAD"]) for p in paths]
 
 
-app = App("streamlit_app.py", routes=page_routes())
+app = App(Path(__file__).resolve().with_name("streamlit_app.py"), routes=page_routes())
