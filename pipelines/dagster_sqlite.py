@@ -23,6 +23,7 @@ import os
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 from dagster._core.instance.ref import InstanceRef
@@ -33,6 +34,8 @@ from dagster._serdes import ConfigurableClassData
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
+
+from warehouse.locks import file_lock
 
 _OPEN_SHARDS = 8  # the index, the runs of this process in flight, a few recent ones
 
@@ -112,8 +115,18 @@ class QuickSqliteStorage(DagsterSqliteStorage):
         return cls.from_local(inst_data=inst_data, **config_value)
 
 
-def open_instance(home: str) -> dg.DagsterInstance:
-    """The persistent instance configured by ``home``/dagster.yaml (see module)."""
+def open_instance(home: str | Path) -> dg.DagsterInstance:
+    """The persistent instance configured by ``home``/dagster.yaml (see module).
+
+    Opening it creates Dagster's SQLite storage on first use, and two processes creating it at
+    once stamp its schema version twice ("more than one head present", seen when a launched
+    sync and the page following it opened a new home together): every aispend process opens
+    it here, taking turns on ``home``/.instance.lock."""
+    with file_lock(Path(home) / ".instance.lock", wait=120):
+        return _open(str(home))
+
+
+def _open(home: str) -> dg.DagsterInstance:
     ref = InstanceRef.from_dir(home)
     data = ref.storage_data
     if data is not None and (data.module_name, data.class_name) == (

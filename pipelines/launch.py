@@ -205,9 +205,11 @@ def in_flight_runs(settings: Settings, source: str) -> list[str]:
     """Ids of unfinished Dagster runs launched for ``source`` (by any server process)."""
     import dagster as dg
 
+    from pipelines.dagster_sqlite import open_instance
+
     if not (settings.dagster_home / "dagster.yaml").exists():
         return []
-    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+    with open_instance(settings.dagster_home) as instance:
         runs = instance.get_runs(filters=dg.RunsFilter(tags={SOURCE_TAG: source}))
         return [r.run_id for r in runs if r.status.value not in FINISHED]
 
@@ -250,9 +252,11 @@ def launched_runs(settings: Settings, launch_id: str) -> list[tuple[str, str]]:
     """(run id, status) of the Dagster runs a launch started, oldest first."""
     import dagster as dg
 
+    from pipelines.dagster_sqlite import open_instance
+
     if not (settings.dagster_home / "dagster.yaml").exists():
         return []
-    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+    with open_instance(settings.dagster_home) as instance:
         runs = instance.get_runs(filters=dg.RunsFilter(tags={LAUNCH_TAG: launch_id}))
         return [(r.run_id, r.status.value) for r in reversed(runs)]
 

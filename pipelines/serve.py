@@ -131,11 +131,11 @@ def _fail_orphaned_runs(settings: Settings, echo) -> None:
     """Runs left STARTED by a sync killed mid-way are marked failed before the UI shows them."""
     if not (settings.dagster_home / "dagster.yaml").exists():
         return
-    import dagster as dg
 
+    from pipelines.dagster_sqlite import open_instance
     from pipelines.orphans import fail_orphaned_runs
 
-    instance = dg.DagsterInstance.from_config(str(settings.dagster_home))
+    instance = open_instance(settings.dagster_home)
     try:
         failed = fail_orphaned_runs(instance)
     finally:

@@ -32,7 +32,6 @@ from pipelines.source_processes import run_in_processes
 from warehouse import tenants
 from warehouse.engine import is_sqlite
 from warehouse.errors import InvalidInput, NotFound
-from warehouse.locks import file_lock
 from warehouse.settings import Settings
 
 
@@ -50,13 +49,11 @@ class SourceResult:
 def dagster_instance(settings: Settings) -> dg.DagsterInstance:
     """The persistent instance at ``settings.dagster_home`` if configured, else an ephemeral one.
 
-    Opening it creates Dagster's SQLite storage on first use; two syncs starting together would
-    both create it (and stamp its version twice), so they take turns. Dagster's default SQLite
-    storage is opened with the quicker event log of ``pipelines.dagster_sqlite``.
+    Opened by ``pipelines.dagster_sqlite.open_instance``: processes take turns creating its
+    storage, and Dagster's default SQLite storage gets the quicker event log.
     """
     if (settings.dagster_home / "dagster.yaml").exists():
-        with file_lock(settings.dagster_home / ".instance.lock", wait=120):
-            return open_instance(str(settings.dagster_home))
+        return open_instance(settings.dagster_home)
     return dg.DagsterInstance.ephemeral()
 
 

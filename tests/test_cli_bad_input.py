@@ -344,6 +344,13 @@ def test_the_console_script_prints_one_line_for_usage_and_database_errors(tmp_pa
         assert "hunter2secret" not in proc.stderr
 
 
+def _sigint_as_from_a_terminal() -> None:
+    import signal
+
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_the_simulators_fault_knobs_work_from_its_cli(tmp_path):
     """`simulator serve --server-error-every 1`: every answer of every vendor is an HTTP 500."""
     import base64
@@ -360,6 +367,10 @@ def test_the_simulators_fault_knobs_work_from_its_cli(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # As from a terminal: Ctrl-C delivered and not ignored. A child inherits its parent's
+        # ignored signals and signal mask, and a pytest worker that ran other tests first need
+        # not have SIGINT as a shell would (twice, in full CI runs, the child never stopped).
+        preexec_fn=_sigint_as_from_a_terminal,
     )
     try:
         lines = []
