@@ -47,9 +47,11 @@ COOKIE_PREFIX = "aispend_auth"
 INVALID_LOGIN = "Invalid email or password"
 SESSION_KEY = "aispend_session"  # {"uid", "sv", "exp"} of the signed-in user, checked every run
 TOKEN_ALGORITHM = "HS256"
-# streamlit-authenticator sleeps this long on every logged-out run (its cookie component needs a
-# moment to answer). Tests set it to 0.
-LOGIN_SLEEP_TIME_S = 0.7
+# streamlit-authenticator sleeps this long on every logged-out run, for its cookie component to
+# answer. Ours reads the cookie from the request's headers (``browser_cookies``), already there
+# on a session's first run, so there is nothing to wait for (it cost 0.7 s on the sign-in page
+# and again on signing in).
+LOGIN_SLEEP_TIME_S = 0.0
 LOGIN_FIELDS = {
     "Form name": "Sign in to aispend",
     "Username": "Email",
