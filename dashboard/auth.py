@@ -222,7 +222,6 @@ def build_authenticator(
     binding: CookieBinding,
     engine: Engine,
     tenant: TenantRef,
-    login_sleep_time: float | None = None,
 ) -> stauth.Authenticate:
     """An Authenticate over a fresh copy of the warehouse users (bcrypt hashes, never re-hashed),
     with the warehouse's throttled password check and the bound cookie plugged in."""
@@ -232,7 +231,7 @@ def build_authenticator(
         cookie_key=binding.key,
         cookie_expiry_days=binding.days,
         auto_hash=False,
-        login_sleep_time=LOGIN_SLEEP_TIME_S if login_sleep_time is None else login_sleep_time,
+        login_sleep_time=LOGIN_SLEEP_TIME_S,
     )
 
     def check_credentials(username: str, password: str) -> bool:

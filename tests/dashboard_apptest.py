@@ -11,7 +11,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from dashboard import auth, navigation
+from dashboard import navigation
 from warehouse.actors import SYSTEM
 from warehouse.tenants import TenantRef, create_tenant
 from warehouse.users import create_user
@@ -36,7 +36,6 @@ def prepare(warehouse_url: str, engine: Engine, tmp_path: Path, monkeypatch) -> 
     monkeypatch.setenv("AISPEND_TENANT", "default")
     monkeypatch.delenv("AISPEND_SECRET_KEY", raising=False)
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    monkeypatch.setattr(auth, "LOGIN_SLEEP_TIME_S", 0)
     tenant = create_tenant(engine, "default", "Acme")
     for email, password, role in (ADMIN, VIEWER):
         create_user(
