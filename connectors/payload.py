@@ -128,11 +128,22 @@ class Node:
 
     def list(self, key: str | None = None) -> list[Node]:
         """The items of the list at ``key`` (or of this node), each with its indexed path."""
+        node = self.sequence(key)
+        reader = self.reader
+        return [Node(reader, item, (node, i)) for i, item in enumerate(node.value)]
+
+    def sequence(self, key: str | None = None) -> Node:
+        """The list at ``key`` (or this node), checked to be a list but not wrapped item by item:
+        a hot loop reads ``.value`` directly and asks ``item(i)`` for a node (the full checks,
+        the indexed path) only when an item is not plainly well-formed."""
         node = self if key is None else self.field(key)
         if not isinstance(node.value, list):
             raise node.reader.error(node.path, f"is {type(node.value).__name__}, not a list")
-        reader = self.reader
-        return [Node(reader, item, (node, i)) for i, item in enumerate(node.value)]
+        return node
+
+    def item(self, index: int) -> Node:
+        """Item ``index`` of this list node (see ``sequence``)."""
+        return Node(self.reader, self.value[index], (self, index))
 
     def entries(self, key: str | None = None) -> list[tuple[str, Node]]:
         """The ``(name, value)`` pairs of the object at ``key`` (a map such as ``tool_actions``)."""
