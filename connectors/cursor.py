@@ -108,7 +108,14 @@ class CursorConnector(Connector):
         self.require_credentials(config)
         key = str(config["api_key"])
         options = dict(ctx.http_options) if ctx is not None else {}
-        return VendorHttp(VENDOR, self.base_url(config), auth=(key, ""), secrets=[key], **options)
+        return VendorHttp(
+            VENDOR,
+            self.base_url(config),
+            auth=(key, ""),
+            secrets=[key],
+            json_floats=True,  # its readers take floats back as their literal (json_body)
+            **options,
+        )
 
     # -- verbs -------------------------------------------------------------------------------
     def check(self, config: dict[str, Any]) -> CheckResult:

@@ -16,6 +16,7 @@ from typing import Any
 
 from connectors.contract import UNATTRIBUTED, ActivityRecord, UsageRecord
 from connectors.dates import DAY_MS, day_of_epoch_ms, parse_day
+from connectors.json_body import float_decimal
 from connectors.money import cents_to_micros
 from connectors.payload import Node
 
@@ -187,6 +188,8 @@ def _plain_event(event: Any) -> tuple | None:
     else:
         return None
     charged = event.get("chargedCents")
+    if type(charged) is float:
+        charged = float_decimal(charged)
     if type(charged) is not int and (type(charged) is not Decimal or not charged.is_finite()):
         return None
     account = event.get("userEmail")
@@ -204,6 +207,8 @@ def _plain_event(event: Any) -> tuple | None:
     units = event.get("requestsCosts")
     if type(model) is not str or not model:
         return None
+    if type(units) is float:
+        units = float_decimal(units)
     if type(units) is not int and (type(units) is not Decimal or not units.is_finite()):
         return None
     usage = event.get("tokenUsage")

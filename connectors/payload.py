@@ -16,8 +16,9 @@ endpoint, which names the exact field on failure::
     # SchemaError: "acme at /v1/usage: field 'data[3].cost_usd' is missing"
 
 The same reader works for CSV rows (``read.body(row, path="line 12")``; numbers given as
-strings are accepted when they are exact). Floats never reach money: ``VendorHttp`` parses
-JSON numbers as ``Decimal``.
+strings are accepted when they are exact). Floats never reach money as floats: ``VendorHttp``
+parses JSON numbers as ``Decimal``, or (``json_floats``) as floats read back as their literal's
+``Decimal`` (``connectors.json_body``).
 """
 
 from __future__ import annotations
@@ -29,13 +30,26 @@ from typing import Any
 
 from connectors.contract import SchemaError
 from connectors.dates import EXTRA_DAY_FORMATS, day_of_epoch_ms, parse_day
+from connectors.json_body import float_decimal
 from connectors.money import MoneyUnit, to_micros
 
 _MISSING: Any = object()
 
 
+def _as_parsed_exactly(value: Any) -> Any:
+    """``value`` as ``json.loads(..., parse_float=Decimal)`` gives it (floats as their literal's
+    ``Decimal``), so an error reads the same whichever decoder read the body."""
+    if type(value) is float:
+        return float_decimal(value) if value == value and abs(value) != float("inf") else value
+    if type(value) is list:
+        return [_as_parsed_exactly(v) for v in value]
+    if type(value) is dict:
+        return {k: _as_parsed_exactly(v) for k, v in value.items()}
+    return value
+
+
 def _describe(value: Any) -> str:
-    text = repr(value)
+    text = repr(_as_parsed_exactly(value))
     return text if len(text) <= 40 else text[:37] + "..."
 
 

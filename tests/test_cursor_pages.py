@@ -14,6 +14,7 @@ from connectors.contract import SchemaError
 from connectors.cursor import EVENTS_PATH
 from connectors.cursor_pages import WindowUsage
 from connectors.dates import day_end_ms, day_start_ms
+from connectors.json_body import loads_exact, loads_floats
 from connectors.payload import PayloadReader
 from connectors.simulator import Simulator
 
@@ -61,18 +62,21 @@ def _event(**changes: Any) -> dict[str, Any]:
 
 
 def test_a_simulated_month_reads_the_same_either_way():
-    """Every event of a simulated window (service accounts and untokened calls included)."""
+    """Every event of a simulated window (service accounts and untokened calls included),
+    decoded with floats (as the connector does) or exactly, read in one pass or checked."""
     with Simulator(members=12, start=START, days=10, vendors=["cursor"]) as sim:
         config = sim.config("cursor")
-        body = httpx.post(
+        content = httpx.post(
             config["base_url"] + EVENTS_PATH,
             json={"startDate": day_start_ms(START), "endDate": day_end_ms(END), "pageSize": 1000},
             auth=(config["api_key"], ""),
-        ).json(parse_float=Decimal)
-    events = body["usageEvents"]
-    assert len(events) > 100 and any("userEmail" not in e for e in events)
-    _same(_paged(events), _checked(events))
-    _same(_paged(events, START, START), _checked(events, START, START))  # some outside
+        ).content
+    exact = loads_exact(content)["usageEvents"]
+    floats = loads_floats(content)["usageEvents"]
+    assert len(exact) > 100 and any("userEmail" not in e for e in exact)
+    assert any(type(e["chargedCents"]) is float for e in floats)
+    _same(_paged(floats), _checked(exact))
+    _same(_paged(floats, START, START), _checked(exact, START, START))  # some outside
 
 
 @pytest.mark.parametrize(
@@ -80,6 +84,7 @@ def test_a_simulated_month_reads_the_same_either_way():
     [
         {},
         {"chargedCents": 3, "requestsCosts": 1},  # whole numbers
+        {"chargedCents": 12.3456, "requestsCosts": 0.5},  # floats (connectors.json_body)
         {"chargedCents": "0.5"},  # a decimal string: the checked reading accepts it
         {"requestsCosts": "1.5"},
         {"timestamp": MS},  # a number rather than a string
