@@ -29,7 +29,7 @@ TOKEN_TYPES = (
     "cache_creation.ephemeral_1h_input_tokens",
 )
 
-_TYPE_FIELDS = dict(
+TYPE_FIELDS = dict(
     zip(
         TOKEN_TYPES,
         ("uncached_input", "output", "cache_read", "cache_write_5m", "cache_write_1h"),
@@ -70,7 +70,7 @@ class UsageTokens:
 
     def of_type(self, token_type: str) -> int:
         """The count matching a cost report ``token_type`` (``KeyError`` for another)."""
-        return getattr(self, _TYPE_FIELDS[token_type])
+        return getattr(self, TYPE_FIELDS[token_type])
 
 
 @dataclass(frozen=True)
