@@ -33,17 +33,12 @@ Quirks handled here:
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, ClassVar
 
 from connectors.contract import (
     UNATTRIBUTED,
     Account,
-    ActivityRecord,
     CheckResult,
     Connector,
     ConnectorError,
@@ -51,15 +46,21 @@ from connectors.contract import (
     FetchBatch,
     FetchContext,
     ReconciliationTotal,
-    UsageRecord,
     VendorTotal,
+)
+from connectors.cursor_pages import (  # noqa: F401  (the metric names, re-exported)
+    ACTIVITY_METRICS,
+    OPTIONAL_ACTIVITY,
+    REQUIRED_ACTIVITY,
+    SERVICE,
+    WindowUsage,
+    page_activity,
 )
 from connectors.dates import day_end_ms, day_start_ms, day_windows, days
 from connectors.http import VendorHttp
-from connectors.payload import Node, PayloadReader
+from connectors.payload import PayloadReader
 
 VENDOR = "cursor"
-SERVICE = "Cursor"
 MEMBERS_PATH = "/teams/members"
 EVENTS_PATH = "/teams/filtered-usage-events"
 DAILY_PATH = "/teams/daily-usage-data"
@@ -69,119 +70,11 @@ DAILY_PAGE_SIZE = 100  # users per page; a page holds users x days rows
 SPEND_PAGE_SIZE = 100
 SPEND_TOLERANCE_MICROS = 5_000  # Cursor rounds fractional cents; a unit slip is 100x
 
-# daily-usage-data counts → activity metric names. The first group is in every documented
-# version of the endpoint; the second arrived later and may be absent on older teams.
-REQUIRED_ACTIVITY = (
-    "totalLinesAdded",
-    "totalLinesDeleted",
-    "acceptedLinesAdded",
-    "acceptedLinesDeleted",
-    "totalApplies",
-    "totalAccepts",
-    "totalRejects",
-    "totalTabsShown",
-    "totalTabsAccepted",
-    "composerRequests",
-    "chatRequests",
-    "agentRequests",
-    "cmdkUsages",
-)
-OPTIONAL_ACTIVITY = ("subscriptionIncludedReqs", "apiKeyReqs", "usageBasedReqs", "bugbotUsages")
-TOKEN_FIELDS = (
-    ("inputTokens", "input"),
-    ("outputTokens", "output"),
-    ("cacheReadTokens", "cache_read"),
-    ("cacheWriteTokens", "cache_write"),
-)
-
-
-def snake_case(name: str) -> str:
-    """``acceptedLinesAdded`` → ``accepted_lines_added``."""
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
-
-
-ACTIVITY_METRICS = {name: snake_case(name) for name in REQUIRED_ACTIVITY + OPTIONAL_ACTIVITY}
-# (wire name, metric, optional?) in order: what ``_activity`` reads from every daily row.
-_ACTIVITY_READS = tuple(
-    (name, metric, name in OPTIONAL_ACTIVITY) for name, metric in ACTIVITY_METRICS.items()
-)
-
 
 def _has_next(endpoint: str) -> Callable[[Any], bool]:
     """Reads ``pagination.hasNextPage`` (both paged Cursor endpoints use it)."""
     read = PayloadReader(VENDOR, endpoint)
     return lambda body: read.body(body).obj("pagination").boolean("hasNextPage")
-
-
-# -- aggregation ---------------------------------------------------------------------------
-@dataclass
-class _Bucket:
-    """Usage events of one (account, day, model), summed exactly."""
-
-    billed_micros: int = 0
-    requests: int = 0
-    request_units: Decimal = Decimal(0)
-    tokens: dict[str, int] | None = None
-
-
-@dataclass
-class _WindowUsage:
-    buckets: dict[tuple[str, dt.date, str], _Bucket] = field(default_factory=dict)
-    charged_by_day: dict[dt.date, int] = field(default_factory=lambda: defaultdict(int))
-    service_accounts: set[str] = field(default_factory=set)
-    outside: int = 0
-
-    def add(self, event: Node, start: dt.date, end: dt.date) -> None:
-        day = event.epoch_ms_day("timestamp")
-        if not start <= day <= end:
-            self.outside += 1
-            return
-        charged = event.money("chargedCents", unit="cents")
-        self.charged_by_day[day] += charged  # the control total: every event, before bucketing
-        account = event.opt_text("userEmail")
-        if account is None:
-            account = event.opt_text("serviceAccountName") or UNATTRIBUTED
-            self.service_accounts.add(account)
-        bucket = self.buckets.setdefault((account, day, event.text("model")), _Bucket())
-        bucket.billed_micros += charged
-        bucket.requests += 1
-        bucket.request_units += event.number("requestsCosts")
-        if event.opt("tokenUsage") is None:
-            if event.opt_boolean("isTokenBasedCall"):
-                raise event.reader.error(
-                    f"{event.path}.tokenUsage", "is missing on a token-based call"
-                )
-            return
-        usage = event.obj("tokenUsage")
-        if bucket.tokens is None:
-            bucket.tokens = dict.fromkeys((kind for _, kind in TOKEN_FIELDS), 0)
-        for wire, kind in TOKEN_FIELDS:
-            # Zero-valued counts may be omitted by the vendor's serializer.
-            bucket.tokens[kind] += usage.count(wire, default=0)
-
-    def records(self) -> list[UsageRecord]:
-        out = []
-        for (account, day, model), b in sorted(self.buckets.items()):
-            tokens = b.tokens or {}
-            out.append(
-                UsageRecord(
-                    day=day,
-                    account_key=account,
-                    service=SERVICE,
-                    sku=model,
-                    billed_cost_micros=b.billed_micros,
-                    cost_basis="billed",
-                    confidence="high",
-                    consumed_quantity=b.request_units,
-                    consumed_unit="requests",
-                    input_tokens=tokens.get("input"),
-                    output_tokens=tokens.get("output"),
-                    cache_read_tokens=tokens.get("cache_read"),
-                    cache_write_tokens=tokens.get("cache_write"),
-                    requests=b.requests,
-                )
-            )
-        return out
 
 
 class CursorConnector(Connector):
@@ -215,7 +108,14 @@ class CursorConnector(Connector):
         self.require_credentials(config)
         key = str(config["api_key"])
         options = dict(ctx.http_options) if ctx is not None else {}
-        return VendorHttp(VENDOR, self.base_url(config), auth=(key, ""), secrets=[key], **options)
+        return VendorHttp(
+            VENDOR,
+            self.base_url(config),
+            auth=(key, ""),
+            secrets=[key],
+            json_floats=True,  # its readers take floats back as their literal (json_body)
+            **options,
+        )
 
     # -- verbs -------------------------------------------------------------------------------
     def check(self, config: dict[str, Any]) -> CheckResult:
@@ -240,13 +140,12 @@ class CursorConnector(Connector):
             for lo, hi in day_windows(start, end, self.max_window_days):
                 ctx.info(f"cursor: fetching {lo}..{hi}")
                 window = {"startDate": day_start_ms(lo), "endDate": day_end_ms(hi)}
-                usage = _WindowUsage()
+                usage = WindowUsage(lo, hi)
                 events = PayloadReader(VENDOR, EVENTS_PATH)
                 for body in http.paginate_pages(
                     EVENTS_PATH, window, page_size=EVENTS_PAGE_SIZE, has_next=_has_next(EVENTS_PATH)
                 ):
-                    for event in events.body(body).list("usageEvents"):
-                        usage.add(event, lo, hi)
+                    usage.add_page(events.body(body).sequence("usageEvents"))
                 if usage.outside:
                     ctx.info(
                         f"cursor: ignored {usage.outside} usage event(s) dated outside {lo}..{hi}"
@@ -268,14 +167,13 @@ class CursorConnector(Connector):
                 # Release this window's usage before reading its activity: one page at a time.
                 del batch, usage
                 daily = PayloadReader(VENDOR, DAILY_PATH)
+                day_of: dict[str, dt.date] = {}  # "YYYY-MM-DD" → date, parsed once
                 for body in http.paginate_pages(
                     DAILY_PATH, window, page_size=DAILY_PAGE_SIZE, has_next=_has_next(DAILY_PATH)
                 ):
-                    activity: list[ActivityRecord] = []
-                    for row in daily.body(body).list("data"):
-                        activity.extend(_activity(row, lo, hi))
-                    yield FetchBatch(activity=activity)
-                    del activity, body
+                    rows = daily.body(body).sequence("data")
+                    yield FetchBatch(activity=page_activity(rows, lo, hi, day_of))
+                    del rows, body
             if start <= ctx.today <= end:
                 yield FetchBatch(reconciliation=_cycle_spend(http, ctx.today))
 
@@ -290,27 +188,6 @@ def _members(body: Any) -> list[Account]:
         email = row.text("email")
         accounts.append(Account(account_key=email, display_name=row.opt_text("name"), email=email))
     return accounts
-
-
-def _activity(row: Node, start: dt.date, end: dt.date) -> list[ActivityRecord]:
-    """One daily-usage row → activity records for its non-zero counts (keyed by email)."""
-    email = row.text("email")
-    day = row.day("day", formats=())
-    if not start <= day <= end:
-        return []
-    records = []
-    if row.opt_boolean("isActive"):
-        records.append(ActivityRecord(day, email, "active_days", 1))
-    raw = row.value  # an object: row.text() read it
-    for name, metric, optional in _ACTIVITY_READS:
-        value = raw.get(name)
-        if type(value) is not int or value < 0:  # not a plain count: absent or checked
-            if optional and name not in raw:
-                continue
-            value = row.count(name)  # a count given as "12" passes; anything else is refused
-        if value:
-            records.append(ActivityRecord(day, email, metric, value))
-    return records
 
 
 def _cycle_spend(http: VendorHttp, today: dt.date) -> list[ReconciliationTotal]:

@@ -48,6 +48,26 @@ def to_micros(amount: Decimal | int | str, *, unit: MoneyUnit = "usd") -> int:
     return int((value * MICROS_PER_USD).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
+_CENTS_MICROS: dict[Decimal | int, int] = {}
+_CENTS_MICROS_MAX = 1 << 16
+
+
+def cents_to_micros(amount: Decimal | int) -> int:
+    """``to_micros(amount, unit="cents")``, remembered per amount for an ``int`` or a finite
+    ``Decimal``: a page of usage events repeats the same prices (the result depends on the
+    value only, so equal amounts share it). Anything else goes to ``to_micros`` as it is."""
+    kind = type(amount)
+    if kind is not int and (kind is not Decimal or not amount.is_finite()):
+        return to_micros(amount, unit="cents")
+    micros = _CENTS_MICROS.get(amount)
+    if micros is None:
+        micros = to_micros(amount, unit="cents")
+        if len(_CENTS_MICROS) >= _CENTS_MICROS_MAX:
+            _CENTS_MICROS.clear()
+        _CENTS_MICROS[amount] = micros
+    return micros
+
+
 def micros_to_decimal(micros: int) -> Decimal:
     """Micro-dollars as exact decimal dollars (``1_230_000`` → ``Decimal("1.23")``)."""
     return Decimal(micros).scaleb(-6)

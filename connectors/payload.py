@@ -16,8 +16,9 @@ endpoint, which names the exact field on failure::
     # SchemaError: "acme at /v1/usage: field 'data[3].cost_usd' is missing"
 
 The same reader works for CSV rows (``read.body(row, path="line 12")``; numbers given as
-strings are accepted when they are exact). Floats never reach money: ``VendorHttp`` parses
-JSON numbers as ``Decimal``.
+strings are accepted when they are exact). Floats never reach money as floats: ``VendorHttp``
+parses JSON numbers as ``Decimal``, or (``json_floats``) as floats read back as their literal's
+``Decimal`` (``connectors.json_body``).
 """
 
 from __future__ import annotations
@@ -29,13 +30,26 @@ from typing import Any
 
 from connectors.contract import SchemaError
 from connectors.dates import EXTRA_DAY_FORMATS, day_of_epoch_ms, parse_day
+from connectors.json_body import float_decimal
 from connectors.money import MoneyUnit, to_micros
 
 _MISSING: Any = object()
 
 
+def _as_parsed_exactly(value: Any) -> Any:
+    """``value`` as ``json.loads(..., parse_float=Decimal)`` gives it (floats as their literal's
+    ``Decimal``), so an error reads the same whichever decoder read the body."""
+    if type(value) is float:
+        return float_decimal(value) if value == value and abs(value) != float("inf") else value
+    if type(value) is list:
+        return [_as_parsed_exactly(v) for v in value]
+    if type(value) is dict:
+        return {k: _as_parsed_exactly(v) for k, v in value.items()}
+    return value
+
+
 def _describe(value: Any) -> str:
-    text = repr(value)
+    text = repr(_as_parsed_exactly(value))
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -128,11 +142,22 @@ class Node:
 
     def list(self, key: str | None = None) -> list[Node]:
         """The items of the list at ``key`` (or of this node), each with its indexed path."""
+        node = self.sequence(key)
+        reader = self.reader
+        return [Node(reader, item, (node, i)) for i, item in enumerate(node.value)]
+
+    def sequence(self, key: str | None = None) -> Node:
+        """The list at ``key`` (or this node), checked to be a list but not wrapped item by item:
+        a hot loop reads ``.value`` directly and asks ``item(i)`` for a node (the full checks,
+        the indexed path) only when an item is not plainly well-formed."""
         node = self if key is None else self.field(key)
         if not isinstance(node.value, list):
             raise node.reader.error(node.path, f"is {type(node.value).__name__}, not a list")
-        reader = self.reader
-        return [Node(reader, item, (node, i)) for i, item in enumerate(node.value)]
+        return node
+
+    def item(self, index: int) -> Node:
+        """Item ``index`` of this list node (see ``sequence``)."""
+        return Node(self.reader, self.value[index], (self, index))
 
     def entries(self, key: str | None = None) -> list[tuple[str, Node]]:
         """The ``(name, value)`` pairs of the object at ``key`` (a map such as ``tool_actions``)."""

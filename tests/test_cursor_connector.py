@@ -385,17 +385,18 @@ def _daily_row(**changes: Any) -> dict[str, Any]:
 def test_a_daily_row_reads_plain_counts_and_refuses_the_rest(changes, expected):
     """Each count of a daily-usage row: a whole number >= 0 (absent only when optional)."""
     from connectors.contract import SchemaError
-    from connectors.cursor import DAILY_PATH, _activity
+    from connectors.cursor import DAILY_PATH
+    from connectors.cursor_pages import page_activity
     from connectors.payload import PayloadReader
 
     body = {"data": [_daily_row(**changes)]}
-    [row] = PayloadReader("cursor", DAILY_PATH).body(body).list("data")
+    rows = PayloadReader("cursor", DAILY_PATH).body(body).sequence("data")
     day = dt.date(2026, 9, 2)
     if isinstance(expected, str):
         with pytest.raises(SchemaError) as caught:
-            _activity(row, day, day)
+            page_activity(rows, day, day, {})
         assert expected in str(caught.value) and "cursor" in str(caught.value)
         return
-    records = _activity(row, day, day)
+    records = page_activity(rows, day, day, {})
     assert {r.metric: r.value for r in records} == expected
     assert all(r.day == day and r.account_key == "a@example.com" for r in records)

@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 
-from connectors.anthropic.payloads import TOKEN_TYPES, CostLine, UsageTokens
+from connectors.anthropic.payloads import TOKEN_TYPES, TYPE_FIELDS, CostLine, UsageTokens
 from connectors.contract import UNATTRIBUTED, UsageRecord
 from connectors.money import allocate
 from connectors.tokens import TokenRates
@@ -42,7 +42,11 @@ def _weights(
     token_type: str | None,
     rates: TokenRates | None = None,
 ) -> list[int]:
-    weights = [usage[r].of_type(token_type) for r in rows] if token_type else []
+    if token_type:
+        field_name = TYPE_FIELDS[token_type]  # KeyError for a type the usage report lacks
+        weights = [getattr(usage[r], field_name) for r in rows]
+    else:
+        weights = []
     if any(weights):
         return weights
     if rates is not None:  # mixed token kinds: weigh them at list price, when every row prices
@@ -85,19 +89,26 @@ def allocate_day(
             billed[row_key] += part
 
     # One record per (account, sku): Workbench rows and leftovers merge on "unattributed".
-    merged_tokens: dict[tuple[str, str], UsageTokens] = {}
+    # Tokens as the four columns [input, output, cache read, cache write (5m + 1h)].
+    merged_tokens: dict[tuple[str, str], list[int]] = {}
     merged_micros: dict[tuple[str, str], int] = defaultdict(int)
     for (key_id, model), tokens in usage.items():
         slot = (key_id or UNATTRIBUTED, model)
-        merged_tokens.setdefault(slot, UsageTokens()).add(tokens)
-        merged_micros[slot] += billed[(key_id, model)]
+        columns = merged_tokens.get(slot)
+        if columns is None:
+            columns = merged_tokens[slot] = [0, 0, 0, 0]
+        columns[0] += tokens.uncached_input
+        columns[1] += tokens.output
+        columns[2] += tokens.cache_read
+        columns[3] += tokens.cache_write_5m + tokens.cache_write_1h
+        merged_micros[slot] += billed.get((key_id, model), 0)
     for sku, micros in leftover.items():
         merged_micros[(UNATTRIBUTED, sku)] += micros
 
     records: list[UsageRecord] = []
     for (account, sku), micros in sorted(merged_micros.items()):
-        tokens = merged_tokens.get((account, sku))
-        counts = tokens.counts() if tokens else None
+        columns = merged_tokens.get((account, sku))
+        total = sum(columns) if columns is not None else 0
         records.append(
             UsageRecord(
                 day=day,
@@ -107,9 +118,12 @@ def allocate_day(
                 billed_cost_micros=micros,
                 cost_basis="billed",
                 confidence="high",
-                consumed_quantity=Decimal(counts.total) if counts and counts.total else None,
-                consumed_unit="tokens" if counts and counts.total else None,
-                **(counts.columns() if counts else {}),
+                consumed_quantity=Decimal(total) if total else None,
+                consumed_unit="tokens" if total else None,
+                input_tokens=columns[0] if columns is not None else None,
+                output_tokens=columns[1] if columns is not None else None,
+                cache_read_tokens=columns[2] if columns is not None else None,
+                cache_write_tokens=columns[3] if columns is not None else None,
             )
         )
     return records

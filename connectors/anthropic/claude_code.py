@@ -20,24 +20,30 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from connectors.anthropic.payloads import PATH_CLAUDE_CODE, VENDOR
 from connectors.contract import ActivityRecord, UsageRecord
+from connectors.dates import parse_day
+from connectors.money import cents_to_micros
 from connectors.payload import Node, PayloadReader
-from connectors.tokens import TokenCounts
+from connectors.tokens import TOKEN_COLUMNS
 
 SERVICE_CODE = "Claude Code"
 CUSTOMER_TYPES = ("api", "subscription")
 ACTOR_TYPES = ("user_actor", "api_actor")
+TOKEN_KEYS = ("input", "output", "cache_read", "cache_creation")  # model_breakdown[].tokens
+TOKEN_METRICS = tuple(f"claude_code_{name}" for name in TOKEN_COLUMNS)  # the per-tool view
 
 
 @dataclass
 class ModelUsage:
-    """One actor's Claude Code usage of one model on one day."""
+    """One actor's Claude Code usage of one model on one day; token counts in the order of
+    ``TOKEN_COLUMNS`` (input, output, cache read, cache write)."""
 
-    tokens: TokenCounts = field(default_factory=TokenCounts)  # every token (the view)
-    counted: TokenCounts | None = None  # tokens in no other report (subscription usage)
+    tokens: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # every token (the view)
+    counted: list[int] | None = None  # tokens in no other report (subscription usage)
     estimated_micros: int = 0
 
 
@@ -47,12 +53,35 @@ class ClaudeCodeDay:
 
     day: dt.date
     models: dict[tuple[str, str], ModelUsage] = field(default_factory=dict)
-    activity: dict[tuple[str, str], int] = field(default_factory=dict)  # (actor, metric)
+    activity: dict[str, dict[str, int]] = field(default_factory=dict)  # actor → metric → value
     users: set[str] = field(default_factory=set)  # actors that are user emails
     api_key_names: set[str] = field(default_factory=set)  # actors that are API key names
+    day_of: dict[str, dt.date] = field(default_factory=dict)  # a record's date, parsed once
 
     def count(self, actor: str, metric: str, value: int) -> None:
-        self.activity[(actor, metric)] = self.activity.get((actor, metric), 0) + value
+        metrics = self.activity.get(actor)
+        if metrics is None:
+            metrics = self.activity[actor] = {}
+        metrics[metric] = metrics.get(metric, 0) + value
+
+    def add_model(
+        self, who: str, model: str, tokens: list[int], micros: int, counted_elsewhere: bool
+    ) -> None:
+        usage = self.models.get((who, model))
+        if usage is None:
+            usage = self.models[(who, model)] = ModelUsage()
+        summed = usage.tokens
+        for i in range(4):
+            summed[i] += tokens[i]
+        usage.estimated_micros += micros
+        if not counted_elsewhere:
+            if usage.counted is None:
+                usage.counted = list(tokens)
+            else:
+                for i in range(4):
+                    usage.counted[i] += tokens[i]
+        for metric, value in zip(TOKEN_METRICS, tokens, strict=True):
+            self.count(who, metric, value)
 
 
 def _actor(rec: Node, into: ClaudeCodeDay) -> str:
@@ -81,60 +110,142 @@ def _activity(rec: Node, who: str, into: ClaudeCodeDay) -> None:
 
 
 def parse_claude_code_page(body: Any, day: dt.date, into: ClaudeCodeDay) -> None:
-    """Add one ``usage_report/claude_code`` page to ``into`` (records of other days refused)."""
-    for rec in PayloadReader(VENDOR, PATH_CLAUDE_CODE).body(body).list("data"):
-        rec_day = rec.day("date")
-        if rec_day != day:
-            raise rec.reader.error(f"{rec.path}.date", f"is {rec_day}, not the requested {day}")
-        who = _actor(rec, into)
-        counted_elsewhere = rec.one_of("customer_type", CUSTOMER_TYPES) == "api"
-        _activity(rec, who, into)
-        for item in rec.list("model_breakdown"):
-            tok = item.obj("tokens")
-            tokens = TokenCounts(
-                tok.count("input"),
-                tok.count("output"),
-                tok.count("cache_read"),
-                tok.count("cache_creation"),
-            )
-            cost = item.obj("estimated_cost")
-            cost.currency("currency", default="USD")
-            usage = into.models.setdefault((who, item.text("model")), ModelUsage())
-            usage.tokens = usage.tokens + tokens
-            usage.estimated_micros += cost.money("amount", unit="cents")
-            if not counted_elsewhere:
-                usage.counted = (usage.counted or TokenCounts()) + tokens
-            for metric, value in tokens.activity_metrics("claude_code").items():
-                into.count(who, metric, value)
+    """Add one ``usage_report/claude_code`` page to ``into`` (records of other days refused).
+
+    A record whose every field is plainly well-formed is summed straight from its dict
+    (``_plain_record``); any other is read through the payload reader's full checks
+    (``_checked_record``): the same facts, or the error naming the field."""
+    records = PayloadReader(VENDOR, PATH_CLAUDE_CODE).body(body).sequence("data")
+    for i, raw in enumerate(records.value):
+        plain = _plain_record(raw, day, into.day_of)
+        if plain is None:
+            _checked_record(records.item(i), day, into)
+            continue
+        who, is_user, counted_elsewhere, counts, models = plain
+        (into.users if is_user else into.api_key_names).add(who)
+        for metric, value in counts:
+            into.count(who, metric, value)
+        for model, tokens, cents in models:
+            into.add_model(who, model, tokens, cents_to_micros(cents), counted_elsewhere)
+
+
+def _checked_record(rec: Node, day: dt.date, into: ClaudeCodeDay) -> None:
+    rec_day = rec.day("date")
+    if rec_day != day:
+        raise rec.reader.error(f"{rec.path}.date", f"is {rec_day}, not the requested {day}")
+    who = _actor(rec, into)
+    counted_elsewhere = rec.one_of("customer_type", CUSTOMER_TYPES) == "api"
+    _activity(rec, who, into)
+    for item in rec.list("model_breakdown"):
+        tok = item.obj("tokens")
+        tokens = [tok.count(key) for key in TOKEN_KEYS]
+        cost = item.obj("estimated_cost")
+        cost.currency("currency", default="USD")
+        model = item.text("model")
+        micros = cost.money("amount", unit="cents")
+        into.add_model(who, model, tokens, micros, counted_elsewhere)
+
+
+def _count(value: Any) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _plain_record(rec: Any, day: dt.date, day_of: dict[str, dt.date]) -> tuple | None:
+    """``(actor, is a user, counted elsewhere, [(metric, count)], [(model, tokens, cents)])``
+    of a record whose every field is plainly well-formed, else ``None``."""
+    if type(rec) is not dict:
+        return None
+    text = rec.get("date")
+    if type(text) is not str:
+        return None
+    rec_day = day_of.get(text)
+    if rec_day is None:
+        try:
+            rec_day = day_of[text] = parse_day(text)
+        except ValueError:
+            return None
+    actor = rec.get("actor")
+    if rec_day != day or type(actor) is not dict:
+        return None
+    kind = actor.get("type")
+    who = actor.get("email_address" if kind == "user_actor" else "api_key_name")
+    customer = rec.get("customer_type")
+    if kind not in ACTOR_TYPES or type(who) is not str or not who or customer not in CUSTOMER_TYPES:
+        return None
+    core = rec.get("core_metrics")
+    lines = core.get("lines_of_code") if type(core) is dict else None
+    if type(lines) is not dict:
+        return None
+    counts = [
+        ("sessions", core.get("num_sessions")),
+        ("lines_added", lines.get("added")),
+        ("lines_removed", lines.get("removed")),
+        ("commits", core.get("commits_by_claude_code")),
+        ("pull_requests", core.get("pull_requests_by_claude_code")),
+    ]
+    tools = rec.get("tool_actions")
+    if tools is not None:
+        if type(tools) is not dict:
+            return None
+        for tool, tool_counts in tools.items():
+            if type(tool_counts) is not dict:
+                return None
+            counts.append((f"{tool}_accepted", tool_counts.get("accepted")))
+            counts.append((f"{tool}_rejected", tool_counts.get("rejected")))
+    for _, value in counts:
+        if type(value) is not int or value < 0:
+            return None
+    breakdown = rec.get("model_breakdown")
+    if type(breakdown) is not list:
+        return None
+    models = []
+    for item in breakdown:
+        tok = item.get("tokens") if type(item) is dict else None
+        cost = item.get("estimated_cost") if type(item) is dict else None
+        if type(tok) is not dict or type(cost) is not dict:
+            return None
+        tokens = [tok.get(key) for key in TOKEN_KEYS]
+        currency, cents, model = cost.get("currency"), cost.get("amount"), item.get("model")
+        if not all(map(_count, tokens)) or type(model) is not str or not model:
+            return None
+        if currency not in (None, "") and (type(currency) is not str or currency.upper() != "USD"):
+            return None
+        if type(cents) is not int and (type(cents) is not Decimal or not cents.is_finite()):
+            return None
+        models.append((model, tokens, cents))
+    return who, kind == "user_actor", customer == "api", counts, models
 
 
 def claude_code_records(cc: ClaudeCodeDay) -> list[UsageRecord]:
     """The estimated Claude Code records of a day (token columns only for subscription use)."""
-    return [
-        UsageRecord(
-            day=cc.day,
-            account_key=actor,
-            service=SERVICE_CODE,
-            sku=model,
-            billed_cost_micros=0,
-            list_cost_micros=usage.estimated_micros,
-            cost_basis="estimated",
-            confidence="medium",
-            **(usage.counted.columns() if usage.counted is not None else {}),
+    records = []
+    for (actor, model), usage in sorted(cc.models.items()):
+        counted = usage.counted
+        records.append(
+            UsageRecord(
+                day=cc.day,
+                account_key=actor,
+                service=SERVICE_CODE,
+                sku=model,
+                billed_cost_micros=0,
+                list_cost_micros=usage.estimated_micros,
+                cost_basis="estimated",
+                confidence="medium",
+                input_tokens=counted[0] if counted is not None else None,
+                output_tokens=counted[1] if counted is not None else None,
+                cache_read_tokens=counted[2] if counted is not None else None,
+                cache_write_tokens=counted[3] if counted is not None else None,
+            )
         )
-        for (actor, model), usage in sorted(cc.models.items())
-    ]
+    return records
 
 
 def claude_code_activity(cc: ClaudeCodeDay) -> list[ActivityRecord]:
-    """The day's activity, ordered by actor then metric (sorted per actor: a day holds
-    thousands of actors with a dozen metrics each)."""
-    by_actor: dict[str, list[tuple[str, int]]] = {}
-    for (actor, metric), value in cc.activity.items():
-        by_actor.setdefault(actor, []).append((metric, value))
+    """The day's activity, ordered by actor then metric."""
     day = cc.day
+    activity = cc.activity
     return [
         ActivityRecord(day, actor, metric, value)
-        for actor in sorted(by_actor)
-        for metric, value in sorted(by_actor[actor])
+        for actor in sorted(activity)
+        for metric, value in sorted(activity[actor].items())
     ]

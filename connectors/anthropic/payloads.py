@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.payload import PayloadReader
+from connectors.payload import Node, PayloadReader
 from connectors.tokens import TokenCounts
 
 VENDOR = "anthropic"
@@ -29,7 +29,7 @@ TOKEN_TYPES = (
     "cache_creation.ephemeral_1h_input_tokens",
 )
 
-_TYPE_FIELDS = dict(
+TYPE_FIELDS = dict(
     zip(
         TOKEN_TYPES,
         ("uncached_input", "output", "cache_read", "cache_write_5m", "cache_write_1h"),
@@ -70,7 +70,7 @@ class UsageTokens:
 
     def of_type(self, token_type: str) -> int:
         """The count matching a cost report ``token_type`` (``KeyError`` for another)."""
-        return getattr(self, _TYPE_FIELDS[token_type])
+        return getattr(self, TYPE_FIELDS[token_type])
 
 
 @dataclass(frozen=True)
@@ -89,20 +89,60 @@ UsageKey = tuple[dt.date, str | None, str]  # (day, api_key_id or None for Workb
 
 
 def parse_usage_page(body: Any, into: dict[UsageKey, UsageTokens]) -> None:
-    """Add one ``usage_report/messages`` page (grouped by api_key_id, model) to ``into``."""
+    """Add one ``usage_report/messages`` page (grouped by api_key_id, model) to ``into``.
+
+    A row whose every field is plainly well-formed is summed straight from its dict; any
+    other is read through the payload reader's full checks (the same counts, or the error
+    naming the field)."""
     for bucket in PayloadReader(VENDOR, PATH_USAGE).body(body).list("data"):
         day = bucket.day("starting_at")
-        for row in bucket.list("results"):
-            cache = row.obj("cache_creation")
-            tokens = UsageTokens(
-                uncached_input=row.count("uncached_input_tokens"),
-                output=row.count("output_tokens"),
-                cache_read=row.count("cache_read_input_tokens"),
-                cache_write_5m=cache.count("ephemeral_5m_input_tokens"),
-                cache_write_1h=cache.count("ephemeral_1h_input_tokens"),
-            )
-            key = (day, row.opt_text("api_key_id"), row.opt_text("model") or "unknown")
-            into.setdefault(key, UsageTokens()).add(tokens)
+        results = bucket.sequence("results")
+        for i, raw in enumerate(results.value):
+            plain = _plain_usage_row(raw)
+            if plain is None:
+                plain = _checked_usage_row(results.item(i))
+            key_id, model, counts = plain
+            key = (day, key_id, model or "unknown")
+            tokens = into.get(key)
+            if tokens is None:
+                into[key] = UsageTokens(*counts)
+            else:
+                tokens.add(UsageTokens(*counts))
+
+
+def _checked_usage_row(row: Node) -> tuple[str | None, str | None, tuple[int, ...]]:
+    cache = row.obj("cache_creation")
+    counts = (
+        row.count("uncached_input_tokens"),
+        row.count("output_tokens"),
+        row.count("cache_read_input_tokens"),
+        cache.count("ephemeral_5m_input_tokens"),
+        cache.count("ephemeral_1h_input_tokens"),
+    )
+    return row.opt_text("api_key_id"), row.opt_text("model"), counts
+
+
+def _plain_usage_row(row: Any) -> tuple[str | None, str | None, tuple[int, ...]] | None:
+    """``_checked_usage_row`` of a row whose every field is plainly well-formed, else None."""
+    cache = row.get("cache_creation") if type(row) is dict else None
+    if type(cache) is not dict:
+        return None
+    counts = (
+        row.get("uncached_input_tokens"),
+        row.get("output_tokens"),
+        row.get("cache_read_input_tokens"),
+        cache.get("ephemeral_5m_input_tokens"),
+        cache.get("ephemeral_1h_input_tokens"),
+    )
+    for count in counts:
+        if type(count) is not int or count < 0:
+            return None
+    key_id, model = row.get("api_key_id"), row.get("model")
+    if (key_id is not None and type(key_id) is not str) or (
+        model is not None and type(model) is not str
+    ):
+        return None
+    return key_id or None, model or None, counts
 
 
 def parse_cost_page(body: Any) -> list[CostLine]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -45,7 +47,7 @@ def sync(
     settings = _settings()
     tenant = None if all_tenants else (tenant_slug or settings.tenant)
     reporter = None if verbose else ProgressReporter()
-    with reporter.active() if reporter else contextlib.nullcontext():
+    with _collect_rarely(), reporter.active() if reporter else contextlib.nullcontext():
         results = run_sync(
             settings,
             tenant=tenant,
@@ -68,6 +70,23 @@ def sync(
         click.echo(line, err=True)
     if not all(r.ok for r in results):
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def _collect_rarely() -> Iterator[None]:
+    """While syncing: a sync allocates millions of short-lived containers (parsed pages,
+    records) and holds few cycles, so collect the youngest generation every 50,000
+    allocations rather than 700, and keep what is imported by then (Dagster, SQLAlchemy:
+    alive until exit) out of every full collection. Measured on the connectors alone
+    (300 members × 90 days): Cursor 2.92 → 2.35 s CPU, Anthropic 1.77 → 1.54 s."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 @main.command()

@@ -1,0 +1,295 @@
+"""Reading Cursor's usage-event and daily-usage pages into facts (``connectors.cursor``).
+
+Each page is read in one pass over its plain dicts: an item whose every field is plainly
+well-formed (the right JSON types, counts >= 0) is summed straight from its dict; any other
+item is read through the ``PayloadReader`` with the full checks, which give the same facts
+for what they accept and a ``SchemaError`` naming the field for what they refuse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from connectors.contract import UNATTRIBUTED, ActivityRecord, UsageRecord
+from connectors.dates import DAY_MS, day_of_epoch_ms, parse_day
+from connectors.json_body import float_decimal
+from connectors.money import cents_to_micros
+from connectors.payload import Node
+
+SERVICE = "Cursor"
+
+# daily-usage-data counts → activity metric names. The first group is in every documented
+# version of the endpoint; the second arrived later and may be absent on older teams.
+REQUIRED_ACTIVITY = (
+    "totalLinesAdded",
+    "totalLinesDeleted",
+    "acceptedLinesAdded",
+    "acceptedLinesDeleted",
+    "totalApplies",
+    "totalAccepts",
+    "totalRejects",
+    "totalTabsShown",
+    "totalTabsAccepted",
+    "composerRequests",
+    "chatRequests",
+    "agentRequests",
+    "cmdkUsages",
+)
+OPTIONAL_ACTIVITY = ("subscriptionIncludedReqs", "apiKeyReqs", "usageBasedReqs", "bugbotUsages")
+TOKEN_FIELDS = (
+    ("inputTokens", "input"),
+    ("outputTokens", "output"),
+    ("cacheReadTokens", "cache_read"),
+    ("cacheWriteTokens", "cache_write"),
+)
+
+
+def snake_case(name: str) -> str:
+    """``acceptedLinesAdded`` → ``accepted_lines_added``."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+ACTIVITY_METRICS = {name: snake_case(name) for name in REQUIRED_ACTIVITY + OPTIONAL_ACTIVITY}
+# (wire name, metric, optional?) in order: what ``_activity`` reads from every daily row.
+_ACTIVITY_READS = tuple(
+    (name, metric, name in OPTIONAL_ACTIVITY) for name, metric in ACTIVITY_METRICS.items()
+)
+
+
+# -- aggregation ---------------------------------------------------------------------------
+class WindowUsage:
+    """The usage events of one window (``start..end``), summed exactly per (account, day,
+    model) into ``[billed micros, requests, request units, tokens or None]`` (tokens as
+    ``[input, output, cache read, cache write]``), plus each day's charged total."""
+
+    def __init__(self, start: dt.date, end: dt.date) -> None:
+        self.start = start
+        self.end = end
+        self.buckets: dict[tuple[str, dt.date, str], list[Any]] = {}
+        self.charged_by_day: dict[dt.date, int] = defaultdict(int)
+        self.service_accounts: set[str] = set()
+        self.outside = 0
+        self._days: dict[int, dt.date] = {}  # epoch day number → date
+
+    def add_page(self, events: Node) -> None:
+        """Every event of a ``usageEvents`` list: a plainly well-formed one is read straight
+        from its dict (``_plain_event``), any other through ``add`` (the full checks: the same
+        facts, or the error naming the field)."""
+        start, end, days = self.start, self.end, self._days
+        for i, raw in enumerate(events.value):
+            plain = _plain_event(raw)
+            if plain is None:
+                self.add(events.item(i))
+                continue
+            millis, charged, account, service, model, units, tokens = plain
+            day = days.get(millis // DAY_MS)
+            if day is None:
+                day = days[millis // DAY_MS] = day_of_epoch_ms(millis)
+            if not start <= day <= end:
+                self.outside += 1
+                continue
+            if service:
+                self.service_accounts.add(account)
+            self._count(day, cents_to_micros(charged), account, model, units, tokens)
+
+    def add(self, event: Node) -> None:
+        """One event, every field read through the payload reader."""
+        day = event.epoch_ms_day("timestamp")
+        if not self.start <= day <= self.end:
+            self.outside += 1
+            return
+        charged = event.money("chargedCents", unit="cents")
+        account = event.opt_text("userEmail")
+        if account is None:
+            account = event.opt_text("serviceAccountName") or UNATTRIBUTED
+            self.service_accounts.add(account)
+        model = event.text("model")
+        units = event.number("requestsCosts")
+        tokens = None
+        if event.opt("tokenUsage") is None:
+            if event.opt_boolean("isTokenBasedCall"):
+                raise event.reader.error(
+                    f"{event.path}.tokenUsage", "is missing on a token-based call"
+                )
+        else:
+            usage = event.obj("tokenUsage")
+            # Zero-valued counts may be omitted by the vendor's serializer.
+            tokens = [usage.count(wire, default=0) for wire, _ in TOKEN_FIELDS]
+        self._count(day, charged, account, model, units, tokens)
+
+    def _count(
+        self,
+        day: dt.date,
+        charged: int,
+        account: str,
+        model: str,
+        units: Decimal | int,
+        tokens: list[int] | None,
+    ) -> None:
+        self.charged_by_day[day] += charged  # the control total: every event, before bucketing
+        key = (account, day, model)
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = [0, 0, Decimal(0), None]
+        bucket[0] += charged
+        bucket[1] += 1
+        bucket[2] += units
+        if tokens is not None:
+            summed = bucket[3]
+            if summed is None:
+                bucket[3] = list(tokens)
+            else:
+                summed[0] += tokens[0]
+                summed[1] += tokens[1]
+                summed[2] += tokens[2]
+                summed[3] += tokens[3]
+
+    def records(self) -> list[UsageRecord]:
+        out = []
+        for (account, day, model), (billed, requests, units, tokens) in sorted(
+            self.buckets.items()
+        ):
+            out.append(
+                UsageRecord(
+                    day=day,
+                    account_key=account,
+                    service=SERVICE,
+                    sku=model,
+                    billed_cost_micros=billed,
+                    cost_basis="billed",
+                    confidence="high",
+                    consumed_quantity=units,
+                    consumed_unit="requests",
+                    input_tokens=tokens[0] if tokens else None,
+                    output_tokens=tokens[1] if tokens else None,
+                    cache_read_tokens=tokens[2] if tokens else None,
+                    cache_write_tokens=tokens[3] if tokens else None,
+                    requests=requests,
+                )
+            )
+        return out
+
+
+def _plain_event(event: Any) -> tuple | None:
+    """``(epoch ms, charged cents, account, is a service account, model, request units,
+    tokens)`` of an event whose every field is plainly well-formed; ``None`` for anything
+    else (``WindowUsage.add`` then reads it with the full checks)."""
+    if type(event) is not dict:
+        return None
+    stamp = event.get("timestamp")
+    if type(stamp) is str and stamp.isdigit():  # Cursor sends its timestamps as strings
+        millis = int(stamp)
+    elif type(stamp) is int:
+        millis = stamp
+    else:
+        return None
+    charged = event.get("chargedCents")
+    if type(charged) is float:
+        charged = float_decimal(charged)
+    if type(charged) is not int and (type(charged) is not Decimal or not charged.is_finite()):
+        return None
+    account = event.get("userEmail")
+    service = False
+    if type(account) is not str or not account:
+        if account is not None and account != "":
+            return None
+        account = event.get("serviceAccountName")
+        if type(account) is not str or not account:
+            if account is not None and account != "":
+                return None
+            account = UNATTRIBUTED
+        service = True
+    model = event.get("model")
+    units = event.get("requestsCosts")
+    if type(model) is not str or not model:
+        return None
+    if type(units) is float:
+        units = float_decimal(units)
+    if type(units) is not int and (type(units) is not Decimal or not units.is_finite()):
+        return None
+    usage = event.get("tokenUsage")
+    if usage is None:
+        based = event.get("isTokenBasedCall")
+        if based is True or (based is not None and type(based) is not bool):
+            return None
+        return millis, charged, account, service, model, units, None
+    if type(usage) is not dict:
+        return None
+    tokens = [usage.get(wire, 0) for wire, _ in TOKEN_FIELDS]
+    for count in tokens:
+        if type(count) is not int or count < 0:
+            return None
+    return millis, charged, account, service, model, units, tokens
+
+
+def page_activity(
+    rows: Node, start: dt.date, end: dt.date, day_of: dict[str, dt.date]
+) -> list[ActivityRecord]:
+    """The activity records of one daily-usage ``data`` list: a plainly well-formed row read
+    straight from its dict, any other through ``_activity`` (the full checks)."""
+    records: list[ActivityRecord] = []
+    for i, raw in enumerate(rows.value):
+        plain = _plain_activity(raw, start, end, day_of)
+        records += _activity(rows.item(i), start, end) if plain is None else plain
+    return records
+
+
+def _plain_activity(
+    row: Any, start: dt.date, end: dt.date, day_of: dict[str, dt.date]
+) -> list[ActivityRecord] | None:
+    """``_activity`` of a row whose every field is plainly well-formed, else ``None``."""
+    if type(row) is not dict:
+        return None
+    email = row.get("email")
+    text = row.get("day")
+    if type(email) is not str or not email or type(text) is not str:
+        return None
+    day = day_of.get(text)
+    if day is None:
+        try:
+            day = day_of[text] = parse_day(text, ())
+        except ValueError:
+            return None
+    if not start <= day <= end:
+        return []
+    active = row.get("isActive")
+    if active is True:
+        records = [ActivityRecord(day, email, "active_days", 1)]
+    elif active is None or active is False:
+        records = []
+    else:
+        return None
+    for name, metric, optional in _ACTIVITY_READS:
+        value = row.get(name)
+        if type(value) is not int or value < 0:
+            if optional and name not in row:
+                continue
+            return None
+        if value:
+            records.append(ActivityRecord(day, email, metric, value))
+    return records
+
+
+def _activity(row: Node, start: dt.date, end: dt.date) -> list[ActivityRecord]:
+    """One daily-usage row → activity records for its non-zero counts (keyed by email)."""
+    email = row.text("email")
+    day = row.day("day", formats=())
+    if not start <= day <= end:
+        return []
+    records = []
+    if row.opt_boolean("isActive"):
+        records.append(ActivityRecord(day, email, "active_days", 1))
+    raw = row.value  # an object: row.text() read it
+    for name, metric, optional in _ACTIVITY_READS:
+        value = raw.get(name)
+        if type(value) is not int or value < 0:  # not a plain count: absent or checked
+            if optional and name not in raw:
+                continue
+            value = row.count(name)  # a count given as "12" passes; anything else is refused
+        if value:
+            records.append(ActivityRecord(day, email, metric, value))
+    return records
