@@ -33,23 +33,17 @@ with seconds_saved_defaults (metric, seconds_per_unit) as (
         ('cmdk_usages', 15),
         ('pull_requests', 600)
 ),
-accounts as materialized (
-    -- Each account with its member, looked up once per fact (one index, not two).
-    select va.tenant_id, va.source, va.account_key, va.kind, il.member_id
-    from vendor_accounts va
-    left join identity_links il on il.vendor_account_id = va.id
-),
 measures as (
     -- One row per fact and one per activity metric, each with its member: grouped once below
     -- (a GROUP BY per part and another over their union sorted every row twice).
     select
         f.tenant_id,
         case
-            when va.member_id is not null then 'member'
+            when il.member_id is not null then 'member'
             when f.account_key = 'unattributed' then 'unattributed'
             else 'unlinked'
         end as member_group,
-        va.member_id,
+        il.member_id,
         f.charge_period_start as day,
         f.billed_cost_micros,
         case when f.cost_basis = 'estimated' then f.list_cost_micros else 0 end
@@ -72,20 +66,21 @@ measures as (
             else 0
         end as is_active
     from usage_facts f
-    left join accounts va
+    left join vendor_accounts va
         on va.tenant_id = f.tenant_id and va.source = f.source
         and va.account_key = f.account_key
+    left join identity_links il on il.vendor_account_id = va.id
     where @scope_days(f.tenant_id, f.charge_period_start)
     union all
     -- One activity_days row per account and day; its metrics unnested from the JSON object.
     select
         a.tenant_id,
         case
-            when va.member_id is not null then 'member'
+            when il.member_id is not null then 'member'
             when a.account_key = 'unattributed' then 'unattributed'
             else 'unlinked'
         end,
-        va.member_id,
+        il.member_id,
         a.day,
         0,
         0,
@@ -97,9 +92,10 @@ measures as (
         case when @json_number(m.value) > 0 then 1 else 0 end
     from activity_days a
     cross join @json_entries(a.metrics) m
-    left join accounts va
+    left join vendor_accounts va
         on va.tenant_id = a.tenant_id and va.source = a.source
         and va.account_key = a.account_key
+    left join identity_links il on il.vendor_account_id = va.id
     left join seconds_saved_defaults d on d.metric = m.key
     left join settings s
         on s.tenant_id = a.tenant_id and s.key = 'marts.seconds_saved.' || m.key
