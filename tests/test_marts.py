@@ -353,3 +353,17 @@ def test_a_failed_incremental_build_leaves_the_previous_rows(engine):
     )
     with engine.begin() as conn:
         conn.execute(text("drop table spend_by_month"))
+
+
+def test_a_percent_sign_in_a_model_builds_on_both_databases(engine):
+    # psycopg takes every '%' of a statement for a placeholder: a comment such as "half (50 %)"
+    # or a LIKE pattern must still build, full and incremental.
+    m = parse_model(
+        "percent_mart",
+        "/*\ndescription: a model with percent signs\nkind: full\n*/\n"
+        "-- about 50 % of the rows\n"
+        "select '100%' as label, case when 'ab' like 'a%' then 1 else 0 end as hit",
+        "dbt_like_sql/percent_mart.sql",
+    )
+    assert build(engine, m).rows == 1
+    assert rows(engine, "select label, hit from percent_mart") == [("100%", 1)]

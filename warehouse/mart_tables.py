@@ -139,6 +139,15 @@ def _create_indexes(conn: Connection, model: SqlModel) -> None:
         )
 
 
+def _run(conn: Connection, sql: str) -> None:
+    """Run a rendered model's statement as written: psycopg reads every '%' of a statement as
+    a placeholder, even with no parameters (a '%' in a model's comment or a LIKE pattern broke
+    every PostgreSQL build), so it is doubled there."""
+    if conn.dialect.name == "postgresql":
+        sql = sql.replace("%", "%%")
+    conn.exec_driver_sql(sql)
+
+
 def _columns(conn: Connection, sql: str) -> list[str]:
     return list(conn.execute(text(f"SELECT * FROM ({sql}) q WHERE 1 = 0")).keys())
 
@@ -164,7 +173,7 @@ def build(engine: Engine, model: SqlModel, scope: Scope = EVERYTHING) -> BuildRe
             scope = EVERYTHING
             query = model.render(dialect, scope)
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {model.name}")
-            conn.exec_driver_sql(f"CREATE TABLE {model.name} AS {query}")
+            _run(conn, f"CREATE TABLE {model.name} AS {query}")
             _create_indexes(conn, model)
             if dialect == "postgresql":
                 # A new table has no statistics until autovacuum comes by: the marts built
@@ -179,7 +188,7 @@ def build(engine: Engine, model: SqlModel, scope: Scope = EVERYTHING) -> BuildRe
             keep = (
                 f" WHERE {_where_scope(model, scope, 'q')}" if model.reads_previous_months else ""
             )
-            conn.exec_driver_sql(f"INSERT INTO {model.name} SELECT * FROM ({query}) q{keep}")
+            _run(conn, f"INSERT INTO {model.name} SELECT * FROM ({query}) q{keep}")
         tests, rows = _tests_and_count(conn, model, scope)
         failed = {name: n for name, n in tests.items() if n}
         if failed:
