@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard import auth
 from dashboard.app_context import AppContext, app_context, set_current_actor
+from dashboard.browser_preload import preload_page_code
 from dashboard.navigation import build_navigation
 from dashboard.theme import apply_theme, theme_toggle
 from warehouse.tenants import TenantNotFound
@@ -54,6 +55,7 @@ def _login_view(ctx: AppContext, authenticator) -> None:
         )
     # Signing in happens in the form's callback, before a run: a successful one never gets here.
     auth.login_form(authenticator)
+    preload_page_code()  # while the user types
     throttled = st.session_state.pop(auth.THROTTLED_KEY, None)
     if throttled:
         st.error(throttled)
