@@ -82,8 +82,8 @@ def _first_chart() -> None:
 
 
 def warm() -> None:
-    """Import what the frame and the pages import, make one chart and the login's dummy hash
-    (never raises)."""
+    """Import what the frame and the pages import, make one chart, read the installed
+    connectors and make the login's dummy hash (never raises)."""
     before = set(sys.modules)
     for name in LIBRARIES:
         _import(name, ())
@@ -91,10 +91,12 @@ def warm() -> None:
         for name, names in script_imports(script):
             _import(name, names)
     _register_components(sys.modules[m] for m in set(sys.modules) - before)
-    try:
-        _first_chart()
-    except Exception:  # noqa: BLE001  (a warm-up must never stop the server)
-        log.warning("dashboard warm-up: the first chart failed", exc_info=True)
+    from connectors.registry import installed_connectors
     from warehouse import logins
 
+    try:
+        _first_chart()
+        installed_connectors()  # imports every connector (the Overview's vendor cards use them)
+    except Exception:  # noqa: BLE001  (a warm-up must never stop the server)
+        log.warning("dashboard warm-up failed", exc_info=True)
     logins.prepare()
