@@ -54,6 +54,11 @@ INIT = r"""
   document.addEventListener('click', (e) => {
     if (e.target.closest('button') && /Sign in/.test(e.target.closest('button').innerText)) mark('click');
   }, true);
+  window.__long = [];
+  try {
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__long.push([e.startTime, e.duration])))
+      .observe({type: 'longtask', buffered: true});
+  } catch (e) {}
   const WS = window.WebSocket;
   window.WebSocket = function (...a) {
     const ws = new WS(...a);
@@ -101,8 +106,8 @@ def main() -> None:
                 t_click = time.perf_counter()
                 expect(page.locator(bd.CHART).first).to_be_visible(timeout=120_000)
                 t_seen = time.perf_counter()
-                origin, marks, msgs, loads = page.evaluate(
-                    "[performance.timeOrigin, window.__marks, window.__msgs,"
+                origin, marks, msgs, long, loads = page.evaluate(
+                    "[performance.timeOrigin, window.__marks, window.__msgs, window.__long,"
                     " performance.getEntriesByType('resource').map("
                     "   (e) => [e.name.split('/').pop(), e.startTime, e.responseEnd])]"
                 )
@@ -122,6 +127,8 @@ def main() -> None:
             print(f"    messages after click (ms, bytes): {after}")
             fetched = [(n, round(a - click), round(b - click)) for n, a, b in loads if a >= click]
             print(f"    fetched after click (name, start, end ms): {fetched}")
+            tasks = [(round(a - click), round(d)) for a, d in long if a + d >= click]
+            print(f"    long tasks after click (start, ms): {tasks}")
             click_epoch = origin + click
             server = [
                 (round(float(t) * 1000 - click_epoch), name)
