@@ -117,6 +117,7 @@ def main() -> None:
             rel = {n: round(ms - click) for n, ms in sorted(at.items(), key=lambda kv: kv[1])}
             after = [(round(ms - click), b) for ms, b in msgs if ms >= click]
             row = {
+                "open->form (page clock)": round(at.get("form", -1)),
                 "open->seen": round((t_seen - t0) * 1000),
                 "click->seen (bench clock)": round((t_seen - t_click) * 1000),
                 "click->chart (page clock)": rel.get("chart", -1),

@@ -9,7 +9,7 @@ frontend settles on that same root without the hint, so nothing else changes; an
 still gets Streamlit's own index.html.
 
 Before it answers, the server does what a session's first run would otherwise pay for
-(``dashboard.warmup``: imports, altair's first chart, the login's dummy hash).
+(``dashboard.warmup``: imports, altair's first chart, the connectors, the login's dummy hash).
 
 ``dashboard/run.py`` runs ``streamlit run`` on this file; the app itself is streamlit_app.py.
 """
