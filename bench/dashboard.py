@@ -6,12 +6,18 @@ served by ``streamlit run`` and driven by headless Debian chromium through Playw
     .venv/bin/python bench/dashboard.py --members 100 --days 40 --runs 3   # a quick look
     .venv/bin/python bench/dashboard.py --no-browser           # the data-fetch table only
 
-Measures, in the browser: navigation to the Overview's chart visible (first render: the first
-load, cold caches, and the median of the later ones), the view toggle cards ↔ chart, the month
-switch, and navigation to the Analytics charts; directly, each page's data-fetch query
-functions (median of ``--runs`` after one warm-up). Targets (issue 8): first render ≤ 1.0 s,
-toggle ≤ 300 ms, data fetch ≤ 50 ms per page. Prints a table and where the screenshots are;
-asserts nothing.
+Measures, in the browser: a cold sign-in on a fresh server and a fresh browser context (the
+sign-in page opened until its form is there; the click on "Sign in" until the Overview's chart
+is visible, every cache cold), navigation to the Overview's chart visible (median), the view
+toggle cards ↔ chart, the month switch, and navigation to the Analytics charts; directly, each
+page's data-fetch query functions (median of ``--runs`` after one warm-up). Targets (issue 8):
+first render ≤ 1.0 s, toggle ≤ 300 ms, data fetch ≤ 50 ms per page. Prints a table and where the
+screenshots are; asserts nothing.
+
+Each browser figure runs from just before Playwright acts (``goto`` or ``click``) until the page
+itself sees what is awaited: its condition is checked on every animation frame in the page
+(``wait_for_function(..., polling="raf")``). Playwright's ``expect`` retries at 0, 20, 50, 100,
+100 ms and then every 500 ms, which rounded figures near 1 s up by as much as 0.5 s.
 """
 
 from __future__ import annotations
@@ -154,31 +160,50 @@ def _timed(action: Callable[[], None]) -> float:
     return time.perf_counter() - t0
 
 
+# In the page, on every animation frame: at least n elements matching a selector are visible
+# (a box, not visibility:hidden: what Playwright calls visible), none is, or a text is shown.
+VISIBLE = """([selector, n]) => [...document.querySelectorAll(selector)].filter((e) => {
+  const box = e.getBoundingClientRect();
+  return box.width > 0 && box.height > 0 && getComputedStyle(e).visibility !== "hidden";
+}).length >= n"""
+NONE = "(selector) => document.querySelectorAll(selector).length === 0"
+TEXT = "(text) => document.body.innerText.includes(text)"
+WAIT_MS = 120_000
+
+
+def _until(page, predicate: str, arg: object) -> None:
+    page.wait_for_function(predicate, arg=arg, polling="raf", timeout=WAIT_MS)
+
+
+def _shown(page, selector: str, count: int = 1) -> None:
+    _until(page, VISIBLE, [selector, count])
+
+
 def browser_timings(base: str, month: str, previous: str, runs: int) -> list[tuple[str, str]]:
-    from dashboard_server import chromium, log_in
-    from playwright.sync_api import expect
+    from dashboard_server import chromium
 
     from dashboard.formatting import month_label
 
-    wait = 120_000
     SHOTS.mkdir(parents=True, exist_ok=True)
     out: list[tuple[str, str]] = []
     with chromium() as browser:
         page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
-
-        def sign_in() -> None:
-            log_in(page, f"{base}/?view=Chart", ADMIN, PASSWORD)
-            expect(page.locator(CHART).first).to_be_visible(timeout=wait)
-
-        first = _timed(sign_in)  # the server's caches are cold: every query runs
+        # A cold sign-in: the server has served no session yet, the browser has nothing cached.
+        form = 'input[type="password"]'
+        opened = _timed(lambda: (page.goto(f"{base}/?view=Chart"), _shown(page, form)))
+        page.get_by_role("textbox", name="Email").fill(ADMIN)
+        page.get_by_role("textbox", name="Password").fill(PASSWORD)
+        button = page.get_by_role("button", name="Sign in")
+        first = _timed(lambda: (button.click(), _shown(page, CHART)))
 
         def open_chart() -> None:
             page.goto(f"{base}/?view=Chart", wait_until="commit")
-            expect(page.locator(CHART).first).to_be_visible(timeout=wait)
+            _shown(page, CHART)
 
         later = [_timed(open_chart) for _ in range(runs)]
         page.screenshot(path=str(SHOTS / "overview-chart.png"))
-        out.append(("sign-in to Overview chart, cold caches", _verdict(first, TARGET_RENDER_S)))
+        out.append(("sign-in page: open to form shown", _verdict(opened, TARGET_RENDER_S)))
+        out.append(("cold sign-in: click to Overview chart", _verdict(first, TARGET_RENDER_S)))
         out.append(
             (
                 "first render: Overview chart, median",
@@ -188,12 +213,12 @@ def browser_timings(base: str, month: str, previous: str, runs: int) -> list[tup
 
         def to_cards() -> None:
             page.get_by_role("radio", name="Cards", exact=True).click()
-            expect(page.locator(".aispend-member-card").first).to_be_visible(timeout=wait)
-            expect(page.locator(CHART)).to_have_count(0, timeout=wait)
+            _shown(page, ".aispend-member-card")
+            _until(page, NONE, CHART)
 
         def to_chart() -> None:
             page.get_by_role("radio", name="Chart", exact=True).click()
-            expect(page.locator(CHART).first).to_be_visible(timeout=wait)
+            _shown(page, CHART)
 
         cards, charts = [], []
         for _ in range(runs):
@@ -212,10 +237,8 @@ def browser_timings(base: str, month: str, previous: str, runs: int) -> list[tup
             def run() -> None:
                 page.get_by_label("Month", exact=True).click()
                 page.get_by_role("option", name=month_label(to)).click()
-                expect(page.get_by_text(f"Billed spend, {month_label(to)}")).to_be_visible(
-                    timeout=wait
-                )
-                expect(page.locator(CHART).first).to_be_visible(timeout=wait)
+                _until(page, TEXT, f"Billed spend, {month_label(to)}")
+                _shown(page, CHART)
 
             return run
 
@@ -232,7 +255,7 @@ def browser_timings(base: str, month: str, previous: str, runs: int) -> list[tup
 
         def open_analytics() -> None:
             page.goto(f"{base}/analytics", wait_until="commit")
-            expect(page.locator(CHART)).to_have_count(4, timeout=wait)
+            _shown(page, CHART, 4)
 
         first = _timed(open_analytics)
         later = [_timed(open_analytics) for _ in range(runs)]

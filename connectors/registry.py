@@ -13,8 +13,11 @@ error naming both, because silently picking one would mix two vendors' data.
 
 from __future__ import annotations
 
+import functools
 import warnings
+from collections.abc import Mapping
 from importlib.metadata import EntryPoint, entry_points
+from types import MappingProxyType
 from typing import Any
 
 from connectors.contract import Connector
@@ -67,6 +70,14 @@ def load_connectors(group: str = ENTRY_POINT_GROUP) -> dict[str, type[Connector]
             )
         found[name] = (cls, ep)
     return {name: found[name][0] for name in sorted(found)}
+
+
+@functools.cache
+def installed_connectors() -> Mapping[str, type[Connector]]:
+    """``load_connectors()`` read once per process, for a long-running server (the dashboard):
+    scanning the entry points costs more than a page's queries. A plugin installed later is
+    seen after a restart."""
+    return MappingProxyType(load_connectors())
 
 
 def get_connector(name: str, group: str = ENTRY_POINT_GROUP) -> type[Connector]:

@@ -1,12 +1,19 @@
-"""Login for the dashboard: streamlit-authenticator's form and cookie, bound to the warehouse.
+"""Login for the dashboard: streamlit-authenticator's login and cookie, bound to the warehouse.
 
 Username is the user's email. The authenticator gets a fresh credentials dict on every run
 (it mutates what it is given), built from `warehouse.users.login_directory`, so a user removed
 or re-roled in the warehouse is seen on the next run. Whatever went wrong at login, the user
 sees only INVALID_LOGIN: never which of email or password was wrong.
 
-Three things streamlit-authenticator does not do are plugged into it here:
+Four things streamlit-authenticator does not do are plugged into it here:
 
+- The form signs in from its submit button's callback (``login_form``), before the run that
+  follows, so that run draws the page asked for straight away. Its ``login()`` checks the form
+  within the run the click starts, and the page could only follow a run later, once its cookie
+  component had loaded a frame, stored the cookie and answered with a rerun (0.3-0.5 s of a
+  cold sign-in, measured on the issue 8 benchmark). The check is still its authentication
+  controller's; the cookie is still the one its cookie model reads, signed by ``encode_token``,
+  and a script drawn with the page stores it (``store_cookie``).
 - The password check is `warehouse.logins.check_login` (throttled per account and per client,
   lockout audited, unknown emails as slow as known ones).
 - The login cookie is bound: it is named per tenant and port (browsers share cookies across
@@ -25,6 +32,7 @@ import datetime as dt
 import hashlib
 import hmac
 import importlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,17 +55,21 @@ COOKIE_PREFIX = "aispend_auth"
 INVALID_LOGIN = "Invalid email or password"
 SESSION_KEY = "aispend_session"  # {"uid", "sv", "exp"} of the signed-in user, checked every run
 TOKEN_ALGORITHM = "HS256"
-# streamlit-authenticator sleeps this long on every logged-out run, for its cookie component to
-# answer. Ours reads the cookie from the request's headers (``browser_cookies``), already there
-# on a session's first run, so there is nothing to wait for (it cost 0.7 s on the sign-in page
-# and again on signing in).
+# streamlit-authenticator sleeps this long in ``login()``, for its cookie component to answer.
+# Ours reads the cookie from the request's headers (``browser_cookies``), already there on a
+# session's first run, so there is nothing to wait for (it cost 0.7 s on the sign-in page).
 LOGIN_SLEEP_TIME_S = 0.0
-LOGIN_FIELDS = {
-    "Form name": "Sign in to aispend",
-    "Username": "Email",
-    "Password": "Password",
-    "Login": "Sign in",
-}
+FORM_TITLE, EMAIL_LABEL, PASSWORD_LABEL, SUBMIT_LABEL = (
+    "Sign in to aispend",
+    "Email",
+    "Password",
+    "Sign in",
+)
+LOGIN_FORM_KEY = "aispend_login"
+EMAIL_KEY, PASSWORD_KEY = "aispend_login_email", "aispend_login_password"
+THROTTLED_KEY = "aispend_login_throttled"  # the "too many failed sign-ins" message, shown once
+COOKIE_PENDING_KEY = "aispend_cookie_pending"  # signed in with the form: a cookie to make
+COOKIE_SCRIPT_KEY = "aispend_cookie_script"  # the script storing it, drawn on every run
 
 
 class LoginThrottledError(LoginError):
@@ -78,8 +90,8 @@ class QuietCookieManager(_stx_cookies.CookieManager):
     That component only reads the browser's cookies, which the dashboard takes from the request
     instead (``browser_cookies``). Rendered on every run, it loaded an iframe into every new page
     and answered with a rerun that restarted the page's first run: a page's charts appeared only
-    after that second run (measured: 0.5-0.8 s later). Setting and deleting the login cookie
-    still render their own component, when they are called."""
+    after that second run (measured: 0.5-0.8 s later). Deleting the login cookie still renders
+    its own component, when it is called (setting it is ``store_cookie``'s)."""
 
     def __init__(self, key: str = "init") -> None:  # noqa: ARG002  (the library's signature)
         self.cookie_manager = _stx_cookies._component_func
@@ -275,7 +287,8 @@ def build_authenticator(
 
 
 def cookie_login(authenticator: stauth.Authenticate) -> bool:
-    """Sign in from a valid login cookie within this run; True when signed in.
+    """Sign in from a valid login cookie within this run; True when signed in (by the cookie,
+    or already: by the form's callback or an earlier run).
 
     streamlit-authenticator's own ``login()`` sleeps ``login_sleep_time`` first and the frame
     then reruns the app: both only cost time here, since the cookie is read from the request's
@@ -287,6 +300,61 @@ def cookie_login(authenticator: stauth.Authenticate) -> bool:
     if token:
         authenticator.authentication_controller.login(token=token)
     return bool(st.session_state.get("authentication_status"))
+
+
+def login_form(authenticator: stauth.Authenticate) -> None:
+    """The sign-in form (the fields of streamlit-authenticator's, without autocomplete). Its
+    submit button signs in from its callback, before the next run: see the module's docstring."""
+    with st.form(LOGIN_FORM_KEY):
+        st.subheader(FORM_TITLE)
+        st.text_input(EMAIL_LABEL, key=EMAIL_KEY, autocomplete="off")
+        st.text_input(PASSWORD_LABEL, type="password", key=PASSWORD_KEY, autocomplete="off")
+        st.form_submit_button(SUBMIT_LABEL, on_click=_submit, args=(authenticator,))
+
+
+def _submit(authenticator: stauth.Authenticate) -> None:
+    """Sign in with what the form holds, through streamlit-authenticator's controller (which
+    calls the throttled warehouse check plugged in by ``build_authenticator``)."""
+    email = st.session_state.get(EMAIL_KEY) or ""
+    password = st.session_state.get(PASSWORD_KEY) or ""
+    try:
+        signed_in = authenticator.authentication_controller.login(email, password)
+    except LoginThrottledError as exc:
+        st.session_state["authentication_status"] = None
+        st.session_state[THROTTLED_KEY] = str(exc)
+        return
+    except LoginError:  # say nothing specific about what went wrong
+        st.session_state["authentication_status"] = False
+        return
+    if signed_in:
+        st.session_state[COOKIE_PENDING_KEY] = True
+
+
+def store_cookie(authenticator: stauth.Authenticate) -> None:
+    """After a form login: have the browser store the login cookie, from a script drawn with the
+    page (no component frame to load, no rerun when it is done). The same signed token, made
+    once at login, is drawn on every run of the session, so a run cut short cannot lose it and
+    an unchanged element is not run again."""
+    if st.session_state.pop(COOKIE_PENDING_KEY, False):
+        model = authenticator.cookie_controller.cookie_model
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=model.cookie_expiry_days)
+        script = cookie_script(model.cookie_name, model._token_encode(), expires)
+        st.session_state[COOKIE_SCRIPT_KEY] = script
+    script = st.session_state.get(COOKIE_SCRIPT_KEY)
+    if script:  # none when signed in by the cookie: the browser has it already
+        st.html(script, unsafe_allow_javascript=True)
+
+
+def cookie_script(name: str, token: str, expires: dt.datetime) -> str:
+    """A script storing the login cookie for the whole site, sent only to this site (SameSite
+    Strict, and Secure over https), until ``expires``; as streamlit-authenticator's cookie
+    component stores it."""
+    args = json.dumps([name, token, expires.timestamp() * 1000]).replace("<", "\\u003c")
+    return (
+        "<script>((n, v, t) => { document.cookie = n + '=' + encodeURIComponent(v)"
+        " + '; expires=' + new Date(t).toUTCString() + '; path=/; SameSite=Strict'"
+        " + (location.protocol === 'https:' ? '; Secure' : ''); })(..." + args + ");</script>"
+    )
 
 
 def _drop_cookie(cookie_model: Any, name: str) -> None:

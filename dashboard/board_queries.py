@@ -11,12 +11,11 @@ their own detail", a viewer's board holds only their own card and no podium; tea
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
-from connectors.registry import load_connectors
+from connectors.registry import installed_connectors
 from dashboard.member_marts import month_from_marts
 from dashboard.queries import billed_totals
 from pipelines.member_summary import MonthMembers, tools_by_spend
@@ -118,16 +117,9 @@ def _known_sum(values) -> int | None:
     return sum(known) if known else None
 
 
-@functools.cache
-def _declared():
-    """The installed connectors, read once per process (as the Overview's revalidation does):
-    scanning the entry points costs more than the board's queries."""
-    return load_connectors()
-
-
 def _vendor_cards(engine, tenant, actor, settings: DashboardSettings, per_source):
     statuses = sync_status.tenant_statuses(engine, tenant, actor)
-    declared = _declared()
+    declared = installed_connectors()
     cards = []
     for source, (spend, tokens, seats) in sorted(
         per_source.items(), key=lambda kv: (-kv[1][0], kv[0])

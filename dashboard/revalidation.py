@@ -3,24 +3,16 @@ API vendor (``pipelines.revalidate``) and learn which vendors are refreshing, wi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-import streamlit as st
-
-from connectors.contract import Connector
-from connectors.registry import load_connectors
+from connectors.registry import installed_connectors
 from dashboard.app_context import AppContext
 from pipelines import revalidate
 from warehouse.actors import Actor
-
-
-@st.cache_resource(show_spinner=False)
-def _connectors() -> Mapping[str, type[Connector]]:
-    return load_connectors()
 
 
 def refreshing_vendors(ctx: AppContext, actor: Actor | None) -> frozenset[str]:
     """Sources refreshing now for the tenant (a refresh is started for stale ones)."""
     if actor is None:
         return frozenset()
-    return revalidate.revalidate(ctx.settings, ctx.engine, ctx.tenant, actor, _connectors())
+    return revalidate.revalidate(
+        ctx.settings, ctx.engine, ctx.tenant, actor, installed_connectors()
+    )

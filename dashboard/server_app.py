@@ -8,11 +8,17 @@ the websocket opens on every page load (measured, issue 8 benchmark). ``window._
 frontend settles on that same root without the hint, so nothing else changes; an unknown path
 still gets Streamlit's own index.html.
 
+Before it answers, the server does what a session's first run would otherwise pay for
+(``dashboard.warmup``: imports, altair's first chart, the connectors, the login's dummy hash).
+
 ``dashboard/run.py`` runs ``streamlit run`` on this file; the app itself is streamlit_app.py.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +30,7 @@ from streamlit import config
 from streamlit.starlette import App
 
 from dashboard.navigation import DEFAULT_SHIM_PATH, KNOWN_PATHS
+from dashboard.warmup import warm
 
 INDEX_HTML = Path(streamlit.__file__).parent / "static" / "index.html"
 HINT_MARK = "<head>"
@@ -55,4 +62,15 @@ def page_routes() -> list[Route]:
     return [Route(p, page, methods=["GET", "HEAD"]) for p in paths]
 
 
-app = App(Path(__file__).resolve().with_name("streamlit_app.py"), routes=page_routes())
+@contextlib.asynccontextmanager
+async def warm_first(_app: App) -> AsyncIterator[None]:
+    """Runs once Streamlit's runtime has started and before the server accepts a connection."""
+    await asyncio.to_thread(warm)
+    yield
+
+
+app = App(
+    Path(__file__).resolve().with_name("streamlit_app.py"),
+    routes=page_routes(),
+    lifespan=warm_first,
+)

@@ -10,10 +10,10 @@ service they call checks the role again on the server.
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_authenticator.utilities import LoginError
 
 from dashboard import auth
 from dashboard.app_context import AppContext, app_context, set_current_actor
+from dashboard.browser_preload import preload_page_code
 from dashboard.navigation import build_navigation
 from dashboard.theme import apply_theme, theme_toggle
 from warehouse.tenants import TenantNotFound
@@ -53,28 +53,13 @@ def _login_view(ctx: AppContext, authenticator) -> None:
             "AISPEND_COOKIE_KEY is not set: this server signs login cookies with a temporary key, "
             "so everyone is logged out when it restarts. Run `aispend init` or set the variable."
         )
-    form_logins: list[dict] = []  # the callback runs for form logins only, not cookie logins
-    try:
-        authenticator.login(
-            location="main",
-            fields=auth.LOGIN_FIELDS,
-            key="aispend_login",
-            callback=form_logins.append,
-        )
-    except auth.LoginThrottledError as exc:
-        st.session_state["authentication_status"] = None
-        st.error(str(exc))
-    except LoginError:
-        # Say nothing specific about what went wrong.
-        st.session_state["authentication_status"] = False
-    status = st.session_state.get("authentication_status")
-    if status and form_logins:
-        # No st.rerun() and no button here: a rerun now would unmount the cookie component
-        # before the browser stored the cookie; the component reruns the app itself once it is.
-        st.success("Signed in. Opening your dashboard…")
-    elif status:
-        st.rerun()  # logged in from the cookie
-    elif status is False:
+    # Signing in happens in the form's callback, before a run: a successful one never gets here.
+    auth.login_form(authenticator)
+    preload_page_code()  # while the user types
+    throttled = st.session_state.pop(auth.THROTTLED_KEY, None)
+    if throttled:
+        st.error(throttled)
+    elif st.session_state.get("authentication_status") is False:
         st.error(auth.INVALID_LOGIN)
     st.stop()
 
@@ -107,6 +92,8 @@ if auth.cookie_login(authenticator):  # a returning browser: signed in on this v
         # (or logged out elsewhere) since this session began.
         authenticator.logout(location="unrendered")
         st.session_state.pop(auth.SESSION_KEY, None)
+        st.session_state.pop(auth.COOKIE_PENDING_KEY, None)
+        st.session_state.pop(auth.COOKIE_SCRIPT_KEY, None)
 # The role comes from the warehouse on every run, whatever the session held before.
 set_current_actor(actor)
 
@@ -127,5 +114,6 @@ with st.sidebar:
         help="Ends every session of yours, on every device.",
     )
     theme_toggle()
+    auth.store_cookie(authenticator)  # after a form login
 
 navigation.run()

@@ -6,6 +6,7 @@ reload through the cookie, and shows only "Invalid email or password" on a wrong
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -68,11 +69,42 @@ def test_login_shows_the_months_total_and_survives_a_reload(dashboard_url, brows
     expect(page.get_by_text("Estimated usage (not billed)")).to_be_visible()
     expect(page.get_by_text("Invalid email or password")).to_have_count(0)
     screenshot(page, SCREENSHOT_NAME)
-    # The auth cookie is stored, and logs the user back in after a reload, without the form.
-    assert any(c["name"].startswith("aispend_auth_default_") for c in context.cookies())
+    # The auth cookie is stored (for the whole site, this site only, expiring with the login),
+    # and logs the user back in after a reload, without the form.
+    [cookie] = [c for c in context.cookies() if c["name"].startswith("aispend_auth_default_")]
+    assert (cookie["path"], cookie["sameSite"]) == ("/", "Strict")
+    days = (cookie["expires"] - time.time()) / 86_400
+    assert 6.9 < days <= 7.0  # AISPEND_SESSION_DAYS' default
     page.reload(wait_until="domcontentloaded")
     expect(page.get_by_text("$1,255", exact=True)).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_role("textbox", name="Password")).to_have_count(0)
+    context.close()
+
+
+def test_the_sign_in_page_loads_the_pages_code_while_the_user_types(dashboard_url, browser):
+    """dashboard/browser_preload.py: the chart's and the other elements' code is in the browser
+    before "Sign in" is pressed, not fetched after it."""
+    from playwright.sync_api import expect
+
+    from dashboard.browser_preload import ELEMENTS, bundle_files
+
+    assert [f.split(".")[0] for f in bundle_files()] == list(ELEMENTS)  # this Streamlit has them
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(dashboard_url)
+    expect(page.get_by_role("textbox", name="Password")).to_be_visible(timeout=WAIT_MS)
+    loaded = "performance.getEntriesByType('resource').map((e) => e.name.split('/').pop())"
+    page.wait_for_function(
+        f"(files) => files.every((f) => {loaded}.includes(f))", arg=list(bundle_files())
+    )
+    page.wait_for_load_state("networkidle")  # and what they import
+    before = len(page.evaluate(loaded))
+    page.get_by_role("textbox", name="Email").fill(EMAIL)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("$1,255", exact=True)).to_be_visible(timeout=WAIT_MS)
+    fetched = page.evaluate(loaded)[before:]
+    assert not [f for f in fetched if f.endswith(".js")], fetched
     context.close()
 
 

@@ -1,0 +1,148 @@
+"""Where a cold sign-in goes, in the browser: a diagnostic beside bench/dashboard.py.
+
+    .venv/bin/python bench/signin_timeline.py                   # 1,000 members × 90 days, SQLite
+    MEMBERS=50 DAYS=40 RUNS=3 .venv/bin/python bench/signin_timeline.py
+
+Seeds once into tmp/signinbench/<members>x<days>.db (kept: delete it to reseed). Each run starts
+a fresh dashboard server (cold: nothing imported or cached in it yet) and a fresh browser
+context, opens ``/?view=Chart``, signs in through the form and waits for the Overview's chart,
+as bench/dashboard.py does; then prints, from the page's own clock (ms after the click on
+"Sign in"): each websocket message, when the cookie component's frame appeared and when the
+login cookie was there, when the chart was in the DOM, and when Playwright saw it.
+Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
+_spec = importlib.util.spec_from_file_location("bench_dashboard", ROOT / "bench" / "dashboard.py")
+bd = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bd)
+
+MEMBERS, DAYS = int(os.environ.get("MEMBERS", "1000")), int(os.environ.get("DAYS", "90"))
+D = ROOT / "tmp" / "signinbench"
+DB = D / f"{MEMBERS}x{DAYS}.db"
+URL = f"sqlite:///{DB}"
+
+# Marks in the page's clock: the websocket's messages, the sign-in click, frames, the cookie,
+# the chart and the login form in the DOM.
+INIT = r"""
+(() => {
+  window.__marks = []; window.__msgs = [];
+  const mark = (n) => window.__marks.push([n, performance.now()]);
+  const seen = {};
+  const once = (k) => { if (!seen[k]) { seen[k] = 1; mark(k); } };
+  new MutationObserver(() => {
+    if (document.querySelector('.vega-embed canvas, .vega-embed svg')) once('chart');
+    if (document.querySelector('input[type="password"]')) once('form');
+    if (document.querySelector('iframe')) once('iframe');
+    if (/aispend_auth_/.test(document.cookie)) once('cookie');
+    const t = document.body && document.body.innerText || '';
+    if (t.includes('Signed in.')) once('signed-in-msg');
+    if (t.includes('Overview')) once('overview-text');
+  }).observe(document, {subtree: true, childList: true, characterData: true});
+  setInterval(() => { if (/aispend_auth_/.test(document.cookie)) once('cookie'); }, 5);
+  document.addEventListener('click', (e) => {
+    if (e.target.closest('button') && /Sign in/.test(e.target.closest('button').innerText)) mark('click');
+  }, true);
+  window.__long = [];
+  try {
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__long.push([e.startTime, e.duration])))
+      .observe({type: 'longtask', buffered: true});
+  } catch (e) {}
+  const WS = window.WebSocket;
+  window.WebSocket = function (...a) {
+    const ws = new WS(...a);
+    ws.addEventListener('open', () => mark('ws-open'));
+    ws.addEventListener('message', (e) => {
+      window.__msgs.push([performance.now(), e.data.byteLength || e.data.size || 0]);
+    });
+    const send = ws.send.bind(ws);
+    ws.send = (d) => { mark('send'); return send(d); };
+    return ws;
+  };
+  window.WebSocket.prototype = WS.prototype;
+  Object.assign(window.WebSocket, WS);
+})();
+"""
+
+
+def main() -> None:
+    from dashboard_server import chromium, log_in, serve_dashboard
+    from playwright.sync_api import expect
+
+    runs = int(os.environ.get("RUNS", "3"))
+    D.mkdir(parents=True, exist_ok=True)
+    if not DB.exists():
+        today = dt.datetime.now(dt.UTC).date()
+        notes, engine = bd.prepare(URL, MEMBERS, DAYS, today)
+        engine.dispose()
+        print(notes[0])
+    env = {
+        "AISPEND_DATABASE_URL": URL,
+        "AISPEND_COOKIE_KEY": "bench-cookie-key-not-secret-0123456789abcdef",
+        "AISPEND_TENANT": "bench",
+    }
+    rows = []
+    with chromium() as browser:
+        for i in range(runs):
+            home = D / f"home{i}"
+            home.mkdir(exist_ok=True)
+            with serve_dashboard(home, {"AISPEND_HOME": str(home), **env}) as base:
+                context = browser.new_context(viewport={"width": 1280, "height": 1000})
+                context.add_init_script(INIT)
+                page = context.new_page()
+                t0 = time.perf_counter()
+                log_in(page, f"{base}/?view=Chart", bd.ADMIN, bd.PASSWORD)
+                t_click = time.perf_counter()
+                expect(page.locator(bd.CHART).first).to_be_visible(timeout=120_000)
+                t_seen = time.perf_counter()
+                origin, marks, msgs, long, loads = page.evaluate(
+                    "[performance.timeOrigin, window.__marks, window.__msgs, window.__long,"
+                    " performance.getEntriesByType('resource').map("
+                    "   (e) => [e.name.split('/').pop(), e.startTime, e.responseEnd])]"
+                )
+                context.close()
+            at = {n: ms for n, ms in reversed(marks)}
+            click = at.get("click", 0)
+            rel = {n: round(ms - click) for n, ms in sorted(at.items(), key=lambda kv: kv[1])}
+            after = [(round(ms - click), b) for ms, b in msgs if ms >= click]
+            row = {
+                "open->form (page clock)": round(at.get("form", -1)),
+                "open->seen": round((t_seen - t0) * 1000),
+                "click->seen (bench clock)": round((t_seen - t_click) * 1000),
+                "click->chart (page clock)": rel.get("chart", -1),
+            }
+            rows.append(row)
+            print(f"run {i}: {row}")
+            print(f"    marks (ms after click): {rel}")
+            print(f"    messages after click (ms, bytes): {after}")
+            fetched = [(n, round(a - click), round(b - click)) for n, a, b in loads if a >= click]
+            print(f"    fetched after click (name, start, end ms): {fetched}")
+            tasks = [(round(a - click), round(d)) for a, d in long if a + d >= click]
+            print(f"    long tasks after click (start, ms): {tasks}")
+            click_epoch = origin + click
+            server = [
+                (round(float(t) * 1000 - click_epoch), name)
+                for line in (home / "streamlit.log").read_text().splitlines()
+                if line.startswith("T ")
+                for _, t, name in [line.split(" ", 2)]
+            ]
+            if server:  # "T <epoch s> <label>" lines a scratch-instrumented server wrote
+                print(f"    server marks (ms after click): {server}")
+    for k in rows[0]:
+        print(f"median {k}: {statistics.median(r[k] for r in rows)}")
+    print(f"load {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

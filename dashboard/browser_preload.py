@@ -1,0 +1,67 @@
+"""The sign-in page has the browser load the code of the page that follows while the user types.
+
+Streamlit's frontend loads the code of each kind of element (a chart, a dataframe, a metric…)
+the first time one arrives. In a fresh browser that made a cold sign-in wait ≈ 0.5-1 s after
+the server had sent the page: fetching and evaluating Vega and about 80 other modules before
+the chart could be drawn (measured on the issue 8 benchmark, 2 shared cores). The sign-in page
+imports those modules once the browser is idle, from the same addresses Streamlit imports them
+from, so they are already evaluated when the page's elements arrive. Nothing is drawn; a name
+this Streamlit's build does not have is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import streamlit as st
+
+STATIC_JS = Path(st.__file__).parent / "static" / "static" / "js"
+# The frontend modules of what the pages draw (a bundle file is "<name>.<hash>.js"): charts,
+# tables, metrics, the month selectbox, the view switch, buttons, toggles, the login cookie's
+# component and markdown with HTML. Each imports what it needs.
+ELEMENTS = (
+    "ArrowVegaLiteChart",
+    "loadVegaEmbed",
+    "DataFrame",
+    "Metric",
+    "Selectbox",
+    "ButtonGroup",
+    "Button",
+    "Checkbox",
+    "ComponentInstance",
+    "rehype-raw",
+)
+
+
+@cache
+def bundle_files(directory: Path = STATIC_JS) -> tuple[str, ...]:
+    """The bundle files of ``ELEMENTS`` in this Streamlit's build."""
+    if not directory.is_dir():
+        return ()
+    names = {p.name for p in directory.glob("*.js")}
+    return tuple(
+        name
+        for element in ELEMENTS
+        for name in sorted(names)
+        if re.fullmatch(rf"{re.escape(element)}\.[A-Za-z0-9_-]+\.js", name)
+    )
+
+
+def preload_script(files: tuple[str, ...]) -> str:
+    """A script importing ``files`` from Streamlit's static/js once the browser is idle."""
+    return (
+        "<script>(window.requestIdleCallback || setTimeout)(() => {"
+        f"for (const f of {json.dumps(list(files))}) "
+        'import(new URL("./static/js/" + f, document.baseURI).href).catch(() => {});'
+        "});</script>"
+    )
+
+
+def preload_page_code() -> None:
+    """Draw nothing; have the browser load the pages' element code in the background."""
+    files = bundle_files()
+    if files:
+        st.html(preload_script(files), unsafe_allow_javascript=True)
