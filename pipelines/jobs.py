@@ -13,7 +13,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
 )
 
 from connectors.contract import Connector
-from pipelines.ingest import ingest_key, partitions_for
+from pipelines.ingest import ingest_key
 from pipelines.marts import GROUP as MARTS_GROUP
 
 REFRESH_MARTS = "refresh_marts"
@@ -28,7 +28,6 @@ def build_sync_job(connector: type[Connector]) -> UnresolvedAssetJobDefinition:
     return dg.define_asset_job(
         sync_job_name(connector.name),
         selection=dg.AssetSelection.assets(ingest_key(connector.name)),
-        partitions_def=partitions_for(connector),
         description=f"Pull {connector.provider} ({connector.name}) for a range of days.",
         tags={"aispend/source": connector.name},
     )

@@ -88,7 +88,7 @@ def show_trajectory(progress: Progress) -> None:
         )
         .properties(height=220)
     )
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
 
 
 ctx = app_context()

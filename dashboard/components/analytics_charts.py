@@ -44,7 +44,7 @@ def tool_chart(by_tool: pd.DataFrame) -> None:
         )
         .properties(height=AXES_PX + 32 * len(data))
     )
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
 
 
 def model_chart(by_model: pd.DataFrame, top: int = 15) -> None:
@@ -75,7 +75,7 @@ def model_chart(by_model: pd.DataFrame, top: int = 15) -> None:
         )
         .properties(height=AXES_PX + 26 * len(data))
     )
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
 
 
 def daily_chart(daily: pd.DataFrame) -> None:
@@ -102,7 +102,7 @@ def daily_chart(daily: pd.DataFrame) -> None:
         y=alt.Y("cumulative:Q", title="Month so far ($)"), tooltip=tooltip
     )
     chart = alt.layer(bars, line).resolve_scale(y="independent").properties(height=260)
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
 
 
 def month_chart(mom: pd.DataFrame) -> None:
@@ -123,4 +123,4 @@ def month_chart(mom: pd.DataFrame) -> None:
         )
         .properties(height=220)
     )
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")

@@ -173,7 +173,7 @@ def member_chart(board: Board, cards: tuple[MemberCard, ...]) -> None:
         )
         .properties(height=max(120, 28 * len(order)))
     )
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
 
 
 def _podium_figure(board: Board, card: MemberCard) -> str:
