@@ -126,4 +126,9 @@ def analytics_csv(view: OnScreen) -> bytes:
              note=f"list price {money(s.list_price)} -> {money(s.at_cheapest)} (estimate)")
         for s in view.savings.itertuples()
     ]  # fmt: skip
-    return pd.DataFrame(rows, columns=CSV_COLUMNS, dtype=object).fillna("").to_csv(index=False).encode()
+    return (
+        pd.DataFrame(rows, columns=CSV_COLUMNS, dtype=object)
+        .fillna("")
+        .to_csv(index=False)
+        .encode()
+    )
