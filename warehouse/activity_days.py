@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
 
@@ -45,6 +46,8 @@ Key = tuple[str, dt.date]  # (account_key, day)
 
 def json_number(value: Decimal | int) -> str:
     """``value`` as the exact JSON number text: ``3``, ``-0.25`` (no exponent, no float)."""
+    if type(value) is int:
+        return str(value)
     if isinstance(value, int):
         return str(int(value))  # bool included: True is 1
     number = value if isinstance(value, Decimal) else Decimal(str(value))
@@ -83,15 +86,20 @@ class ActivityDays:
     def __len__(self) -> int:
         return len(self.pending) + len(self.late)
 
-    def add(self, rec: ActivityRecord) -> None:
-        key = (rec.account_key, rec.day)
-        group = self.late if key in self.written else self.pending
-        metrics = group.get(key)
-        if metrics is None:
-            metrics = group[key] = {}
-        elif rec.metric in metrics:
-            self._twice(key, rec.metric)
-        metrics[rec.metric] = rec.value
+    def add(self, records: Iterable[ActivityRecord], seen: dict[str, None]) -> None:
+        """Groups ``records`` (one batch) by (account, day); their accounts join ``seen``."""
+        pending, late, written = self.pending, self.late, self.written
+        for rec in records:
+            key = (rec.account_key, rec.day)
+            group = late if key in written else pending
+            metrics = group.get(key)
+            if metrics is None:
+                metrics = group[key] = {}
+                if rec.account_key not in seen:
+                    seen[rec.account_key] = None
+            elif rec.metric in metrics:
+                self._twice(key, rec.metric)
+            metrics[rec.metric] = rec.value
 
     def _twice(self, key: Key, metric: str) -> None:
         error = self.conn.dialect.loaded_dbapi.IntegrityError

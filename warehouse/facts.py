@@ -105,55 +105,66 @@ class _PartitionWriter:
         # account_key -> Account (full details when the connector described it)
         self.accounts: dict[str, Account | None] = {}
 
-    def _check_day(self, day: dt.date, what: str) -> None:
-        if not (self.start <= day <= self.end):
-            raise ValueError(
-                f"{self.source}: {what} for {day.isoformat()} is outside the requested range "
-                f"{self.start.isoformat()}..{self.end.isoformat()}"
-            )
-
-    def add_usage(self, rec: UsageRecord) -> None:
-        self._check_day(rec.day, "usage record")
-        self.usage.append(
-            (
-                self.tenant_id,
-                self.source,
-                rec.record_key(self._tenant_key, self.source),
-                rec.account_key,
-                rec.day,
-                rec.day + _ONE_DAY,
-                rec.provider or self.provider,
-                rec.service,
-                rec.sku,
-                rec.charge_category,
-                rec.billed_cost_micros,
-                rec.list_cost_micros,
-                rec.effective_cost_micros,
-                rec.currency,
-                rec.consumed_quantity,
-                rec.consumed_unit,
-                rec.input_tokens,
-                rec.output_tokens,
-                rec.cache_read_tokens,
-                rec.cache_write_tokens,
-                rec.requests,
-                rec.sub_account,
-                rec.cost_basis,
-                rec.confidence,
-                self.source_type,
-                self.run_id,
-                self.written_at,
-                dict(rec.tags) if rec.tags else None,
-            )
+    def _outside(self, day: dt.date, what: str) -> None:
+        raise ValueError(
+            f"{self.source}: {what} for {day.isoformat()} is outside the requested range "
+            f"{self.start.isoformat()}..{self.end.isoformat()}"
         )
-        self.accounts.setdefault(rec.account_key, None)
+
+    def add_usage(self, records: Iterable[UsageRecord]) -> None:
+        """Buffers one batch's usage rows (a loop per batch: this runs for every fact)."""
+        start, end, tenant, source = self.start, self.end, self.tenant_id, self.source
+        tenant_key, provider, source_type = self._tenant_key, self.provider, self.source_type
+        run_id, written_at, accounts = self.run_id, self.written_at, self.accounts
+        append = self.usage.append
+        for rec in records:
+            day = rec.day
+            if not (start <= day <= end):
+                self._outside(day, "usage record")
+            append(
+                (
+                    tenant,
+                    source,
+                    rec.record_key(tenant_key, source),
+                    rec.account_key,
+                    day,
+                    day + _ONE_DAY,
+                    rec.provider or provider,
+                    rec.service,
+                    rec.sku,
+                    rec.charge_category,
+                    rec.billed_cost_micros,
+                    rec.list_cost_micros,
+                    rec.effective_cost_micros,
+                    rec.currency,
+                    rec.consumed_quantity,
+                    rec.consumed_unit,
+                    rec.input_tokens,
+                    rec.output_tokens,
+                    rec.cache_read_tokens,
+                    rec.cache_write_tokens,
+                    rec.requests,
+                    rec.sub_account,
+                    rec.cost_basis,
+                    rec.confidence,
+                    source_type,
+                    run_id,
+                    written_at,
+                    dict(rec.tags) if rec.tags else None,
+                )
+            )
+            if rec.account_key not in accounts:
+                accounts[rec.account_key] = None
         if len(self.usage) >= CHUNK_ROWS:
             self._flush_usage()
 
-    def add_activity(self, rec: ActivityRecord) -> None:
-        self._check_day(rec.day, "activity record")
-        self.activity.add(rec)  # grouped by (account, day); flushed between batches
-        self.accounts.setdefault(rec.account_key, None)
+    def add_activity(self, records: Iterable[ActivityRecord]) -> None:
+        """Groups one batch's activity records by (account, day)."""
+        start, end = self.start, self.end
+        for rec in records:
+            if not (start <= rec.day <= end):
+                self._outside(rec.day, "activity record")
+        self.activity.add(records, self.accounts)  # flushed between batches
 
     def add_account(self, account: Account) -> None:
         self.accounts[account.account_key] = account
@@ -269,10 +280,8 @@ def replace_partition(
         totals = TotalsBuffer(tenant_id, source, start, end, run_id)
         writer.delete_partition()
         for batch in batches:
-            for rec in batch.usage:
-                writer.add_usage(rec)
-            for act in batch.activity:
-                writer.add_activity(act)
+            writer.add_usage(batch.usage)
+            writer.add_activity(batch.activity)
             for account in batch.accounts:
                 writer.add_account(account)
             for total in batch.vendor_totals:
