@@ -26,6 +26,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Numeric,
+    Table,
     Text,
     cast,
     exists,
@@ -71,8 +72,17 @@ def metrics_json(metrics: dict[str, Decimal | int]) -> str:
 class ActivityDays:
     """Groups one partition's activity records by (account, day) and writes them on ``conn``."""
 
-    def __init__(self, conn: Connection, tenant_id: int, source: str, run_id: str | None):
+    def __init__(
+        self,
+        conn: Connection,
+        tenant_id: int,
+        source: str,
+        run_id: str | None,
+        table: Table = ActivityDay.__table__,
+    ):
+        """``table``: where the rows go (``activity_days``, or its staging table on SQLite)."""
         self.conn = conn
+        self.table = table
         self.tenant_id = tenant_id
         self.source = source
         self.run_id = run_id
@@ -81,7 +91,7 @@ class ActivityDays:
         self.written: set[Key] = set()  # keys only: what a later batch must merge into
         self.records = 0  # metric values written
         self.rows = 0  # activity_days rows inserted
-        self._out = BulkInsert(conn, ActivityDay.__table__, COLUMNS, serialized={"metrics"})
+        self._out = BulkInsert(conn, table, COLUMNS, serialized={"metrics"})
 
     def __len__(self) -> int:
         return len(self.pending) + len(self.late)
@@ -132,7 +142,7 @@ class ActivityDays:
 
     def _merge(self, key: Key, metrics: dict[str, Decimal | int]) -> None:
         """Adds ``metrics`` to the stored row of ``key`` (read back exactly, as JSON text)."""
-        t = ActivityDay.__table__
+        t = self.table
         where = (
             (t.c.tenant_id == self.tenant_id)
             & (t.c.source == self.source)
