@@ -52,9 +52,18 @@ class StagedTable:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{quote(self.table.name)}")
 
 
+# How long a staged write waits for the write lock: another source's copy, or a long write.
+LOCK_WAIT_MS = 300_000
+
+
 def begin_immediate(conn: Connection) -> None:
     """Commits what ``conn`` did so far (staging only) and opens a transaction holding the
-    write lock from its first statement: it waits for another writer (``busy_timeout``) rather
-    than failing when a snapshot it read turned stale."""
+    write lock from its first statement: it waits for another writer (up to ``LOCK_WAIT_MS``)
+    rather than failing when a snapshot it read turned stale."""
     conn.commit()
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    (wait,) = conn.exec_driver_sql("PRAGMA busy_timeout").one()
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={max(int(wait), LOCK_WAIT_MS)}")
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
