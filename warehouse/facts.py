@@ -29,7 +29,7 @@ from warehouse.bulk_insert import BulkInsert
 from warehouse.engine import is_sqlite
 from warehouse.errors import InvalidInput
 from warehouse.models import ActivityDay, UsageFact, VendorAccount
-from warehouse.partition_staging import StagedTable, begin_immediate
+from warehouse.partition_staging import StagedTable, begin_immediate, commit_staging
 from warehouse.sql_values import as_date
 from warehouse.vendor_totals import TotalsBuffer, delete_billed_totals, upsert_insert
 
@@ -313,7 +313,7 @@ def _replace_staged(
             table.create(conn)
         writer = _PartitionWriter(conn, tenant_id, source, start, end, **options, staging=staging)
         totals = TotalsBuffer(tenant_id, source, start, end, options["run_id"])
-        _stream(writer, totals, batches)
+        _stream(writer, totals, batches, staged=True)
         begin_immediate(conn)
         writer.delete_partition()
         for table in staging:
@@ -335,7 +335,16 @@ def _drop(conn: Connection, staging: tuple[StagedTable, ...]) -> None:
     conn.commit()
 
 
-def _stream(writer: _PartitionWriter, totals: TotalsBuffer, batches: Iterable[FetchBatch]):
+def _stream(
+    writer: _PartitionWriter,
+    totals: TotalsBuffer,
+    batches: Iterable[FetchBatch],
+    *,
+    staged: bool = False,
+) -> None:
+    """Every batch into ``writer`` and ``totals``. ``staged``: each batch's staging rows are
+    committed (temporary tables: no disk sync), so no transaction stays open between batches
+    (an open one would pin the warehouse's WAL at its snapshot while the vendor is fetched)."""
     for batch in batches:
         writer.add_usage(batch.usage)
         writer.add_activity(batch.activity)
@@ -349,6 +358,8 @@ def _stream(writer: _PartitionWriter, totals: TotalsBuffer, batches: Iterable[Fe
         # alive at a time (memory stays flat however many days a backfill covers).
         del batch
         writer.end_of_batch()
+        if staged:
+            commit_staging(writer.conn)
     writer.flush()
 
 

@@ -52,6 +52,13 @@ class StagedTable:
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{quote(self.table.name)}")
 
 
+def commit_staging(conn: Connection) -> None:
+    """Commits the staging rows written so far (``BulkInsert`` writes on the DBAPI connection,
+    which SQLAlchemy's own transaction bookkeeping does not see)."""
+    conn.commit()
+    conn.connection.dbapi_connection.commit()
+
+
 # How long a staged write waits for the write lock: another source's copy, or a long write.
 LOCK_WAIT_MS = 300_000
 
@@ -60,7 +67,7 @@ def begin_immediate(conn: Connection) -> None:
     """Commits what ``conn`` did so far (staging only) and opens a transaction holding the
     write lock from its first statement: it waits for another writer (up to ``LOCK_WAIT_MS``)
     rather than failing when a snapshot it read turned stale."""
-    conn.commit()
+    commit_staging(conn)
     (wait,) = conn.exec_driver_sql("PRAGMA busy_timeout").one()
     conn.exec_driver_sql(f"PRAGMA busy_timeout={max(int(wait), LOCK_WAIT_MS)}")
     try:
