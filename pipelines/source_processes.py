@@ -6,8 +6,9 @@ per source: the child opens its own Dagster instance and database connections (t
 never used there), runs that source's named job exactly as a sequential sync does, and reports
 back through a pipe: progress (``start``/``add``/``finish``, shown by the parent's reporter)
 and the ``SourceResult``. A child that dies without a result is that source's failure, never
-the others'. SQLite stays sequential: it has one writer at a time, and a partition is replaced
-in one transaction, so a second source would only wait (or time out) for the first.
+the others'. On SQLite too: a partition write streams into staging tables of its own
+connection and takes the one write lock only to copy them in (``warehouse.partition_staging``),
+so the children fetch and parse side by side and take turns only for those seconds.
 """
 
 from __future__ import annotations

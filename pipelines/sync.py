@@ -30,7 +30,6 @@ from pipelines.progress import QUIET_RUN_CONFIG, ProgressReporter
 from pipelines.resources import WarehouseResource, engine_for
 from pipelines.source_processes import run_in_processes
 from warehouse import tenants
-from warehouse.engine import is_sqlite
 from warehouse.errors import InvalidInput, NotFound
 from warehouse.settings import Settings
 
@@ -129,8 +128,9 @@ def run_sync(
     registry (tests); ``tags`` are added to every Dagster run (the launcher finds its runs by
     them). ``verbose=False`` silences Dagster's console log; ``progress`` reports each source
     while it runs. ``parallel`` (the CLI's choice): sources side by side, each in a process of
-    its own (``pipelines.source_processes``), when the warehouse takes concurrent writers (not
-    SQLite) and the runs go to a persistent Dagster instance of this home (not one passed in).
+    its own (``pipelines.source_processes``), when the runs go to a persistent Dagster instance
+    of this home (not one passed in). On SQLite too: a partition write holds the one write
+    lock only while it copies its staged rows in (``warehouse.partition_staging``).
     Raises ``ValueError`` for an unknown source, tenant or an empty range.
     """
     if end < start:
@@ -205,7 +205,12 @@ def run_sync(
 
 
 def _separate_processes(settings: Settings, instance: dg.DagsterInstance, own: bool) -> bool:
-    return own and not instance.is_ephemeral and not is_sqlite(engine_for(settings))
+    if not own or instance.is_ephemeral:
+        return False
+    # The children open their own connections; on SQLite none of the parent's may be open
+    # across the fork (closing an inherited one in a child would drop the child's file locks).
+    engine_for(settings).dispose()
+    return True
 
 
 def check_range(connector: type[Connector], start: dt.date, end: dt.date) -> None:

@@ -70,11 +70,11 @@ def _batches(days: list[dt.date], cost: int = 1_250_000) -> Iterator[FetchBatch]
         )
 
 
-def _write(engine, tenant_id, batches, start=D1, end=D3):
+def _write(engine, tenant_id, batches, start=D1, end=D3, source="anthropic"):
     return replace_partition(
         engine,
         tenant_id,
-        "anthropic",
+        source,
         start,
         end,
         batches,
@@ -149,6 +149,31 @@ def test_failure_mid_stream_leaves_previous_rows_intact(engine):
     with pytest.raises(RuntimeError, match="vendor went away"):
         _write(engine, tid, broken())
     assert _usage(engine, tid) == before
+
+
+def test_other_writers_go_on_while_a_partition_streams(engine):
+    """On SQLite the rows are staged: the one write lock is not held while the vendor is
+    fetched, so another source's sync (its status, its whole partition) is written meanwhile."""
+    tid = _tenant(engine)
+
+    def slow_vendor() -> Iterator[FetchBatch]:
+        yield from _batches([D1])
+        sync_status.record_attempt(engine, tid, "cursor")
+        _write(engine, tid, _batches([D1, D2], cost=7), source="cursor")
+        yield from _batches([D2, D3])
+
+    result = _write(engine, tid, slow_vendor())
+    assert result.usage_rows == 6
+    assert sync_status.get_status(engine, tid, "cursor").last_attempt_at is not None
+    with engine.connect() as conn:
+        by_source = dict(
+            conn.execute(
+                select(UsageFact.source, func.count())
+                .where(UsageFact.tenant_id == tid)
+                .group_by(UsageFact.source)
+            ).all()
+        )
+    assert by_source == {"anthropic": 6, "cursor": 4}
 
 
 def test_record_outside_range_is_rejected(engine):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
 
@@ -25,6 +26,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Numeric,
+    Table,
     Text,
     cast,
     exists,
@@ -45,6 +47,8 @@ Key = tuple[str, dt.date]  # (account_key, day)
 
 def json_number(value: Decimal | int) -> str:
     """``value`` as the exact JSON number text: ``3``, ``-0.25`` (no exponent, no float)."""
+    if type(value) is int:
+        return str(value)
     if isinstance(value, int):
         return str(int(value))  # bool included: True is 1
     number = value if isinstance(value, Decimal) else Decimal(str(value))
@@ -68,8 +72,17 @@ def metrics_json(metrics: dict[str, Decimal | int]) -> str:
 class ActivityDays:
     """Groups one partition's activity records by (account, day) and writes them on ``conn``."""
 
-    def __init__(self, conn: Connection, tenant_id: int, source: str, run_id: str | None):
+    def __init__(
+        self,
+        conn: Connection,
+        tenant_id: int,
+        source: str,
+        run_id: str | None,
+        table: Table = ActivityDay.__table__,
+    ):
+        """``table``: where the rows go (``activity_days``, or its staging table on SQLite)."""
         self.conn = conn
+        self.table = table
         self.tenant_id = tenant_id
         self.source = source
         self.run_id = run_id
@@ -78,20 +91,25 @@ class ActivityDays:
         self.written: set[Key] = set()  # keys only: what a later batch must merge into
         self.records = 0  # metric values written
         self.rows = 0  # activity_days rows inserted
-        self._out = BulkInsert(conn, ActivityDay.__table__, COLUMNS, serialized={"metrics"})
+        self._out = BulkInsert(conn, table, COLUMNS, serialized={"metrics"})
 
     def __len__(self) -> int:
         return len(self.pending) + len(self.late)
 
-    def add(self, rec: ActivityRecord) -> None:
-        key = (rec.account_key, rec.day)
-        group = self.late if key in self.written else self.pending
-        metrics = group.get(key)
-        if metrics is None:
-            metrics = group[key] = {}
-        elif rec.metric in metrics:
-            self._twice(key, rec.metric)
-        metrics[rec.metric] = rec.value
+    def add(self, records: Iterable[ActivityRecord], seen: dict[str, None]) -> None:
+        """Groups ``records`` (one batch) by (account, day); their accounts join ``seen``."""
+        pending, late, written = self.pending, self.late, self.written
+        for rec in records:
+            key = (rec.account_key, rec.day)
+            group = late if key in written else pending
+            metrics = group.get(key)
+            if metrics is None:
+                metrics = group[key] = {}
+                if rec.account_key not in seen:
+                    seen[rec.account_key] = None
+            elif rec.metric in metrics:
+                self._twice(key, rec.metric)
+            metrics[rec.metric] = rec.value
 
     def _twice(self, key: Key, metric: str) -> None:
         error = self.conn.dialect.loaded_dbapi.IntegrityError
@@ -124,7 +142,7 @@ class ActivityDays:
 
     def _merge(self, key: Key, metrics: dict[str, Decimal | int]) -> None:
         """Adds ``metrics`` to the stored row of ``key`` (read back exactly, as JSON text)."""
-        t = ActivityDay.__table__
+        t = self.table
         where = (
             (t.c.tenant_id == self.tenant_id)
             & (t.c.source == self.source)

@@ -45,7 +45,7 @@ class BulkInsert:
                 self.processors.append((i, proc))
         quote = dialect.identifier_preparer.quote
         names = ", ".join(quote(c) for c in columns)
-        target = quote(table.name)
+        target = dialect.identifier_preparer.format_table(table)  # schema-qualified if any
         if self.dialect == "postgresql":
             self.sql = f"COPY {target} ({names}) FROM STDIN"
         else:

@@ -7,6 +7,9 @@ connector's batches in (in chunks through ``warehouse.bulk_insert``: COPY on Pos
 prepared executemany on SQLite; never the whole range in memory), then writes the control totals,
 upserts reconciliation totals and the vendor accounts it saw. Anything raised while streaming
 rolls the whole write back, so a failed sync leaves the previous rows exactly as they were.
+On SQLite the rows are streamed into staging tables first and the partition is replaced from
+them at the end, so the one write lock is held for seconds, not for the whole fetch
+(``warehouse.partition_staging``): syncs of several sources can fetch side by side.
 Dialect-specific upserts live here and in ``warehouse.vendor_totals``.
 """
 
@@ -14,15 +17,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
 from connectors.contract import Account, ActivityRecord, FetchBatch, UsageRecord
+from warehouse.activity_days import COLUMNS as ACTIVITY_COLUMNS
 from warehouse.activity_days import ActivityDays
 from warehouse.bulk_insert import BulkInsert
+from warehouse.engine import is_sqlite
 from warehouse.errors import InvalidInput
 from warehouse.models import ActivityDay, UsageFact, VendorAccount
+from warehouse.partition_staging import StagedTable, begin_immediate, commit_staging
 from warehouse.sql_values import as_date
 from warehouse.vendor_totals import TotalsBuffer, delete_billed_totals, upsert_insert
 
@@ -87,7 +94,10 @@ class _PartitionWriter:
         source_type: str,
         provider: str,
         run_id: str | None,
+        staging: tuple[StagedTable, StagedTable] | None = None,
     ):
+        """``staging``: the (usage, activity) tables the rows go to first (SQLite), else the
+        fact tables themselves."""
         self.conn = conn
         self.tenant_id = tenant_id
         self.source = source
@@ -99,61 +109,77 @@ class _PartitionWriter:
         self._tenant_key = str(tenant_id)
         self.written_at = dt.datetime.now(dt.UTC)  # ingested_at of every row of this write
         self.usage: list[tuple] = []
-        self.activity = ActivityDays(conn, tenant_id, source, run_id)
-        self._usage_out = BulkInsert(conn, UsageFact.__table__, USAGE_COLUMNS)
+        usage_table, activity_table = (
+            (staging[0].table, staging[1].table)
+            if staging
+            else (UsageFact.__table__, ActivityDay.__table__)
+        )
+        self.activity = ActivityDays(conn, tenant_id, source, run_id, activity_table)
+        self._usage_out = BulkInsert(conn, usage_table, USAGE_COLUMNS)
         self.usage_rows = 0
         # account_key -> Account (full details when the connector described it)
         self.accounts: dict[str, Account | None] = {}
 
-    def _check_day(self, day: dt.date, what: str) -> None:
-        if not (self.start <= day <= self.end):
-            raise ValueError(
-                f"{self.source}: {what} for {day.isoformat()} is outside the requested range "
-                f"{self.start.isoformat()}..{self.end.isoformat()}"
-            )
-
-    def add_usage(self, rec: UsageRecord) -> None:
-        self._check_day(rec.day, "usage record")
-        self.usage.append(
-            (
-                self.tenant_id,
-                self.source,
-                rec.record_key(self._tenant_key, self.source),
-                rec.account_key,
-                rec.day,
-                rec.day + _ONE_DAY,
-                rec.provider or self.provider,
-                rec.service,
-                rec.sku,
-                rec.charge_category,
-                rec.billed_cost_micros,
-                rec.list_cost_micros,
-                rec.effective_cost_micros,
-                rec.currency,
-                rec.consumed_quantity,
-                rec.consumed_unit,
-                rec.input_tokens,
-                rec.output_tokens,
-                rec.cache_read_tokens,
-                rec.cache_write_tokens,
-                rec.requests,
-                rec.sub_account,
-                rec.cost_basis,
-                rec.confidence,
-                self.source_type,
-                self.run_id,
-                self.written_at,
-                dict(rec.tags) if rec.tags else None,
-            )
+    def _outside(self, day: dt.date, what: str) -> None:
+        raise ValueError(
+            f"{self.source}: {what} for {day.isoformat()} is outside the requested range "
+            f"{self.start.isoformat()}..{self.end.isoformat()}"
         )
-        self.accounts.setdefault(rec.account_key, None)
+
+    def add_usage(self, records: Iterable[UsageRecord]) -> None:
+        """Buffers one batch's usage rows (a loop per batch: this runs for every fact)."""
+        start, end, tenant, source = self.start, self.end, self.tenant_id, self.source
+        tenant_key, provider, source_type = self._tenant_key, self.provider, self.source_type
+        run_id, written_at, accounts = self.run_id, self.written_at, self.accounts
+        append = self.usage.append
+        for rec in records:
+            day = rec.day
+            if not (start <= day <= end):
+                self._outside(day, "usage record")
+            append(
+                (
+                    tenant,
+                    source,
+                    rec.record_key(tenant_key, source),
+                    rec.account_key,
+                    day,
+                    day + _ONE_DAY,
+                    rec.provider or provider,
+                    rec.service,
+                    rec.sku,
+                    rec.charge_category,
+                    rec.billed_cost_micros,
+                    rec.list_cost_micros,
+                    rec.effective_cost_micros,
+                    rec.currency,
+                    rec.consumed_quantity,
+                    rec.consumed_unit,
+                    rec.input_tokens,
+                    rec.output_tokens,
+                    rec.cache_read_tokens,
+                    rec.cache_write_tokens,
+                    rec.requests,
+                    rec.sub_account,
+                    rec.cost_basis,
+                    rec.confidence,
+                    source_type,
+                    run_id,
+                    written_at,
+                    dict(rec.tags) if rec.tags else None,
+                )
+            )
+            if rec.account_key not in accounts:
+                accounts[rec.account_key] = None
         if len(self.usage) >= CHUNK_ROWS:
             self._flush_usage()
 
-    def add_activity(self, rec: ActivityRecord) -> None:
-        self._check_day(rec.day, "activity record")
-        self.activity.add(rec)  # grouped by (account, day); flushed between batches
-        self.accounts.setdefault(rec.account_key, None)
+    def add_activity(self, records: Iterable[ActivityRecord]) -> None:
+        """Groups one batch's activity records by (account, day)."""
+        start, end = self.start, self.end
+        for rec in records:
+            if not (start <= rec.day <= end):
+                self._outside(rec.day, "activity record")
+        self.activity.add(records, self.accounts)  # flushed between batches
 
     def add_account(self, account: Account) -> None:
         self.accounts[account.account_key] = account
@@ -255,39 +281,94 @@ def replace_partition(
     """
     if end < start:
         raise InvalidInput(f"{source}: end {end} is before start {start}")
+    options = dict(source_type=source_type, provider=provider, run_id=run_id)
+    if is_sqlite(engine):
+        with engine.connect() as conn:
+            return _replace_staged(conn, tenant_id, source, start, end, batches, options)
     with engine.begin() as conn:
-        writer = _PartitionWriter(
-            conn,
-            tenant_id,
-            source,
-            start,
-            end,
-            source_type=source_type,
-            provider=provider,
-            run_id=run_id,
-        )
+        writer = _PartitionWriter(conn, tenant_id, source, start, end, **options)
         totals = TotalsBuffer(tenant_id, source, start, end, run_id)
         writer.delete_partition()
-        for batch in batches:
-            for rec in batch.usage:
-                writer.add_usage(rec)
-            for act in batch.activity:
-                writer.add_activity(act)
-            for account in batch.accounts:
-                writer.add_account(account)
-            for total in batch.vendor_totals:
-                totals.add_billed(total)
-            for figure in batch.reconciliation:
-                totals.add_reconciliation(figure)
-            # Drop our reference before asking for the next batch, so at most one batch is
-            # alive at a time (memory stays flat however many days a backfill covers).
-            del batch
-            writer.end_of_batch()
-        writer.flush()
-        totals.write(conn, CHUNK_ROWS)
-        accounts = writer.upsert_accounts()
-        activity = writer.activity
-        return WriteResult(writer.usage_rows, activity.records, accounts, activity.rows)
+        _stream(writer, totals, batches)
+        return _finish(writer, totals)
+
+
+def _replace_staged(
+    conn: Connection,
+    tenant_id: int,
+    source: str,
+    start: dt.date,
+    end: dt.date,
+    batches: Iterable[FetchBatch],
+    options: dict,
+) -> WriteResult:
+    """SQLite: rows streamed into staging tables, then the partition replaced from them in one
+    short write transaction (``warehouse.partition_staging``)."""
+    staging = (
+        StagedTable(UsageFact.__table__, USAGE_COLUMNS),
+        StagedTable(ActivityDay.__table__, ACTIVITY_COLUMNS),
+    )
+    try:
+        for table in staging:
+            table.create(conn)
+        writer = _PartitionWriter(conn, tenant_id, source, start, end, **options, staging=staging)
+        totals = TotalsBuffer(tenant_id, source, start, end, options["run_id"])
+        _stream(writer, totals, batches, staged=True)
+        begin_immediate(conn)
+        writer.delete_partition()
+        for table in staging:
+            table.copy_into_target(conn)
+        result = _finish(writer, totals)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        with suppress(Exception):  # what failed is what the caller must see
+            _drop(conn, staging)
+        raise
+    _drop(conn, staging)
+    return result
+
+
+def _drop(conn: Connection, staging: tuple[StagedTable, ...]) -> None:
+    for table in staging:
+        table.drop(conn)
+    conn.commit()
+
+
+def _stream(
+    writer: _PartitionWriter,
+    totals: TotalsBuffer,
+    batches: Iterable[FetchBatch],
+    *,
+    staged: bool = False,
+) -> None:
+    """Every batch into ``writer`` and ``totals``. ``staged``: each batch's staging rows are
+    committed (temporary tables: no disk sync), so no transaction stays open between batches
+    (an open one would pin the warehouse's WAL at its snapshot while the vendor is fetched)."""
+    for batch in batches:
+        writer.add_usage(batch.usage)
+        writer.add_activity(batch.activity)
+        for account in batch.accounts:
+            writer.add_account(account)
+        for total in batch.vendor_totals:
+            totals.add_billed(total)
+        for figure in batch.reconciliation:
+            totals.add_reconciliation(figure)
+        # Drop our reference before asking for the next batch, so at most one batch is
+        # alive at a time (memory stays flat however many days a backfill covers).
+        del batch
+        writer.end_of_batch()
+        if staged:
+            commit_staging(writer.conn)
+    writer.flush()
+
+
+def _finish(writer: _PartitionWriter, totals: TotalsBuffer) -> WriteResult:
+    """Control totals and accounts, once every row is in."""
+    totals.write(writer.conn, CHUNK_ROWS)
+    accounts = writer.upsert_accounts()
+    activity = writer.activity
+    return WriteResult(writer.usage_rows, activity.records, accounts, activity.rows)
 
 
 def fact_span(engine: Engine, tenant_id: int, source: str) -> tuple[dt.date, dt.date] | None:
