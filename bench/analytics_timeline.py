@@ -14,49 +14,26 @@ reported at ~950-1000 ms, later ones at ~1.4 s. Asserts nothing.
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib.util
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
-_spec = importlib.util.spec_from_file_location("bench_dashboard", ROOT / "bench" / "dashboard.py")
-bd = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bd)
+from browser_timeline import ROOT, bd, init_script, seeded
 
 D = ROOT / "tmp" / "anabench"
 DB = D / "bench.db"
-URL = f"sqlite:///{DB}"
 
 # Marks in the page: the websocket's life and the count of charts (c) and tables (t) in the DOM.
-INIT = r"""
-(() => {
-  window.__marks = []; window.__msgs = [];
-  const mark = (n) => window.__marks.push([n, performance.now()]);
-  const seen = {};
+INIT = init_script(
+    r"""
   new MutationObserver(() => {
     const c = document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length;
     const t = document.querySelectorAll('[data-testid="stDataFrame"], [data-testid="stTable"]').length;
     const k = 'c' + c + ' t' + t;
-    if (!seen[k]) { seen[k] = 1; mark(k); }
+    once(k);
   }).observe(document, {subtree: true, childList: true});
-  const WS = window.WebSocket;
-  window.WebSocket = function (...a) {
-    const ws = new WS(...a);
-    ws.addEventListener('open', () => mark('ws-open'));
-    ws.addEventListener('message', (e) => {
-      window.__msgs.push([Math.round(performance.now()), e.data.byteLength || e.data.size || 0]);
-    });
-    return ws;
-  };
-  window.WebSocket.prototype = WS.prototype;
-  Object.assign(window.WebSocket, WS);
-})();
 """
+)
 
 
 def main() -> None:
@@ -64,18 +41,12 @@ def main() -> None:
     from playwright.sync_api import expect
 
     runs = int(os.environ.get("RUNS", "5"))
-    D.mkdir(parents=True, exist_ok=True)
-    if not DB.exists():
-        today = dt.datetime.now(dt.UTC).date()
-        notes, engine = bd.prepare(URL, int(os.environ.get("MEMBERS", "1000")),
-                                   int(os.environ.get("DAYS", "90")), today)  # fmt: skip
-        engine.dispose()
-        print(notes[0])
+    url = seeded(DB, int(os.environ.get("MEMBERS", "1000")), int(os.environ.get("DAYS", "90")))
     home = D / "home"
     home.mkdir(exist_ok=True)
     env = {
         "AISPEND_HOME": str(home),
-        "AISPEND_DATABASE_URL": URL,
+        "AISPEND_DATABASE_URL": url,
         "AISPEND_COOKIE_KEY": "bench-cookie-key-not-secret-0123456789abcdef",
         "AISPEND_TENANT": "bench",
     }
@@ -99,7 +70,8 @@ def main() -> None:
             charts = next((round(ms) for n, ms in marks if n.startswith("c4")), -1)
             row = {
                 "seen": round(seen), "charts": charts, "ws-open": at.get("ws-open", -1),
-                "first-msg": msgs[0][0] if msgs else -1, "last-msg": msgs[-1][0] if msgs else -1,
+                "first-msg": round(msgs[0][0]) if msgs else -1,
+                "last-msg": round(msgs[-1][0]) if msgs else -1,
                 "nav-start": round(shift),
             }  # fmt: skip
             rows.append(row)

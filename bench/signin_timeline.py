@@ -14,33 +14,20 @@ Asserts nothing.
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib.util
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
-_spec = importlib.util.spec_from_file_location("bench_dashboard", ROOT / "bench" / "dashboard.py")
-bd = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bd)
+from browser_timeline import ROOT, bd, init_script, seeded
 
 MEMBERS, DAYS = int(os.environ.get("MEMBERS", "1000")), int(os.environ.get("DAYS", "90"))
 D = ROOT / "tmp" / "signinbench"
 DB = D / f"{MEMBERS}x{DAYS}.db"
-URL = f"sqlite:///{DB}"
 
 # Marks in the page's clock: the websocket's messages, the sign-in click, frames, the cookie,
 # the chart and the login form in the DOM.
-INIT = r"""
-(() => {
-  window.__marks = []; window.__msgs = [];
-  const mark = (n) => window.__marks.push([n, performance.now()]);
-  const seen = {};
-  const once = (k) => { if (!seen[k]) { seen[k] = 1; mark(k); } };
+INIT = init_script(
+    r"""
   new MutationObserver(() => {
     if (document.querySelector('.vega-embed canvas, .vega-embed svg')) once('chart');
     if (document.querySelector('input[type="password"]')) once('form');
@@ -59,21 +46,8 @@ INIT = r"""
     new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__long.push([e.startTime, e.duration])))
       .observe({type: 'longtask', buffered: true});
   } catch (e) {}
-  const WS = window.WebSocket;
-  window.WebSocket = function (...a) {
-    const ws = new WS(...a);
-    ws.addEventListener('open', () => mark('ws-open'));
-    ws.addEventListener('message', (e) => {
-      window.__msgs.push([performance.now(), e.data.byteLength || e.data.size || 0]);
-    });
-    const send = ws.send.bind(ws);
-    ws.send = (d) => { mark('send'); return send(d); };
-    return ws;
-  };
-  window.WebSocket.prototype = WS.prototype;
-  Object.assign(window.WebSocket, WS);
-})();
 """
+)
 
 
 def main() -> None:
@@ -81,14 +55,8 @@ def main() -> None:
     from playwright.sync_api import expect
 
     runs = int(os.environ.get("RUNS", "3"))
-    D.mkdir(parents=True, exist_ok=True)
-    if not DB.exists():
-        today = dt.datetime.now(dt.UTC).date()
-        notes, engine = bd.prepare(URL, MEMBERS, DAYS, today)
-        engine.dispose()
-        print(notes[0])
     env = {
-        "AISPEND_DATABASE_URL": URL,
+        "AISPEND_DATABASE_URL": seeded(DB, MEMBERS, DAYS),
         "AISPEND_COOKIE_KEY": "bench-cookie-key-not-secret-0123456789abcdef",
         "AISPEND_TENANT": "bench",
     }
