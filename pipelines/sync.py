@@ -210,6 +210,11 @@ def _separate_processes(settings: Settings, instance: dg.DagsterInstance, own: b
     # The children open their own connections; on SQLite none of the parent's may be open
     # across the fork (closing an inherited one in a child would drop the child's file locks).
     engine_for(settings).dispose()
+    # Each child's first request imports the HTTP stack (httpcore, h11, certifi: ~0.15 s CPU);
+    # imported here once, before the fork, it is every child's already.
+    import httpx
+
+    httpx.HTTPTransport().close()
     return True
 
 

@@ -2,6 +2,7 @@
 materializations recorded through ``open_instance`` show up in a stock instance (the Dagster UI
 and daemon) of the same home, and a wiped instance records again."""
 
+import contextlib
 import warnings
 
 import dagster as dg
@@ -76,3 +77,32 @@ def test_a_wiped_instance_records_again(tmp_path):
         assert len(instance.all_logs(result.run_id)) > 0
     finally:
         instance.dispose()
+
+
+def _schema(path) -> tuple[list, list]:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        tables = sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
+        stamp = db.execute("SELECT version_num FROM alembic_version").fetchall()
+        mode = db.execute("PRAGMA journal_mode").fetchall()
+    return tables, stamp + mode
+
+
+def test_a_new_run_shard_is_the_one_dagster_makes(tmp_path):
+    """Same tables, indexes, WAL mode and Alembic head stamp as Dagster's own storage creates."""
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    quick = open_instance(str(tmp_path))
+    try:
+        quick_run = run_range(quick, "2026-09-02", "2026-09-02").run_id
+        assert quick.event_log_storage.has_table("asset_check_executions")
+        shard = quick.event_log_storage.path_for_shard
+    finally:
+        quick.dispose()
+    stock = dg.DagsterInstance.from_config(str(tmp_path))
+    try:
+        stock_run = run_range(stock, "2026-09-03", "2026-09-03").run_id
+        assert {r.run_id for r in stock.get_runs()} == {quick_run, stock_run}
+    finally:
+        stock.dispose()
+    assert _schema(shard(quick_run)) == _schema(shard(stock_run))
