@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from streamlit import config
 from streamlit.starlette import App
 
+from dashboard.browser_preload import form_preload_script
 from dashboard.navigation import DEFAULT_SHIM_PATH, KNOWN_PATHS
 from dashboard.warmup import warm
 
@@ -44,13 +45,14 @@ HINT_MARK = "<head>"
 
 @cache
 def _index(base_path: str) -> str:
-    """Streamlit's index.html with the server's root set before its scripts run."""
+    """Streamlit's index.html with the server's root set before its scripts run, and the
+    sign-in form's code asked for beside Streamlit's main bundle (``browser_preload``)."""
     html = INDEX_HTML.read_text(encoding="utf-8")
     root = f"/{base_path}/" if base_path else "/"
     hint = f"<script>window.__streamlit={{BACKEND_BASE_URL:location.origin+{root!r}}}</script>"
     if HINT_MARK not in html:  # another Streamlit's page: serve it as it is
         return html
-    return html.replace(HINT_MARK, HINT_MARK + hint, 1)
+    return html.replace(HINT_MARK, HINT_MARK + hint + form_preload_script(), 1)
 
 
 def _base_path() -> str:
