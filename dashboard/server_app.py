@@ -34,7 +34,7 @@ from streamlit.starlette import App
 
 from dashboard.browser_preload import form_preload_script
 from dashboard.navigation import DEFAULT_SHIM_PATH, KNOWN_PATHS
-from dashboard.warmup import warm
+from dashboard.warmup import warm, warm_database
 
 STATIC_DIR = Path(streamlit.__file__).parent / "static"
 INDEX_HTML = STATIC_DIR / "index.html"
@@ -111,6 +111,7 @@ def page_routes() -> list[Route]:
 async def warm_first(_app: App) -> AsyncIterator[None]:
     """Runs once Streamlit's runtime has started and before the server accepts a connection."""
     await asyncio.to_thread(warm)
+    await asyncio.to_thread(warm_database)
     await asyncio.to_thread(_bundle_paths)
     yield
 
