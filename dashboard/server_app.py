@@ -6,10 +6,13 @@ Why: opened at a page's path (``/analytics``), Streamlit's frontend first probes
 the websocket opens on every page load (measured, issue 8 benchmark). ``window.__streamlit``'s
 ``BACKEND_BASE_URL`` names the server's root, so the first probe is the one that answers. The
 frontend settles on that same root without the hint, so nothing else changes; an unknown path
-still gets Streamlit's own index.html.
+still gets Streamlit's own index.html. That index.html also asks for the sign-in form's code
+beside Streamlit's main bundle (``browser_preload.form_preload_script``), and Streamlit's
+bundles are answered from memory (``BundlesFromMemory``).
 
 Before it answers, the server does what a session's first run would otherwise pay for
-(``dashboard.warmup``: imports, altair's first chart, the connectors, the login's dummy hash).
+(``dashboard.warmup``: imports, altair's first chart, the connectors, the login's dummy hash,
+the warehouse's first connection and the tenant).
 
 ``dashboard/run.py`` runs ``streamlit run`` on this file; the app itself is streamlit_app.py.
 """
