@@ -69,12 +69,17 @@ def form_preload_script() -> str:
     )
 
 
+LOADED_FLAG = "aispendPageCodeLoaded"  # set on window once every import has settled
+
+
 def preload_script(files: tuple[str, ...]) -> str:
-    """A script importing ``files`` from Streamlit's static/js once the browser is idle."""
+    """A script importing ``files`` from Streamlit's static/js once the browser is idle; each
+    import settles once its module and everything it imports are loaded and evaluated."""
     return (
         "<script>(window.requestIdleCallback || setTimeout)(() => {"
-        f"for (const f of {json.dumps(list(files))}) "
-        'import(new URL("./static/js/" + f, document.baseURI).href).catch(() => {});'
+        f"Promise.allSettled({json.dumps(list(files))}.map((f) => "
+        'import(new URL("./static/js/" + f, document.baseURI).href)))'
+        f".then(() => {{ window.{LOADED_FLAG} = true; }});"
         "});</script>"
     )
 

@@ -86,7 +86,7 @@ def test_the_sign_in_page_loads_the_pages_code_while_the_user_types(dashboard_ur
     before "Sign in" is pressed, not fetched after it."""
     from playwright.sync_api import expect
 
-    from dashboard.browser_preload import ELEMENTS, bundle_files
+    from dashboard.browser_preload import ELEMENTS, LOADED_FLAG, bundle_files
 
     assert [f.split(".")[0] for f in bundle_files()] == list(ELEMENTS)  # this Streamlit has them
     context = browser.new_context()
@@ -97,7 +97,9 @@ def test_the_sign_in_page_loads_the_pages_code_while_the_user_types(dashboard_ur
     page.wait_for_function(
         f"(files) => files.every((f) => {loaded}.includes(f))", arg=list(bundle_files())
     )
-    page.wait_for_load_state("networkidle")  # and what they import
+    # ... and everything they import: loaded and evaluated (not "the network was idle", which
+    # came before a large module's own imports were asked for on a busy machine).
+    page.wait_for_function(f"() => window.{LOADED_FLAG} === true", timeout=WAIT_MS)
     before = len(page.evaluate(loaded))
     page.get_by_role("textbox", name="Email").fill(EMAIL)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
