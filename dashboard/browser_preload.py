@@ -1,4 +1,5 @@
-"""The sign-in page has the browser load the code of the page that follows while the user types.
+"""The sign-in page has the browser load the code of the page that follows while the user types;
+every page load starts on the sign-in form's code at once (``form_preload_script``).
 
 Streamlit's frontend loads the code of each kind of element (a chart, a dataframe, a metric…)
 the first time one arrives. In a fresh browser that made a cold sign-in wait ≈ 0.5-1 s after
@@ -35,27 +36,50 @@ ELEMENTS = (
     "rehype-raw",
 )
 
+# What the sign-in page draws beyond Streamlit's main bundle: the stylesheet's st.html and the
+# form's text inputs. Streamlit fetches their code only once the first of them arrives over the
+# websocket, ≈ 0.1-0.2 s before the form could show (measured, issue 8 benchmark).
+FORM_ELEMENTS = ("Html", "TextInput")
+
 
 @cache
-def bundle_files(directory: Path = STATIC_JS) -> tuple[str, ...]:
-    """The bundle files of ``ELEMENTS`` in this Streamlit's build."""
+def bundle_files(
+    directory: Path = STATIC_JS, elements: tuple[str, ...] = ELEMENTS
+) -> tuple[str, ...]:
+    """The bundle files of ``elements`` in this Streamlit's build."""
     if not directory.is_dir():
         return ()
     names = {p.name for p in directory.glob("*.js")}
     return tuple(
         name
-        for element in ELEMENTS
+        for element in elements
         for name in sorted(names)
         if re.fullmatch(rf"{re.escape(element)}\.[A-Za-z0-9_-]+\.js", name)
     )
 
 
+def form_preload_script() -> str:
+    """For Streamlit's index.html: a module script importing the sign-in form's code while the
+    main bundle loads (cached after the first page load; an import of a missing file is
+    ignored)."""
+    files = bundle_files(elements=FORM_ELEMENTS)
+    return (
+        f'<script type="module">for (const f of {json.dumps(list(files))}) '
+        'import(new URL("./static/js/" + f, document.baseURI).href).catch(() => {});</script>'
+    )
+
+
+LOADED_FLAG = "aispendPageCodeLoaded"  # set on window once every import has settled
+
+
 def preload_script(files: tuple[str, ...]) -> str:
-    """A script importing ``files`` from Streamlit's static/js once the browser is idle."""
+    """A script importing ``files`` from Streamlit's static/js once the browser is idle; each
+    import settles once its module and everything it imports are loaded and evaluated."""
     return (
         "<script>(window.requestIdleCallback || setTimeout)(() => {"
-        f"for (const f of {json.dumps(list(files))}) "
-        'import(new URL("./static/js/" + f, document.baseURI).href).catch(() => {});'
+        f"Promise.allSettled({json.dumps(list(files))}.map((f) => "
+        'import(new URL("./static/js/" + f, document.baseURI).href)))'
+        f".then(() => {{ window.{LOADED_FLAG} = true; }});"
         "});</script>"
     )
 

@@ -86,7 +86,7 @@ def test_the_sign_in_page_loads_the_pages_code_while_the_user_types(dashboard_ur
     before "Sign in" is pressed, not fetched after it."""
     from playwright.sync_api import expect
 
-    from dashboard.browser_preload import ELEMENTS, bundle_files
+    from dashboard.browser_preload import ELEMENTS, LOADED_FLAG, bundle_files
 
     assert [f.split(".")[0] for f in bundle_files()] == list(ELEMENTS)  # this Streamlit has them
     context = browser.new_context()
@@ -97,7 +97,9 @@ def test_the_sign_in_page_loads_the_pages_code_while_the_user_types(dashboard_ur
     page.wait_for_function(
         f"(files) => files.every((f) => {loaded}.includes(f))", arg=list(bundle_files())
     )
-    page.wait_for_load_state("networkidle")  # and what they import
+    # ... and everything they import: loaded and evaluated (not "the network was idle", which
+    # came before a large module's own imports were asked for on a busy machine).
+    page.wait_for_function(f"() => window.{LOADED_FLAG} === true", timeout=WAIT_MS)
     before = len(page.evaluate(loaded))
     page.get_by_role("textbox", name="Email").fill(EMAIL)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
@@ -178,4 +180,39 @@ def test_a_page_opened_by_its_path_finds_the_server_at_the_first_try(
     # A path no page has still gets Streamlit's own page (the dashboard says "not found").
     unknown = httpx.get(f"{dashboard_url}/no-such-page", timeout=10)
     assert unknown.status_code == 200 and "BACKEND_BASE_URL" not in unknown.text
+    context.close()
+
+
+def test_streamlits_bundles_are_served_as_they_are_and_the_forms_code_asked_for_at_once(
+    dashboard_url, browser
+) -> None:
+    """dashboard/server_app.py answers Streamlit's bundles from memory (the same bytes and
+    cache header as Streamlit's handler; any other path still goes to Streamlit), and every page
+    load asks for the sign-in form's code before the frontend first calls the server."""
+    import httpx
+    from playwright.sync_api import expect
+
+    from dashboard.browser_preload import FORM_ELEMENTS, bundle_files
+    from dashboard.server_app import BUNDLES_DIR
+
+    files = bundle_files(elements=FORM_ELEMENTS)
+    assert [f.split(".")[0] for f in files] == list(FORM_ELEMENTS)  # this Streamlit has them
+    for name in (f"js/{files[-1]}", "css/" + next(BUNDLES_DIR.glob("css/*.css")).name):
+        served = httpx.get(f"{dashboard_url}/static/{name}", timeout=10)
+        assert served.status_code == 200 and served.content == (BUNDLES_DIR / name).read_bytes()
+        assert "immutable" in served.headers["cache-control"]
+    missing = httpx.get(f"{dashboard_url}/static/js/no-such-bundle.js", timeout=10)
+    assert missing.status_code == 200 and "<html" in missing.text.lower()  # Streamlit's answer
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(dashboard_url)
+    expect(page.get_by_role("textbox", name="Password")).to_be_visible(timeout=WAIT_MS)
+    started = dict(
+        page.evaluate("performance.getEntriesByType('resource').map((e) => [e.name, e.startTime])")
+    )
+    health = min(t for url, t in started.items() if url.endswith("/_stcore/health"))
+    for f in files:
+        asked = [t for url, t in started.items() if url.endswith(f"/static/js/{f}")]
+        assert asked and asked[0] < health, (f, asked, health)
     context.close()

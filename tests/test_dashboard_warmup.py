@@ -70,3 +70,25 @@ def test_the_login_cookie_component_is_served_before_any_session(tmp_path: Path)
         answer = httpx.get(f"{base}/component/{COOKIE_COMPONENT}/index.html", timeout=10)
     assert answer.status_code == 200
     assert "<html" in answer.text.lower()
+
+
+def test_warm_database_opens_the_warehouse_and_never_raises(tmp_path: Path, monkeypatch) -> None:
+    """The server's first sign-in page finds the engine made and a connection open; a missing
+    tenant is left for the page to report."""
+    from dashboard.app_context import engine_for
+
+    db_url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    engine = make_engine(db_url)
+    migrate.upgrade(engine)
+    create_tenant(engine, "default", "Acme")
+    engine.dispose()
+    monkeypatch.setenv("AISPEND_HOME", str(tmp_path))
+    monkeypatch.setenv("AISPEND_DATABASE_URL", db_url)
+    monkeypatch.setenv("AISPEND_TENANT", "no-such-tenant")
+    warmup.warm_database()  # logs, does not raise
+
+    monkeypatch.setenv("AISPEND_TENANT", "default")
+    engine_for.clear()
+    warmup.warm_database()
+    assert engine_for(db_url).pool.checkedin() == 1
+    engine_for.clear()
