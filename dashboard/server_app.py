@@ -81,12 +81,20 @@ def _bundle(name: str) -> bytes:
 
 def _read_first_bundles() -> None:
     """Read what every fresh browser asks for first: the bundles index.html names (the main
-    bundle, its ~60 modules, the stylesheet, the font) and the sign-in form's code. Read on
-    the first request, they held the event loop while those requests queued (≈ 30 ms of a
-    fresh server's sign-in page at load 10, py-spy), as did the first look at the MIME types."""
+    bundle, its ~60 modules, the stylesheet, the font) and the sign-in form's code with the
+    modules it imports. Read on the first request, they held the event loop while those
+    requests queued (≈ 30 ms of a fresh server's sign-in page at load 10, py-spy), as did the
+    first look at the MIME types."""
     mimetypes.init()
     names = re.findall(r"\./static/([^\"'\s>]+)", INDEX_HTML.read_text(encoding="utf-8"))
-    names += [f"js/{f}" for f in bundle_files(elements=FORM_ELEMENTS)]
+    todo = [f"js/{f}" for f in bundle_files(elements=FORM_ELEMENTS)]
+    while todo:  # the form's modules and, from their text, the modules they import
+        name = todo.pop()
+        if name in names or name not in _bundle_paths():
+            continue
+        names.append(name)
+        text = _bundle(name).decode("utf-8", "replace")
+        todo += [f"js/{f}" for f in re.findall(r'(?:from|import)\s*"\./([\w.-]+\.js)"', text)]
     for name in names:
         if name in _bundle_paths():
             _bundle(name)
