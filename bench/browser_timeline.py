@@ -53,7 +53,49 @@ def seeded(db: Path, members: int, days: int) -> str:
     url = f"sqlite:///{db}"
     db.parent.mkdir(parents=True, exist_ok=True)
     if not db.exists():
-        notes, engine = bd.prepare(url, members, days, dt.datetime.now(dt.UTC).date())
-        engine.dispose()
-        print(notes[0])
+        _seed(url, members, days)
     return url
+
+
+def seeded_postgres(members: int, days: int) -> str:
+    """The URL of a PostgreSQL database on bench_db's server, ``aispend_timeline_<m>x<d>``,
+    seeded with bench/dashboard.py's data unless it exists (kept: drop it to reseed)."""
+    from bench_db import PG_ADMIN
+    from sqlalchemy import create_engine, text
+
+    name = f"aispend_timeline_{members}x{days}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        fresh = exists.first() is None
+        if fresh:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    if fresh:
+        _seed(url, members, days)
+    return url
+
+
+def _seed(url: str, members: int, days: int) -> None:
+    notes, engine = bd.prepare(url, members, days, dt.datetime.now(dt.UTC).date())
+    engine.dispose()
+    print(notes[0])
+
+
+def cpu_seconds(parent: int | None = None) -> dict[str, float]:
+    """CPU time (user + system) so far of this process's chromium and dashboard-server
+    descendants: {"browser": s, "server": s}."""
+    import psutil
+
+    out = {"browser": 0.0, "server": 0.0}
+    for child in psutil.Process(parent).children(recursive=True):
+        try:
+            command = " ".join(child.cmdline())
+            times = child.cpu_times()
+        except psutil.Error:  # gone meanwhile
+            continue
+        kind = "browser" if "chromium" in command else "server" if "streamlit" in command else ""
+        if kind:
+            out[kind] += times.user + times.system
+    return out

@@ -1,9 +1,11 @@
 """Where a cold sign-in goes, in the browser: a diagnostic beside bench/dashboard.py.
 
     .venv/bin/python bench/signin_timeline.py                   # 1,000 members × 90 days, SQLite
+    DB=postgres .venv/bin/python bench/signin_timeline.py       # the same on PostgreSQL
     MEMBERS=50 DAYS=40 RUNS=3 .venv/bin/python bench/signin_timeline.py
 
-Seeds once into tmp/signinbench/<members>x<days>.db (kept: delete it to reseed). Each run starts
+Seeds once into tmp/signinbench/<members>x<days>.db, or the PostgreSQL database
+aispend_timeline_<members>x<days> (kept: delete or drop it to reseed). Each run starts
 a fresh dashboard server (cold: nothing imported or cached in it yet) and a fresh browser
 context, opens ``/?view=Chart``, signs in through the form and waits for the Overview's chart,
 as bench/dashboard.py does; then prints, from the page's own clock (ms after the click on
@@ -18,11 +20,12 @@ import os
 import statistics
 import time
 
-from browser_timeline import ROOT, bd, init_script, seeded
+from browser_timeline import ROOT, bd, cpu_seconds, init_script, seeded, seeded_postgres
 
 MEMBERS, DAYS = int(os.environ.get("MEMBERS", "1000")), int(os.environ.get("DAYS", "90"))
 D = ROOT / "tmp" / "signinbench"
 DB = D / f"{MEMBERS}x{DAYS}.db"
+KIND = os.environ.get("DB", "sqlite")
 
 # Marks in the page's clock: the websocket's messages, the sign-in click, frames, the cookie,
 # the chart and the login form in the DOM.
@@ -32,12 +35,14 @@ INIT = init_script(
     if (document.querySelector('.vega-embed canvas, .vega-embed svg')) once('chart');
     if (document.querySelector('input[type="password"]')) once('form');
     if (document.querySelector('iframe')) once('iframe');
+    if (document.querySelector('h1')) once('title');
     if (/aispend_auth_/.test(document.cookie)) once('cookie');
     const t = document.body && document.body.innerText || '';
     if (t.includes('Signed in.')) once('signed-in-msg');
     if (t.includes('Overview')) once('overview-text');
   }).observe(document, {subtree: true, childList: true, characterData: true});
   setInterval(() => { if (/aispend_auth_/.test(document.cookie)) once('cookie'); }, 5);
+  document.addEventListener('DOMContentLoaded', () => mark('dcl'));
   document.addEventListener('click', (e) => {
     if (e.target.closest('button') && /Sign in/.test(e.target.closest('button').innerText)) mark('click');
   }, true);
@@ -56,7 +61,9 @@ def main() -> None:
 
     runs = int(os.environ.get("RUNS", "3"))
     env = {
-        "AISPEND_DATABASE_URL": seeded(DB, MEMBERS, DAYS),
+        "AISPEND_DATABASE_URL": (
+            seeded_postgres(MEMBERS, DAYS) if KIND == "postgres" else seeded(DB, MEMBERS, DAYS)
+        ),
         "AISPEND_COOKIE_KEY": "bench-cookie-key-not-secret-0123456789abcdef",
         "AISPEND_TENANT": "bench",
     }
@@ -69,11 +76,12 @@ def main() -> None:
                 context = browser.new_context(viewport={"width": 1280, "height": 1000})
                 context.add_init_script(INIT)
                 page = context.new_page()
-                t0 = time.perf_counter()
+                bd.settle_window()  # as bench/dashboard.py opens it
+                cpu0, t0 = cpu_seconds(), time.perf_counter()
                 log_in(page, f"{base}/?view=Chart", bd.ADMIN, bd.PASSWORD)
-                t_click = time.perf_counter()
+                cpu1, t_click = cpu_seconds(), time.perf_counter()
                 expect(page.locator(bd.CHART).first).to_be_visible(timeout=120_000)
-                t_seen = time.perf_counter()
+                cpu2, t_seen = cpu_seconds(), time.perf_counter()
                 origin, marks, msgs, long, loads = page.evaluate(
                     "[performance.timeOrigin, window.__marks, window.__msgs, window.__long,"
                     " performance.getEntriesByType('resource').map("
@@ -92,6 +100,23 @@ def main() -> None:
             }
             rows.append(row)
             print(f"run {i}: {row}")
+            before_form = [ms for ms, _ in msgs if ms < at.get("form", 0)]
+            opening = {
+                "dcl": at.get("dcl"),
+                "ws-open": at.get("ws-open"),
+                "first message": before_form[0] if before_form else None,
+                "last message before the form": before_form[-1] if before_form else None,
+                "title": at.get("title"),
+                "form": at.get("form"),
+            }
+            print(
+                f"    opening (ms after navigation): { {k: round(v) for k, v in opening.items() if v} }"
+            )
+            print(
+                "    CPU ms (browser, server): open+fill "
+                f"{[round((cpu1[k] - cpu0[k]) * 1000) for k in ('browser', 'server')]}, click->seen "
+                f"{[round((cpu2[k] - cpu1[k]) * 1000) for k in ('browser', 'server')]}"
+            )
             print(f"    marks (ms after click): {rel}")
             print(f"    messages after click (ms, bytes): {after}")
             fetched = [(n, round(a - click), round(b - click)) for n, a, b in loads if a >= click]

@@ -83,6 +83,19 @@ def _first_chart() -> None:
     ).to_dict()
 
 
+def _first_element_check() -> None:
+    """Streamlit asks once per process, as the first element of the first run is drawn,
+    whether it runs in a Python REPL: ``inspect.stack()`` over that run's frames, which looks
+    up the file of every loaded module (with pandas, altair, SQLAlchemy... loaded, 10-15 ms of
+    the sign-in page's first run, measured at load 10). Asked here instead; under
+    ``streamlit run`` it warns about nothing. A Streamlit without the check is left alone."""
+    from streamlit import delta_generator, runtime
+
+    check = getattr(delta_generator, "_maybe_print_use_warning", None)
+    if callable(check) and runtime.exists():  # outside a server it would warn
+        check()
+
+
 def warm_database() -> None:
     """Open the warehouse the way a session's first run does: the server's engine, its first
     connection and the tenant, then the sign-in directory. A fresh server's first sign-in page
@@ -102,8 +115,8 @@ def warm_database() -> None:
 
 def warm() -> None:
     """Import what the frame and the pages import, make one chart, read the installed
-    connectors, make the login's dummy hash and freeze what the collector tracks (never
-    raises)."""
+    connectors, run Streamlit's first-element check, make the login's dummy hash and freeze
+    what the collector tracks (never raises)."""
     before = set(sys.modules)
     for name in LIBRARIES:
         _import(name, ())
@@ -117,6 +130,7 @@ def warm() -> None:
     try:
         _first_chart()
         installed_connectors()  # imports every connector (the Overview's vendor cards use them)
+        _first_element_check()
     except Exception:  # noqa: BLE001  (a warm-up must never stop the server)
         log.warning("dashboard warm-up failed", exc_info=True)
     logins.prepare()

@@ -188,6 +188,10 @@ def podium(board: Board) -> None:
         return
     st.subheader("Leaderboard")
     st.caption(f"ranked by {RANKED_BY.get(board.ranked_by, board.ranked_by)}")
+    # One element for the whole podium (laid out as the row-per-element one was): each
+    # markdown element costs the browser a parse and a render of its own, and the podium
+    # arrives just after the chart, while the chart is being drawn (a cold sign-in's profile).
+    rows = []
     for card in board.podium:
         place = MEDALS[card.rank - 1] if card.rank and card.rank <= 3 else f"#{card.rank}"
         arrow = (
@@ -196,8 +200,8 @@ def podium(board: Board) -> None:
             else '<span style="color:#999999">—</span>'
         )
         weight = "700" if card.is_me else "400"
-        st.markdown(
+        rows.append(
             f'<div class="aispend-podium-row" style="font-weight:{weight}">{place} '
-            f"{html.escape(card.name)} · {_podium_figure(board, card)} {arrow}</div>",
-            unsafe_allow_html=True,
+            f"{html.escape(card.name)} · {_podium_figure(board, card)} {arrow}</div>"
         )
+    st.markdown("\n".join(rows), unsafe_allow_html=True)
