@@ -39,11 +39,11 @@ measures as (
     select
         f.tenant_id,
         case
-            when il.member_id is not null then 'member'
+            when am.member_id is not null then 'member'
             when f.account_key = 'unattributed' then 'unattributed'
             else 'unlinked'
         end as member_group,
-        il.member_id,
+        am.member_id,
         f.charge_period_start as day,
         f.billed_cost_micros,
         case when f.cost_basis = 'estimated' then f.list_cost_micros else 0 end
@@ -51,7 +51,7 @@ measures as (
         case when f.cost_basis = 'billed' then f.list_cost_micros end as list_price_micros,
         -- Tokens of Claude Code through an API key: the billed rows of the key carry them.
         case
-            when f.cost_basis = 'estimated' and va.kind = 'api_key' then null
+            when f.cost_basis = 'estimated' and am.kind = 'api_key' then null
             when f.input_tokens is null and f.output_tokens is null
                 and f.cache_read_tokens is null and f.cache_write_tokens is null then null
             else coalesce(f.input_tokens, 0) + coalesce(f.output_tokens, 0)
@@ -66,21 +66,20 @@ measures as (
             else 0
         end as is_active
     from usage_facts f
-    left join vendor_accounts va
-        on va.tenant_id = f.tenant_id and va.source = f.source
-        and va.account_key = f.account_key
-    left join identity_links il on il.vendor_account_id = va.id
+    left join account_members am
+        on am.account_key = f.account_key and am.source = f.source
+        and am.tenant_id = f.tenant_id
     where @scope_days(f.tenant_id, f.charge_period_start)
     union all
     -- One activity_days row per account and day; its metrics unnested from the JSON object.
     select
         a.tenant_id,
         case
-            when il.member_id is not null then 'member'
+            when am.member_id is not null then 'member'
             when a.account_key = 'unattributed' then 'unattributed'
             else 'unlinked'
         end,
-        il.member_id,
+        am.member_id,
         a.day,
         0,
         0,
@@ -92,10 +91,9 @@ measures as (
         case when @json_number(m.value) > 0 then 1 else 0 end
     from activity_days a
     cross join @json_entries(a.metrics) m
-    left join vendor_accounts va
-        on va.tenant_id = a.tenant_id and va.source = a.source
-        and va.account_key = a.account_key
-    left join identity_links il on il.vendor_account_id = va.id
+    left join account_members am
+        on am.account_key = a.account_key and am.source = a.source
+        and am.tenant_id = a.tenant_id
     left join seconds_saved_defaults d on d.metric = m.key
     left join settings s
         on s.tenant_id = a.tenant_id and s.key = 'marts.seconds_saved.' || m.key
