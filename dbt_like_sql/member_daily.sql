@@ -14,26 +14,16 @@ description: >
 kind: incremental_by_day
 time_column: day
 grain: [tenant_id, member_group, member_id, day]
-indexes: [[tenant_id, day, billed_cost_micros], [tenant_id, member_id, day]]  # the first covers the daily totals
+# The first covers the daily totals; the second holds the grain, so the unique test reads
+# it in order instead of sorting every row (SQLite).
+indexes: [[tenant_id, day, billed_cost_micros], [tenant_id, member_id, day, member_group]]
 tests:
   not_null: [tenant_id, member_group, day, month, billed_cost_micros, estimated_cost_micros,
              seconds_saved, is_active]
   non_negative: [estimated_cost_micros, list_price_micros, tokens, requests, seconds_saved]
   accepted_values: {member_group: [member, unlinked, unattributed], is_active: [0, 1]}
 */
-with seconds_saved_defaults (metric, seconds_per_unit) as (
-    -- Estimated seconds an assistant saves per unit of an activity metric (documented in the
-    -- README, "Marts"); metrics not listed save no estimated time.
-    values
-        ('accepted_lines_added', 6),  -- a line of code accepted from the assistant
-        ('lines_added', 6),           -- Claude Code: a line it wrote
-        ('chat_requests', 30),
-        ('agent_requests', 60),
-        ('composer_requests', 60),
-        ('cmdk_usages', 15),
-        ('pull_requests', 600)
-),
-measures as (
+with measures as (
     -- One row per fact and one per activity metric, each with its member: grouped once below
     -- (a GROUP BY per part and another over their union sorted every row twice).
     select
@@ -86,15 +76,28 @@ measures as (
         null,
         null,
         null,
-        cast(@json_number(m.value) as bigint)
-            * coalesce(cast(@setting(s.value) as bigint), d.seconds_per_unit, 0),
+        cast(@json_number(m.value) as bigint) * coalesce(
+            cast(@setting(s.value) as bigint),
+            -- Estimated seconds an assistant saves per unit of an activity metric (documented
+            -- in the README, "Marts"); metrics not listed save no estimated time. A CASE, not
+            -- a joined VALUES list: SQLite scanned the list for every metric of every day.
+            case m.key
+                when 'accepted_lines_added' then 6  -- a line of code accepted from the assistant
+                when 'lines_added' then 6           -- Claude Code: a line it wrote
+                when 'chat_requests' then 30
+                when 'agent_requests' then 60
+                when 'composer_requests' then 60
+                when 'cmdk_usages' then 15
+                when 'pull_requests' then 600
+                else 0
+            end
+        ),
         case when @json_number(m.value) > 0 then 1 else 0 end
     from activity_days a
     cross join @json_entries(a.metrics) m
     left join account_members am
         on am.account_key = a.account_key and am.source = a.source
         and am.tenant_id = a.tenant_id
-    left join seconds_saved_defaults d on d.metric = m.key
     left join settings s
         on s.tenant_id = a.tenant_id and s.key = 'marts.seconds_saved.' || m.key
     -- x_ metrics are vendors' control figures: nobody's activity.
