@@ -28,12 +28,11 @@ with measures as (
     -- (a GROUP BY per part and another over their union sorted every row twice).
     select
         f.tenant_id,
-        case
-            when am.member_id is not null then 'member'
-            when f.account_key = 'unattributed' then 'unattributed'
-            else 'unlinked'
-        end as member_group,
-        am.member_id,
+        -- The member, or -1 for the vendors' unattributed remainders, -2 for accounts linked to
+        -- nobody (member ids are positive): one integer to group by, not a group's text too.
+        coalesce(
+            am.member_id, case when f.account_key = 'unattributed' then -1 else -2 end
+        ) as member_key,
         f.charge_period_start as day,
         f.billed_cost_micros,
         case when f.cost_basis = 'estimated' then f.list_cost_micros else 0 end
@@ -64,12 +63,7 @@ with measures as (
     -- One activity_days row per account and day; its metrics unnested from the JSON object.
     select
         a.tenant_id,
-        case
-            when am.member_id is not null then 'member'
-            when a.account_key = 'unattributed' then 'unattributed'
-            else 'unlinked'
-        end,
-        am.member_id,
+        coalesce(am.member_id, case when a.account_key = 'unattributed' then -1 else -2 end),
         a.day,
         0,
         0,
@@ -105,8 +99,12 @@ with measures as (
 )
 select
     tenant_id,
-    member_group,
-    member_id,
+    case
+        when member_key > 0 then 'member'
+        when member_key = -1 then 'unattributed'
+        else 'unlinked'
+    end as member_group,
+    case when member_key > 0 then member_key end as member_id,
     day,
     @month(day) as month,
     @money_sum(billed_cost_micros) as billed_cost_micros,
@@ -118,5 +116,6 @@ select
     max(is_active) as is_active
 from measures
 -- Day first: SQLite sorts to group, and facts come in day order (measured: half the time);
--- then the member, whose integer settles a comparison sooner than the group's text (a 20th).
-group by day, member_id, member_group, tenant_id
+-- then the member's integer key, which settles a comparison sooner than the group's text
+-- and the member id did (cachegrind: a seventh of the grouping's instructions).
+group by day, member_key, tenant_id
