@@ -14,9 +14,7 @@ description: >
 kind: incremental_by_day
 time_column: day
 grain: [tenant_id, member_group, member_id, day]
-# The first covers the daily totals; the second holds the grain, so the unique test reads
-# it in order instead of sorting every row (SQLite).
-indexes: [[tenant_id, day, billed_cost_micros], [tenant_id, member_id, day, member_group]]
+indexes: [[tenant_id, day, billed_cost_micros], [tenant_id, member_id, day]]  # the first covers the daily totals
 tests:
   not_null: [tenant_id, member_group, day, month, billed_cost_micros, estimated_cost_micros,
              seconds_saved, is_active]
