@@ -1,6 +1,6 @@
 /*
 description: >
-  Each member's day, through identity links (accounts linked to nobody are grouped as
+  Each member's day, through identity links (account_members; accounts linked to nobody are grouped as
   member_group 'unlinked', the vendors' unattributed remainders as 'unattributed', both with a
   NULL member_id). billed_cost_micros is billed spend; estimated_cost_micros the estimate of
   usage billed elsewhere (cost basis 'estimated') and list_price_micros the public-price value
