@@ -3,7 +3,7 @@ description: >
   Each member's month per vendor and model (SKU): billed spend, the estimate and list-price
   value beside it (never added), tokens (NULL when unknown) and requests. Members as in
   member_daily (unlinked accounts grouped as 'unlinked'). Facts are summed per account, month
-  and model before the account joins: the joins run once per group, not once per fact.
+  and model before the account lookup (account_members): it runs once per group, not once per fact.
 kind: incremental_by_month
 time_column: month
 time_column_type: month
@@ -59,11 +59,11 @@ with facts as (
 select
     f.tenant_id,
     case
-        when il.member_id is not null then 'member'
+        when am.member_id is not null then 'member'
         when f.account_key = 'unattributed' then 'unattributed'
         else 'unlinked'
     end as member_group,
-    il.member_id,
+    am.member_id,
     @month(f.month_key) as month,
     f.provider,
     f.source,
@@ -75,14 +75,13 @@ select
     -- Tokens of Claude Code through an API key: the billed rows of the key carry them.
     @int_sum(
         case
-            when va.kind = 'api_key' or f.estimated_tokens is null then f.tokens
+            when am.kind = 'api_key' or f.estimated_tokens is null then f.tokens
             when f.tokens is null then f.estimated_tokens
             else f.tokens + f.estimated_tokens
         end
     ) as tokens,
     @int_sum(f.requests) as requests
 from facts f
-left join vendor_accounts va
-    on va.tenant_id = f.tenant_id and va.source = f.source and va.account_key = f.account_key
-left join identity_links il on il.vendor_account_id = va.id
+left join account_members am
+    on am.account_key = f.account_key and am.source = f.source and am.tenant_id = f.tenant_id
 group by 1, 4, 2, 3, 5, 6, 7, 8

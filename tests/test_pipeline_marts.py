@@ -137,6 +137,7 @@ def test_linking_an_account_refreshes_that_tenants_marts(graph, engine):
     assert request.tags[REFRESH_TAG] == "identity_links"
     assert request.tags[REFRESH_TENANT_TAG] == team.tenant.slug
     assert {k.to_user_string() for k in request.asset_selection} == {
+        "account_members",  # each account's member, read by the member marts
         "member_daily",
         "member_period_models",
         "member_period",
@@ -151,7 +152,9 @@ def test_linking_an_account_refreshes_that_tenants_marts(graph, engine):
         resources=resources,
         tags=request.tags,
     )
-    assert set(_scopes(result).values()) == {f"tenants [{team.tenant.id}], all months"}
+    scopes = _scopes(result)
+    assert scopes.pop("account_members") == "everything"  # a full model: a few rows per account
+    assert set(scopes.values()) == {f"tenants [{team.tenant.id}], all months"}
     with engine.connect() as conn:
         feb = conn.execute(
             text(
