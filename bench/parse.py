@@ -50,7 +50,8 @@ def _fetch(source: str, config: dict, days: int) -> tuple[int, int, float, float
     cpu, wall = time.process_time(), time.perf_counter()
     for batch in conn.fetch(config, START, end, FetchContext()):
         usage += len(batch.usage)
-        activity += len(batch.activity)
+        counted = getattr(batch, "activity_count", None)  # older commits: records only
+        activity += counted() if counted else len(batch.activity)
     return usage, activity, time.process_time() - cpu, time.perf_counter() - wall
 
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from connectors.contract import UNATTRIBUTED, ActivityRecord, UsageRecord
+from connectors.contract import UNATTRIBUTED, DayActivity, UsageRecord
 from connectors.dates import DAY_MS, day_of_epoch_ms, parse_day
 from connectors.json_body import float_decimal
 from connectors.money import cents_to_micros
@@ -228,19 +228,26 @@ def _plain_event(event: Any) -> tuple | None:
 
 def page_activity(
     rows: Node, start: dt.date, end: dt.date, day_of: dict[str, dt.date]
-) -> list[ActivityRecord]:
-    """The activity records of one daily-usage ``data`` list: a plainly well-formed row read
-    straight from its dict, any other through ``_activity`` (the full checks)."""
-    records: list[ActivityRecord] = []
+) -> list[DayActivity]:
+    """The activity of one daily-usage ``data`` list, one ``DayActivity`` per row with a
+    non-zero count: a plainly well-formed row read straight from its dict, any other through
+    ``_activity`` (the full checks)."""
+    groups: list[DayActivity] = []
     for i, raw in enumerate(rows.value):
-        plain = _plain_activity(raw, start, end, day_of)
-        records += _activity(rows.item(i), start, end) if plain is None else plain
-    return records
+        group = _plain_activity(raw, start, end, day_of)
+        if group is None:
+            group = _activity(rows.item(i), start, end)
+        if group.metrics:
+            groups.append(group)
+    return groups
+
+
+_NOTHING = DayActivity(dt.date.min, "", {})  # a row outside the window
 
 
 def _plain_activity(
     row: Any, start: dt.date, end: dt.date, day_of: dict[str, dt.date]
-) -> list[ActivityRecord] | None:
+) -> DayActivity | None:
     """``_activity`` of a row whose every field is plainly well-formed, else ``None``."""
     if type(row) is not dict:
         return None
@@ -255,12 +262,12 @@ def _plain_activity(
         except ValueError:
             return None
     if not start <= day <= end:
-        return []
+        return _NOTHING
     active = row.get("isActive")
     if active is True:
-        records = [ActivityRecord(day, email, "active_days", 1)]
+        metrics = {"active_days": 1}
     elif active is None or active is False:
-        records = []
+        metrics = {}
     else:
         return None
     for name, metric, optional in _ACTIVITY_READS:
@@ -270,19 +277,19 @@ def _plain_activity(
                 continue
             return None
         if value:
-            records.append(ActivityRecord(day, email, metric, value))
-    return records
+            metrics[metric] = value
+    return DayActivity(day, email, metrics)
 
 
-def _activity(row: Node, start: dt.date, end: dt.date) -> list[ActivityRecord]:
-    """One daily-usage row → activity records for its non-zero counts (keyed by email)."""
+def _activity(row: Node, start: dt.date, end: dt.date) -> DayActivity:
+    """One daily-usage row → its non-zero counts (keyed by email), every field checked."""
     email = row.text("email")
     day = row.day("day", formats=())
     if not start <= day <= end:
-        return []
-    records = []
+        return _NOTHING
+    metrics: dict[str, int] = {}
     if row.opt_boolean("isActive"):
-        records.append(ActivityRecord(day, email, "active_days", 1))
+        metrics["active_days"] = 1
     raw = row.value  # an object: row.text() read it
     for name, metric, optional in _ACTIVITY_READS:
         value = raw.get(name)
@@ -291,5 +298,5 @@ def _activity(row: Node, start: dt.date, end: dt.date) -> list[ActivityRecord]:
                 continue
             value = row.count(name)  # a count given as "12" passes; anything else is refused
         if value:
-            records.append(ActivityRecord(day, email, metric, value))
-    return records
+            metrics[metric] = value
+    return DayActivity(day, email, metrics)

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.anthropic.payloads import PATH_CLAUDE_CODE, VENDOR
-from connectors.contract import ActivityRecord, UsageRecord
+from connectors.contract import DayActivity, UsageRecord
 from connectors.dates import parse_day
 from connectors.money import cents_to_micros
 from connectors.payload import Node, PayloadReader
@@ -240,12 +240,10 @@ def claude_code_records(cc: ClaudeCodeDay) -> list[UsageRecord]:
     return records
 
 
-def claude_code_activity(cc: ClaudeCodeDay) -> list[ActivityRecord]:
-    """The day's activity, ordered by actor then metric."""
+def claude_code_activity(cc: ClaudeCodeDay) -> list[DayActivity]:
+    """The day's activity, one ``DayActivity`` per actor, ordered by actor then metric."""
     day = cc.day
     activity = cc.activity
     return [
-        ActivityRecord(day, actor, metric, value)
-        for actor in sorted(activity)
-        for metric, value in sorted(activity[actor].items())
+        DayActivity(day, actor, dict(sorted(activity[actor].items()))) for actor in sorted(activity)
     ]
