@@ -66,6 +66,7 @@ __all__ = [
     "VendorTotal",
     "day_windows",
     "days",
+    "fast_replace",
     "micros_to_decimal",
     "to_micros",
 ]
@@ -146,6 +147,22 @@ class UsageRecord:
             self.sub_account or "",
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+_new = object.__new__
+
+
+def fast_replace(template: Any, changes: dict[str, Any]) -> Any:
+    """``dataclasses.replace(template, **changes)`` for a record built by the hundred thousand
+    (a ``UsageRecord`` per person, day and model), at about a third of the cost: the frozen
+    record's fields are copied as a whole instead of set one by one through ``__init__``. The
+    result is an ordinary, equal record; ``changes`` must name fields of ``template`` only (no
+    ``__post_init__`` runs: the record classes here have none)."""
+    record = _new(type(template))
+    values = record.__dict__
+    values.update(template.__dict__)
+    values.update(changes)
+    return record
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from connectors.contract import UNATTRIBUTED, DayActivity, UsageRecord
-from connectors.dates import DAY_MS, day_of_epoch_ms, parse_day
+from connectors.contract import UNATTRIBUTED, DayActivity, UsageRecord, fast_replace
+from connectors.dates import DAY_MS, day_end_ms, day_of_epoch_ms, day_start_ms, parse_day
 from connectors.json_body import float_decimal
 from connectors.money import cents_to_micros
 from connectors.payload import Node
@@ -76,25 +76,43 @@ class WindowUsage:
         self._days: dict[int, dt.date] = {}  # epoch day number → date
 
     def add_page(self, events: Node) -> None:
-        """Every event of a ``usageEvents`` list: a plainly well-formed one is read straight
+        """Every event of a ``usageEvents`` list: a plainly well-formed one is summed straight
         from its dict (``_plain_event``), any other through ``add`` (the full checks: the same
         facts, or the error naming the field)."""
-        start, end, days = self.start, self.end, self._days
+        lo, hi = day_start_ms(self.start), day_end_ms(self.end)
+        days, buckets, charged_by_day = self._days, self.buckets, self.charged_by_day
         for i, raw in enumerate(events.value):
             plain = _plain_event(raw)
             if plain is None:
                 self.add(events.item(i))
                 continue
-            millis, charged, account, service, model, units, tokens = plain
+            millis, micros, account, model, units, usage = plain
+            if not lo <= millis <= hi:
+                self.outside += 1
+                continue
+            if account is None:
+                account = _service_account(raw)
+                self.service_accounts.add(account)
             day = days.get(millis // DAY_MS)
             if day is None:
                 day = days[millis // DAY_MS] = day_of_epoch_ms(millis)
-            if not start <= day <= end:
-                self.outside += 1
-                continue
-            if service:
-                self.service_accounts.add(account)
-            self._count(day, cents_to_micros(charged), account, model, units, tokens)
+            charged_by_day[day] += micros  # the control total: every event, before bucketing
+            key = (account, day, model)
+            bucket = buckets.get(key)
+            if bucket is None:
+                bucket = buckets[key] = [0, 0, _ZERO, None]
+            bucket[0] += micros
+            bucket[1] += 1
+            bucket[2] += units
+            if usage is not None:
+                tokens = bucket[3]
+                if tokens is None:
+                    bucket[3] = list(usage)
+                else:
+                    tokens[0] += usage[0]
+                    tokens[1] += usage[1]
+                    tokens[2] += usage[2]
+                    tokens[3] += usage[3]
 
     def add(self, event: Node) -> None:
         """One event, every field read through the payload reader."""
@@ -150,80 +168,116 @@ class WindowUsage:
 
     def records(self) -> list[UsageRecord]:
         out = []
+        append = out.append
         for (account, day, model), (billed, requests, units, tokens) in sorted(
             self.buckets.items()
         ):
-            out.append(
-                UsageRecord(
-                    day=day,
-                    account_key=account,
-                    service=SERVICE,
-                    sku=model,
-                    billed_cost_micros=billed,
-                    cost_basis="billed",
-                    confidence="high",
-                    consumed_quantity=units,
-                    consumed_unit="requests",
-                    input_tokens=tokens[0] if tokens else None,
-                    output_tokens=tokens[1] if tokens else None,
-                    cache_read_tokens=tokens[2] if tokens else None,
-                    cache_write_tokens=tokens[3] if tokens else None,
-                    requests=requests,
-                )
-            )
+            changes = {
+                "day": day,
+                "account_key": account,
+                "sku": model,
+                "billed_cost_micros": billed,
+                "consumed_quantity": units,
+                "requests": requests,
+            }
+            if tokens:
+                changes["input_tokens"] = tokens[0]
+                changes["output_tokens"] = tokens[1]
+                changes["cache_read_tokens"] = tokens[2]
+                changes["cache_write_tokens"] = tokens[3]
+            append(fast_replace(_EVENTS_RECORD, changes))
         return out
 
 
+# What every usage-event record shares (``records`` fills in the rest).
+_EVENTS_RECORD = UsageRecord(
+    day=dt.date.min,
+    account_key=UNATTRIBUTED,
+    service=SERVICE,
+    sku="",
+    cost_basis="billed",
+    confidence="high",
+    consumed_unit="requests",
+)
+
+
+_ZERO = Decimal(0)
+_INF = float("inf")
+_MICROS_OF_CENTS: dict[float | int, int] = {}  # chargedCents → micros (a page repeats prices)
+
+
 def _plain_event(event: Any) -> tuple | None:
-    """``(epoch ms, charged cents, account, is a service account, model, request units,
-    tokens)`` of an event whose every field is plainly well-formed; ``None`` for anything
-    else (``WindowUsage.add`` then reads it with the full checks)."""
+    """``(epoch ms, charged micros, account or None for a service account, model, request
+    units, token counts or None)`` of an event whose every field is plainly well-formed;
+    ``None`` for anything else (``WindowUsage.add`` then reads it with the full checks)."""
     if type(event) is not dict:
         return None
-    stamp = event.get("timestamp")
+    get = event.get
+    stamp = get("timestamp")
     if type(stamp) is str and stamp.isdigit():  # Cursor sends its timestamps as strings
         millis = int(stamp)
     elif type(stamp) is int:
         millis = stamp
     else:
         return None
-    charged = event.get("chargedCents")
-    if type(charged) is float:
-        charged = float_decimal(charged)
-    if type(charged) is not int and (type(charged) is not Decimal or not charged.is_finite()):
+    charged = get("chargedCents")
+    kind = type(charged)
+    if kind is float or kind is int:
+        micros = _MICROS_OF_CENTS.get(charged)
+        if micros is None:
+            if charged != charged or charged in (_INF, -_INF):
+                return None
+            micros = cents_to_micros(float_decimal(charged) if kind is float else charged)
+            if len(_MICROS_OF_CENTS) >= 1 << 16:
+                _MICROS_OF_CENTS.clear()
+            _MICROS_OF_CENTS[charged] = micros  # 0.0 and -0.0 share a key: both are 0 micros
+    elif kind is Decimal and charged.is_finite():
+        micros = cents_to_micros(charged)
+    else:
         return None
-    account = event.get("userEmail")
-    service = False
+    account = get("userEmail")
     if type(account) is not str or not account:
         if account is not None and account != "":
             return None
-        account = event.get("serviceAccountName")
-        if type(account) is not str or not account:
-            if account is not None and account != "":
-                return None
-            account = UNATTRIBUTED
-        service = True
-    model = event.get("model")
-    units = event.get("requestsCosts")
+        name = get("serviceAccountName")  # read again by _service_account
+        if name is not None and type(name) is not str:
+            return None
+        account = None
+    model = get("model")
     if type(model) is not str or not model:
         return None
-    if type(units) is float:
+    units = get("requestsCosts")
+    kind = type(units)
+    if kind is float:
         units = float_decimal(units)
-    if type(units) is not int and (type(units) is not Decimal or not units.is_finite()):
+        if not units.is_finite():
+            return None
+    elif kind is not int and (kind is not Decimal or not units.is_finite()):
         return None
-    usage = event.get("tokenUsage")
+    usage = get("tokenUsage")
     if usage is None:
-        based = event.get("isTokenBasedCall")
+        based = get("isTokenBasedCall")
         if based is True or (based is not None and type(based) is not bool):
             return None
-        return millis, charged, account, service, model, units, None
+        return millis, micros, account, model, units, None
     if type(usage) is not dict:
         return None
-    tokens = [usage.get(wire, 0) for wire, _ in TOKEN_FIELDS]
+    tokens = (
+        usage.get("inputTokens", 0),
+        usage.get("outputTokens", 0),
+        usage.get("cacheReadTokens", 0),
+        usage.get("cacheWriteTokens", 0),
+    )
     for count in tokens:
         if type(count) is not int or count < 0:
             return None
-    return millis, charged, account, service, model, units, tokens
+    return millis, micros, account, model, units, tokens
+
+
+def _service_account(event: dict) -> str:
+    """The account of a plain event without ``userEmail``: its service account, else
+    ``unattributed`` (``_plain_event`` checked the name is a string, empty or absent)."""
+    return event.get("serviceAccountName") or UNATTRIBUTED
 
 
 def page_activity(
