@@ -69,7 +69,9 @@ class WindowUsage:
     def __init__(self, start: dt.date, end: dt.date) -> None:
         self.start = start
         self.end = end
-        self.buckets: dict[tuple[str, dt.date, str], list[Any]] = {}
+        # account → (day, model) → bucket: sorting a thousand accounts, then each one's few
+        # dozen (day, model) keys, is cheaper than sorting every (account, day, model) at once.
+        self.buckets: dict[str, dict[tuple[dt.date, str], list[Any]]] = {}
         self.charged_by_day: dict[dt.date, int] = defaultdict(int)
         self.service_accounts: set[str] = set()
         self.outside = 0
@@ -97,10 +99,12 @@ class WindowUsage:
             if day is None:
                 day = days[millis // DAY_MS] = day_of_epoch_ms(millis)
             charged_by_day[day] += micros  # the control total: every event, before bucketing
-            key = (account, day, model)
-            bucket = buckets.get(key)
+            mine = buckets.get(account)
+            if mine is None:
+                mine = buckets[account] = {}
+            bucket = mine.get((day, model))
             if bucket is None:
-                bucket = buckets[key] = [0, 0, _ZERO, None]
+                bucket = mine[(day, model)] = [0, 0, _ZERO, None]
             bucket[0] += micros
             bucket[1] += 1
             bucket[2] += units
@@ -149,10 +153,10 @@ class WindowUsage:
         tokens: list[int] | None,
     ) -> None:
         self.charged_by_day[day] += charged  # the control total: every event, before bucketing
-        key = (account, day, model)
-        bucket = self.buckets.get(key)
+        mine = self.buckets.setdefault(account, {})
+        bucket = mine.get((day, model))
         if bucket is None:
-            bucket = self.buckets[key] = [0, 0, Decimal(0), None]
+            bucket = mine[(day, model)] = [0, 0, _ZERO, None]
         bucket[0] += charged
         bucket[1] += 1
         bucket[2] += units
@@ -169,23 +173,23 @@ class WindowUsage:
     def records(self) -> list[UsageRecord]:
         out = []
         append = out.append
-        for (account, day, model), (billed, requests, units, tokens) in sorted(
-            self.buckets.items()
-        ):
-            changes = {
-                "day": day,
-                "account_key": account,
-                "sku": model,
-                "billed_cost_micros": billed,
-                "consumed_quantity": units,
-                "requests": requests,
-            }
-            if tokens:
-                changes["input_tokens"] = tokens[0]
-                changes["output_tokens"] = tokens[1]
-                changes["cache_read_tokens"] = tokens[2]
-                changes["cache_write_tokens"] = tokens[3]
-            append(fast_replace(_EVENTS_RECORD, changes))
+        buckets = self.buckets
+        for account in sorted(buckets):
+            for (day, model), (billed, requests, units, tokens) in sorted(buckets[account].items()):
+                changes = {
+                    "day": day,
+                    "account_key": account,
+                    "sku": model,
+                    "billed_cost_micros": billed,
+                    "consumed_quantity": units,
+                    "requests": requests,
+                }
+                if tokens:
+                    changes["input_tokens"] = tokens[0]
+                    changes["output_tokens"] = tokens[1]
+                    changes["cache_read_tokens"] = tokens[2]
+                    changes["cache_write_tokens"] = tokens[3]
+                append(fast_replace(_EVENTS_RECORD, changes))
         return out
 
 
