@@ -3,6 +3,7 @@
     .venv/bin/python bench/parse.py                        # 1,000 members × 90 days
     .venv/bin/python bench/parse.py --members 200 --days 30
     .venv/bin/python bench/parse.py --profile cursor       # cProfile of one source, top 25
+    .venv/bin/python bench/parse.py --gc sync              # under ``aispend sync``'s collector
 
 The simulator runs in a child process and replays the bytes it served a warm-up fetch, so the
 CPU seconds measured here (``time.process_time`` of this process) are the connector's alone:
@@ -50,7 +51,8 @@ def _fetch(source: str, config: dict, days: int) -> tuple[int, int, float, float
     cpu, wall = time.process_time(), time.perf_counter()
     for batch in conn.fetch(config, START, end, FetchContext()):
         usage += len(batch.usage)
-        activity += len(batch.activity)
+        counted = getattr(batch, "activity_count", None)  # older commits: records only
+        activity += counted() if counted else len(batch.activity)
     return usage, activity, time.process_time() - cpu, time.perf_counter() - wall
 
 
@@ -62,6 +64,13 @@ def main() -> None:
     p.add_argument("--days", type=int, default=90)
     p.add_argument("--repeat", type=int, default=2, help="measured fetches per source (best kept)")
     p.add_argument("--profile", choices=SOURCES, help="cProfile one source, print the top 25")
+    p.add_argument(
+        "--gc",
+        choices=("default", "sync"),
+        default="default",
+        help="sync: measure under the collector settings aispend sync uses "
+        "(gc.freeze, young threshold 50,000: pipelines/cli/data.py)",
+    )
     args = p.parse_args()
     sources = [args.profile] if args.profile else list(SOURCES)
     code = _SERVE.format(members=args.members, start=START, days=args.days, sources=sources)
@@ -73,10 +82,15 @@ def main() -> None:
         configs = json.loads(server.stdout.readline())
         print(
             f"connector CPU: {args.members} members × {args.days} days, "
-            f"python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}"
+            f"python {sys.version.split()[0]}, gc {args.gc}, load {os.getloadavg()[0]:.1f}"
         )
         for source in sources:
             _fetch(source, configs[source], args.days)  # warm-up: the simulator records bytes
+        if args.gc == "sync":
+            import gc
+
+            gc.freeze()
+            gc.set_threshold(50_000, 50, 100)
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()

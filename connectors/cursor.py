@@ -172,7 +172,7 @@ class CursorConnector(Connector):
                     DAILY_PATH, window, page_size=DAILY_PAGE_SIZE, has_next=_has_next(DAILY_PATH)
                 ):
                     rows = daily.body(body).sequence("data")
-                    yield FetchBatch(activity=page_activity(rows, lo, hi, day_of))
+                    yield FetchBatch(activity_days=page_activity(rows, lo, hi, day_of))
                     del rows, body
             if start <= ctx.today <= end:
                 yield FetchBatch(reconciliation=_cycle_spend(http, ctx.today))

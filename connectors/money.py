@@ -91,7 +91,9 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     shares = [divmod(total * w, weight_sum) for w in weights]
     parts = [q for q, _ in shares]
     leftover = total - sum(parts)
-    order = sorted(range(len(weights)), key=lambda i: (-shares[i][1], i))
+    remainders = [r for _, r in shares]
+    # Largest remainder first, ties in weight order (a stable sort, reversed, keeps it).
+    order = sorted(range(len(weights)), key=remainders.__getitem__, reverse=True)
     for i in order[:leftover]:
         parts[i] += 1
     return parts

@@ -104,7 +104,7 @@ def track_batches(source: str, batches: Iterable[Any]) -> Iterator[Any]:
     """Pass a connector's ``FetchBatch``es through, counting their rows for the active reporter."""
     for batch in batches:
         if _ACTIVE is not None:
-            _ACTIVE.add(source, rows=len(batch.usage) + len(batch.activity))
+            _ACTIVE.add(source, rows=len(batch.usage) + batch.activity_count())
         yield batch
 
 

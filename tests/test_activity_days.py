@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import insert, select
 
-from connectors.contract import ActivityRecord, FetchBatch
+from connectors.contract import ActivityRecord, DayActivity, FetchBatch
 from warehouse import facts
 from warehouse.activity_days import json_number, metrics_json
 from warehouse.facts import replace_partition
@@ -130,3 +130,57 @@ def test_a_metric_reported_twice_fails_the_write_and_keeps_the_previous_rows(
     with pytest.raises(dbapi.IntegrityError, match="'chat_requests' of 'bob' on 2025-03-01"):
         _write(engine, tid, twice)
     assert _view(engine, tid) == [("ada", D1, "chat_requests", Decimal(1))]
+
+
+@pytest.mark.parametrize("chunk", [100_000, 1], ids=["one-chunk", "flushed-per-batch"])
+def test_grouped_activity_writes_the_rows_one_record_per_metric_writes(engine, monkeypatch, chunk):
+    """``DayActivity`` (one per account and day) and ``ActivityRecord`` (one per metric) are
+    two shapes of the same facts: mixed and spread over batches, the same rows."""
+    monkeypatch.setattr(facts, "CHUNK_ROWS", chunk)
+    flat = [
+        ActivityRecord(D1, "ada", "chat_requests", 12),
+        ActivityRecord(D1, "ada", "acceptance_rate", Decimal("0.375")),
+        ActivityRecord(D2, "ada", "lines_added", 340),
+        ActivityRecord(D1, "bob", "chat_requests", 0),
+    ]
+    by_records = _tenant(engine)
+    _write(engine, by_records, [FetchBatch(activity=flat)])
+    with engine.begin() as conn:
+        grouped = conn.execute(
+            insert(Tenant).values(slug="beta", name="Beta").returning(Tenant.id)
+        ).scalar_one()
+    batches = [
+        FetchBatch(activity_days=[DayActivity(D1, "ada", {"chat_requests": 12})]),
+        FetchBatch(
+            activity=[ActivityRecord(D1, "ada", "acceptance_rate", Decimal("0.375"))],
+            activity_days=[DayActivity(D2, "ada", {"lines_added": 340})],
+        ),
+        FetchBatch(
+            activity_days=[DayActivity(D1, "bob", {"chat_requests": 0}), DayActivity(D2, "cy", {})]
+        ),
+    ]
+    assert [r for b in batches for r in b.activity_records()] == [
+        flat[0],
+        flat[1],
+        flat[2],
+        flat[3],
+    ]
+    result = _write(engine, grouped, batches)
+    assert (result.activity_rows, result.activity_days) == (4, 3)  # no row for an empty group
+    assert _days(engine, grouped) == _days(engine, by_records)
+    assert _view(engine, grouped) == _view(engine, by_records)
+
+
+def test_a_metric_given_in_both_shapes_fails_and_a_group_outside_the_range_is_refused(engine):
+    tid = _tenant(engine)
+    twice = FetchBatch(
+        activity=[ActivityRecord(D1, "bob", "chat_requests", 5)],
+        activity_days=[DayActivity(D1, "bob", {"lines_added": 1, "chat_requests": 6})],
+    )
+    dbapi = engine.dialect.loaded_dbapi
+    with pytest.raises(dbapi.IntegrityError, match="'chat_requests' of 'bob' on 2025-03-01"):
+        _write(engine, tid, [twice])
+    outside = FetchBatch(activity_days=[DayActivity(D2 + dt.timedelta(days=1), "bob", {"a": 1})])
+    with pytest.raises(ValueError, match="2025-03-03 is outside the requested range"):
+        _write(engine, tid, [outside])
+    assert _view(engine, tid) == []

@@ -62,7 +62,7 @@ def _fetch(sim: Simulator, start: dt.date, end: dt.date, **config_overrides):
     usage, activity, accounts = [], [], []
     for batch in AnthropicConnector().fetch(config, start, end, _ctx()):
         usage.extend(batch.usage)
-        activity.extend(batch.activity)
+        activity.extend(batch.activity_records())
         accounts.extend(batch.accounts)
     return usage, activity, accounts
 

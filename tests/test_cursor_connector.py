@@ -200,7 +200,7 @@ def test_a_90_day_fetch_never_asks_for_more_than_30_days(clean_sim: Simulator):
         for (_, prev_hi), (next_lo, _) in zip(windows, windows[1:], strict=False):
             assert next_lo == prev_hi + 1
     for batch in batches:
-        for record in [*batch.usage, *batch.activity]:
+        for record in [*batch.usage, *batch.activity_records()]:
             assert start <= record.day <= end
 
 
@@ -212,7 +212,7 @@ def test_activity_and_usage_join_the_two_id_namespaces_on_email(vendor_simulator
     accounts = {a.account_key: a for b in batches for a in b.accounts}
     for email, member in team.items():
         assert accounts[email].email == email and accounts[email].display_name == member.name
-    activity_keys = {a.account_key for b in batches for a in b.activity}
+    activity_keys = {a.account_key for b in batches for a in b.activity_records()}
     assert activity_keys and activity_keys <= set(team)
     usage_keys = {u.account_key for b in batches for u in b.usage}
     assert usage_keys - set(team) <= {"ci-agent"}  # the simulated service account
@@ -230,7 +230,7 @@ def test_activity_and_usage_join_the_two_id_namespaces_on_email(vendor_simulator
     metrics = {
         a.metric: a.value
         for b in batches
-        for a in b.activity
+        for a in b.activity_records()
         if a.account_key == row["email"] and a.day == start
     }
     assert metrics["accepted_lines_added"] == row["acceptedLinesAdded"]
@@ -397,6 +397,6 @@ def test_a_daily_row_reads_plain_counts_and_refuses_the_rest(changes, expected):
             page_activity(rows, day, day, {})
         assert expected in str(caught.value) and "cursor" in str(caught.value)
         return
-    records = page_activity(rows, day, day, {})
+    records = [r for group in page_activity(rows, day, day, {}) for r in group.records()]
     assert {r.metric: r.value for r in records} == expected
     assert all(r.day == day and r.account_key == "a@example.com" for r in records)

@@ -2,7 +2,8 @@
 one ``activity_days`` row per (account, day) whose ``metrics`` JSON object holds that day's
 metrics, inside a partition write (``warehouse.facts.replace_partition``).
 
-A connector keeps yielding one record per metric; a new metric needs no migration. Records are
+A connector yields one record per metric, or one ``DayActivity`` (metric → value) per account
+and day, taken as is; a new metric needs no migration. Records are
 grouped in memory until the partition writer flushes (between batches, a chunk of days at a
 time), then bulk-inserted; only the (account, day) keys written stay in memory. An (account,
 day) whose row was flushed already and gets more metrics in a later batch is merged into its
@@ -36,7 +37,7 @@ from sqlalchemy import (
     update,
 )
 
-from connectors.contract import ActivityRecord
+from connectors.contract import ActivityRecord, DayActivity
 from warehouse.bulk_insert import BulkInsert
 from warehouse.models import ActivityDay
 
@@ -110,6 +111,27 @@ class ActivityDays:
             elif rec.metric in metrics:
                 self._twice(key, rec.metric)
             metrics[rec.metric] = rec.value
+
+    def add_days(self, groups: Iterable[DayActivity], seen: dict[str, None]) -> None:
+        """Takes ``groups`` (one batch, already one per account and day) as they are: a new
+        (account, day) keeps the connector's own metrics dict, no record per metric."""
+        pending, late, written = self.pending, self.late, self.written
+        for day_activity in groups:
+            given = day_activity.metrics
+            if not given:
+                continue  # no metric, no row (as no record)
+            key = (day_activity.account_key, day_activity.day)
+            group = late if key in written else pending
+            metrics = group.get(key)
+            if metrics is None:
+                group[key] = given if type(given) is dict else dict(given)
+                if key[0] not in seen:
+                    seen[key[0]] = None
+                continue
+            for metric, value in given.items():
+                if metric in metrics:
+                    self._twice(key, metric)
+                metrics[metric] = value
 
     def _twice(self, key: Key, metric: str) -> None:
         error = self.conn.dialect.loaded_dbapi.IntegrityError

@@ -16,13 +16,13 @@ Dialect-specific upserts live here and in ``warehouse.vendor_totals``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, func, select
 
-from connectors.contract import Account, ActivityRecord, FetchBatch, UsageRecord
+from connectors.contract import Account, ActivityRecord, DayActivity, FetchBatch, UsageRecord
 from warehouse.activity_days import COLUMNS as ACTIVITY_COLUMNS
 from warehouse.activity_days import ActivityDays
 from warehouse.bulk_insert import BulkInsert
@@ -180,6 +180,14 @@ class _PartitionWriter:
             if not (start <= rec.day <= end):
                 self._outside(rec.day, "activity record")
         self.activity.add(records, self.accounts)  # flushed between batches
+
+    def add_activity_days(self, groups: Sequence[DayActivity]) -> None:
+        """Takes one batch's activity already grouped by (account, day)."""
+        start, end = self.start, self.end
+        for group in groups:
+            if not (start <= group.day <= end):
+                self._outside(group.day, "activity record")
+        self.activity.add_days(groups, self.accounts)
 
     def add_account(self, account: Account) -> None:
         self.accounts[account.account_key] = account
@@ -348,6 +356,7 @@ def _stream(
     for batch in batches:
         writer.add_usage(batch.usage)
         writer.add_activity(batch.activity)
+        writer.add_activity_days(batch.activity_days)
         for account in batch.accounts:
             writer.add_account(account)
         for total in batch.vendor_totals:

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from connectors.anthropic.payloads import TOKEN_TYPES, TYPE_FIELDS, CostLine, UsageTokens
-from connectors.contract import UNATTRIBUTED, UsageRecord
+from connectors.contract import UNATTRIBUTED, UsageRecord, fast_replace
 from connectors.money import allocate
 from connectors.tokens import TokenRates
 
@@ -108,22 +108,26 @@ def allocate_day(
     records: list[UsageRecord] = []
     for (account, sku), micros in sorted(merged_micros.items()):
         columns = merged_tokens.get((account, sku))
-        total = sum(columns) if columns is not None else 0
-        records.append(
-            UsageRecord(
-                day=day,
-                account_key=account,
-                service=SERVICE_API,
-                sku=sku,
-                billed_cost_micros=micros,
-                cost_basis="billed",
-                confidence="high",
-                consumed_quantity=Decimal(total) if total else None,
-                consumed_unit="tokens" if total else None,
-                input_tokens=columns[0] if columns is not None else None,
-                output_tokens=columns[1] if columns is not None else None,
-                cache_read_tokens=columns[2] if columns is not None else None,
-                cache_write_tokens=columns[3] if columns is not None else None,
-            )
-        )
+        changes = {"day": day, "account_key": account, "sku": sku, "billed_cost_micros": micros}
+        if columns is not None:
+            total = sum(columns)
+            if total:
+                changes["consumed_quantity"] = Decimal(total)
+                changes["consumed_unit"] = "tokens"
+            changes["input_tokens"] = columns[0]
+            changes["output_tokens"] = columns[1]
+            changes["cache_read_tokens"] = columns[2]
+            changes["cache_write_tokens"] = columns[3]
+        records.append(fast_replace(_BILLED, changes))
     return records
+
+
+# What every billed Claude API record shares (``allocate_day`` fills in the rest).
+_BILLED = UsageRecord(
+    day=dt.date.min,
+    account_key=UNATTRIBUTED,
+    service=SERVICE_API,
+    sku="",
+    cost_basis="billed",
+    confidence="high",
+)

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.anthropic.payloads import PATH_CLAUDE_CODE, VENDOR
-from connectors.contract import ActivityRecord, UsageRecord
+from connectors.contract import DayActivity, UsageRecord, fast_replace
 from connectors.dates import parse_day
 from connectors.money import cents_to_micros
 from connectors.payload import Node, PayloadReader
@@ -80,8 +80,11 @@ class ClaudeCodeDay:
             else:
                 for i in range(4):
                     usage.counted[i] += tokens[i]
+        metrics = self.activity.get(who)
+        if metrics is None:
+            metrics = self.activity[who] = {}
         for metric, value in zip(TOKEN_METRICS, tokens, strict=True):
-            self.count(who, metric, value)
+            metrics[metric] = metrics.get(metric, 0) + value
 
 
 def _actor(rec: Node, into: ClaudeCodeDay) -> str:
@@ -116,6 +119,7 @@ def parse_claude_code_page(body: Any, day: dt.date, into: ClaudeCodeDay) -> None
     (``_plain_record``); any other is read through the payload reader's full checks
     (``_checked_record``): the same facts, or the error naming the field."""
     records = PayloadReader(VENDOR, PATH_CLAUDE_CODE).body(body).sequence("data")
+    activity = into.activity
     for i, raw in enumerate(records.value):
         plain = _plain_record(raw, day, into.day_of)
         if plain is None:
@@ -123,8 +127,11 @@ def parse_claude_code_page(body: Any, day: dt.date, into: ClaudeCodeDay) -> None
             continue
         who, is_user, counted_elsewhere, counts, models = plain
         (into.users if is_user else into.api_key_names).add(who)
+        metrics = activity.get(who)
+        if metrics is None:
+            metrics = activity[who] = {}
         for metric, value in counts:
-            into.count(who, metric, value)
+            metrics[metric] = metrics.get(metric, 0) + value
         for model, tokens, cents in models:
             into.add_model(who, model, tokens, cents_to_micros(cents), counted_elsewhere)
 
@@ -219,33 +226,40 @@ def _plain_record(rec: Any, day: dt.date, day_of: dict[str, dt.date]) -> tuple |
 def claude_code_records(cc: ClaudeCodeDay) -> list[UsageRecord]:
     """The estimated Claude Code records of a day (token columns only for subscription use)."""
     records = []
+    day = cc.day
     for (actor, model), usage in sorted(cc.models.items()):
+        changes = {
+            "day": day,
+            "account_key": actor,
+            "sku": model,
+            "list_cost_micros": usage.estimated_micros,
+        }
         counted = usage.counted
-        records.append(
-            UsageRecord(
-                day=cc.day,
-                account_key=actor,
-                service=SERVICE_CODE,
-                sku=model,
-                billed_cost_micros=0,
-                list_cost_micros=usage.estimated_micros,
-                cost_basis="estimated",
-                confidence="medium",
-                input_tokens=counted[0] if counted is not None else None,
-                output_tokens=counted[1] if counted is not None else None,
-                cache_read_tokens=counted[2] if counted is not None else None,
-                cache_write_tokens=counted[3] if counted is not None else None,
-            )
-        )
+        if counted is not None:
+            changes["input_tokens"] = counted[0]
+            changes["output_tokens"] = counted[1]
+            changes["cache_read_tokens"] = counted[2]
+            changes["cache_write_tokens"] = counted[3]
+        records.append(fast_replace(_ESTIMATED, changes))
     return records
 
 
-def claude_code_activity(cc: ClaudeCodeDay) -> list[ActivityRecord]:
-    """The day's activity, ordered by actor then metric."""
+# What every Claude Code record shares (``claude_code_records`` fills in the rest).
+_ESTIMATED = UsageRecord(
+    day=dt.date.min,
+    account_key="",
+    service=SERVICE_CODE,
+    sku="",
+    billed_cost_micros=0,
+    cost_basis="estimated",
+    confidence="medium",
+)
+
+
+def claude_code_activity(cc: ClaudeCodeDay) -> list[DayActivity]:
+    """The day's activity, one ``DayActivity`` per actor, ordered by actor then metric."""
     day = cc.day
     activity = cc.activity
     return [
-        ActivityRecord(day, actor, metric, value)
-        for actor in sorted(activity)
-        for metric, value in sorted(activity[actor].items())
+        DayActivity(day, actor, dict(sorted(activity[actor].items()))) for actor in sorted(activity)
     ]

@@ -137,7 +137,7 @@ class AnthropicConnector(Connector):
                     known.update(a.account_key for a in accounts)
                     yield FetchBatch(
                         usage=claude_code_records(cc),
-                        activity=claude_code_activity(cc),
+                        activity_days=claude_code_activity(cc),
                         accounts=accounts,
                     )
 

@@ -112,7 +112,7 @@ class KitBase:
         out = Fetched()
         for batch in self.make_connector().fetch(config or target.config(), start, end, ctx):
             out.usage.extend(batch.usage)
-            out.activity.extend(batch.activity)
+            out.activity.extend(batch.activity_records())
             out.accounts.extend(batch.accounts)
             out.vendor_totals.extend(batch.vendor_totals)
             out.reconciliation.extend(batch.reconciliation)
