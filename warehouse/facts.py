@@ -77,7 +77,9 @@ class WriteResult:
 
     @property
     def rows(self) -> int:
-        return self.usage_rows + self.activity_rows
+        """Rows stored: usage facts plus activity_days rows (not the activity values in them,
+        ~4x as many: what a sync's summary and sync status report)."""
+        return self.usage_rows + self.activity_days
 
 
 class _PartitionWriter:
