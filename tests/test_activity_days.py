@@ -87,6 +87,7 @@ def test_a_days_metrics_are_one_row_and_the_view_unnests_them(engine):
     )
     result = _write(engine, tid, [batch])
     assert (result.activity_rows, result.activity_days) == (4, 3)
+    assert result.rows == 3  # rows stored, not the values in them
     days = _days(engine, tid)
     assert [(a, d) for a, d, _ in days] == [("ada", D1), ("ada", D2), ("bob", D1)]
     assert days[0].metrics == {"chat_requests": 12, "acceptance_rate": 0.375}

@@ -39,12 +39,21 @@ def run_range(instance: dg.DagsterInstance, start: str, end: str) -> dg.ExecuteI
 def test_what_it_writes_is_what_dagster_reads(tmp_path):
     (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     quick = open_instance(str(tmp_path))
+    batches = []
+    store_batch = quick.event_log_storage.store_event_batch
+
+    def spy(events):
+        batches.append(len(events))
+        return store_batch(events)
+
+    quick.event_log_storage.store_event_batch = spy
     try:
         assert isinstance(quick.event_log_storage, QuickSqliteEventLogStorage)
         result = run_range(quick, "2026-09-02", "2026-09-04")
         assert result.success
     finally:
         quick.dispose()
+    assert batches == [3, 3]  # the planned events, then the materializations, each at once
     stock = dg.DagsterInstance.from_config(str(tmp_path))
     try:
         assert type(stock.event_log_storage).__name__ == "SqliteEventLogStorage"
@@ -58,6 +67,25 @@ def test_what_it_writes_is_what_dagster_reads(tmp_path):
         events = stock.all_logs(run.run_id)
         kinds = [e.dagster_event.event_type_value for e in events if e.is_dagster_event]
         assert kinds.count("ASSET_MATERIALIZATION") == 3
+        assert kinds.count("ASSET_MATERIALIZATION_PLANNED") == 3
+        # ... and the cross-run index: the records, their asset row and their indexed tags
+        records = stock.fetch_materializations(dg.AssetKey("daily"), limit=10).records
+        assert sorted(r.partition_key for r in records) == [
+            "2026-09-02",
+            "2026-09-03",
+            "2026-09-04",
+        ]
+        [asset] = stock.get_asset_records([dg.AssetKey("daily")])
+        assert asset.asset_entry.last_materialization_record.storage_id == max(
+            r.storage_id for r in records
+        )
+        tags = stock.event_log_storage.get_latest_tags_by_partition(
+            dg.AssetKey("daily"),
+            dg.DagsterEventType.ASSET_MATERIALIZATION,
+            ["dagster/data_version"],
+            asset_partitions=["2026-09-02", "2026-09-03", "2026-09-04"],
+        )
+        assert len(tags) == 3
         assert kinds.count("ASSET_MATERIALIZATION_PLANNED") == 3
         assert any("range" in e.user_message for e in events if not e.is_dagster_event)
     finally:

@@ -268,3 +268,26 @@ def test_bad_control_totals_roll_the_write_back(engine):
     with pytest.raises(ValueError, match="vendor total for 2025-03-09 is outside"):
         _write(engine, tid, iter([outside]))
     assert (_usage(engine, tid), _totals(engine, tid)) == before
+
+
+def test_a_batch_larger_than_a_chunk_is_written_in_chunks(engine, monkeypatch):
+    """A connector's batch can hold a whole window (~130 k records): its rows go out in chunks
+    of ``CHUNK_ROWS`` rather than all converted first."""
+    from warehouse import bulk_insert, facts
+
+    monkeypatch.setattr(facts, "CHUNK_ROWS", 2)
+    sizes: list[int] = []
+    write = bulk_insert.BulkInsert.write
+
+    def counting(self, rows):
+        if self.sql.find("usage_facts") >= 0:
+            sizes.append(len(rows))
+        return write(self, rows)
+
+    monkeypatch.setattr(bulk_insert.BulkInsert, "write", counting)
+    tid = _tenant(engine)
+    batch = next(_batches([D1]))
+    usage = [dataclasses.replace(batch.usage[0], sku=f"m{i}") for i in range(5)]
+    result = _write(engine, tid, [FetchBatch(usage=usage)])
+    assert result.usage_rows == 5 and len(_usage(engine, tid)) == 5
+    assert max(sizes) <= 2 and sum(sizes) == 5

@@ -12,10 +12,12 @@ import dagster as dg
 import pytest
 from click.testing import CliRunner
 from dagster._core.execution.backfill import BulkActionStatus
+from sqlalchemy import create_engine, func, select
 
 from pipelines.cli import main
 from pipelines.progress import ProgressReporter
 from pipelines.resources import dispose_engines
+from warehouse.models import ActivityDay, UsageFact
 
 START, END = "2026-09-01", "2026-09-07"
 
@@ -82,14 +84,29 @@ def test_progress_and_a_summary_table_instead_of_dagster_log(env, tmp_path):
         instance.dispose()
 
 
-def test_json_summary_for_schedulers(env):
+def stored_rows(tmp_path, source: str) -> int:
+    """Rows the warehouse holds for ``source``: usage facts plus activity_days rows."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'warehouse.db'}")
+    try:
+        with engine.connect() as conn:
+            return sum(
+                conn.execute(select(func.count()).where(table.c.source == source)).scalar_one()
+                for table in (UsageFact.__table__, ActivityDay.__table__)
+            )
+    finally:
+        engine.dispose()
+
+
+def test_json_summary_for_schedulers(env, tmp_path):
     result = sync("--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["ok"] is True and summary["start"] == START and summary["end"] == END
     [cursor] = summary["sources"]
     assert cursor["source"] == "cursor" and cursor["status"] == "ok" and cursor["days"] == 7
-    assert cursor["rows"] > 0 and cursor["run_id"]
+    assert cursor["run_id"]
+    # rows stored (usage facts and activity days), not the activity values inside them
+    assert cursor["rows"] == stored_rows(tmp_path, "cursor") > 0
 
 
 def test_a_failure_is_one_line_naming_the_vendor_and_the_run(env, tmp_path):

@@ -77,7 +77,9 @@ class WriteResult:
 
     @property
     def rows(self) -> int:
-        return self.usage_rows + self.activity_rows
+        """Rows stored: usage facts plus activity_days rows (not the activity values in them,
+        ~4x as many: what a sync's summary and sync status report)."""
+        return self.usage_rows + self.activity_days
 
 
 class _PartitionWriter:
@@ -131,8 +133,13 @@ class _PartitionWriter:
         start, end, tenant, source = self.start, self.end, self.tenant_id, self.source
         tenant_key, provider, source_type = self._tenant_key, self.provider, self.source_type
         run_id, written_at, accounts = self.run_id, self.written_at, self.accounts
-        append = self.usage.append
+        usage = self.usage
+        append = usage.append
         for rec in records:
+            if len(usage) >= CHUNK_ROWS:  # a batch may hold a whole window: written in chunks
+                self._flush_usage()
+                usage = self.usage
+                append = usage.append
             day = rec.day
             if not (start <= day <= end):
                 self._outside(day, "usage record")
@@ -170,7 +177,7 @@ class _PartitionWriter:
             )
             if rec.account_key not in accounts:
                 accounts[rec.account_key] = None
-        if len(self.usage) >= CHUNK_ROWS:
+        if len(usage) >= CHUNK_ROWS:
             self._flush_usage()
 
     def add_activity(self, records: Iterable[ActivityRecord]) -> None:
