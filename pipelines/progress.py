@@ -1,5 +1,5 @@
-"""What `aispend sync` and `aispend demo` show while they run: per-source progress (pages, rows,
-rate), then a summary table (or JSON for schedulers) — not Dagster's log, unless asked.
+"""What `aispend sync` and `aispend demo` show while they run: per-source progress (pages, records
+fetched, rate), then a summary table (rows stored) (or JSON for schedulers) — not Dagster's log, unless asked.
 
 The ingest asset reports through ``track_batches`` and ``http_options``; both are no-ops unless a
 ``ProgressReporter`` is active in this process (``with reporter.active():``), so runs launched by
@@ -91,8 +91,8 @@ class ProgressReporter:
         seconds = max(time.monotonic() - counts.started, 1e-6)
         rate = counts.rows / seconds
         return (
-            f"{source}: {counts.pages} pages, {counts.rows:,} rows, "
-            f"{rate:,.0f} rows/s, {seconds:.1f} s"
+            f"{source}: {counts.pages} pages, {counts.rows:,} records, "
+            f"{rate:,.0f} records/s, {seconds:.1f} s"
         )
 
     def _write(self, text: str) -> None:
@@ -101,7 +101,8 @@ class ProgressReporter:
 
 
 def track_batches(source: str, batches: Iterable[Any]) -> Iterator[Any]:
-    """Pass a connector's ``FetchBatch``es through, counting their rows for the active reporter."""
+    """Pass a connector's ``FetchBatch``es through, counting their records (usage records
+    and activity values) for the active reporter."""
     for batch in batches:
         if _ACTIVE is not None:
             _ACTIVE.add(source, rows=len(batch.usage) + batch.activity_count())

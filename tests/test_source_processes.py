@@ -33,6 +33,6 @@ def test_each_source_in_its_own_process_and_a_death_fails_only_its_own():
     assert len(pids) == 2 and os.getpid() not in pids
     assert results[1] == ("dies", "the sync process exited with code 3")
     text = out.getvalue()
-    assert "alpha: 2 pages, 7 rows" in text and "beta: 2 pages, 7 rows" in text
+    assert "alpha: 2 pages, 7 records" in text and "beta: 2 pages, 7 records" in text
     assert "dies: syncing 2 day(s)" in text
-    assert re.search(r"^dies: 0 pages, 0 rows, .* — FAILED$", text, re.M)
+    assert re.search(r"^dies: 0 pages, 0 records, .* — FAILED$", text, re.M)

@@ -59,7 +59,7 @@ def test_progress_and_a_summary_table_instead_of_dagster_log(env, tmp_path):
     result = sync()
     assert result.exit_code == 0, result.output
     assert re.search(
-        r"^cursor: \d+ pages, [\d,]+ rows, [\d,]+ rows/s, [\d.]+ s — done$", result.stderr, re.M
+        r"^cursor: \d+ pages, [\d,]+ records, [\d,]+ records/s, [\d.]+ s — done$", result.stderr, re.M
     )
     assert re.search(r"^source\s+days\s+rows\s+seconds\s+status$", result.stdout, re.M)
     row = re.search(r"^cursor\s+7\s+([\d,]+)\s+[\d.]+\s+ok$", result.stdout, re.M)
@@ -135,5 +135,5 @@ def test_a_terminal_gets_one_line_rewritten_in_place():
     reporter.add("cursor", pages=1, rows=40)
     reporter.finish("cursor", ok=True)
     text = out.getvalue()
-    assert text.startswith("\r\x1b[Kcursor: 1 pages, 40 rows")
+    assert text.startswith("\r\x1b[Kcursor: 1 pages, 40 records")
     assert text.endswith("— done\n") and text.count("\n") == 1

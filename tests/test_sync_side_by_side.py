@@ -75,7 +75,7 @@ def test_both_sources_synced_with_their_runs_and_backfills(env, tmp_path):
     assert all(s["status"] == "ok" and s["rows"] > 0 and s["days"] == 5 for s in summary["sources"])
     for source in ("cursor", "anthropic"):
         assert re.search(rf"^{source}: syncing 5 day\(s\)$", result.stderr, re.M)
-        assert re.search(rf"^{source}: \d+ pages, [\d,]+ rows, .* — done$", result.stderr, re.M)
+        assert re.search(rf"^{source}: \d+ pages, [\d,]+ records, .* — done$", result.stderr, re.M)
     with instance(tmp_path) as dagster:
         runs = {r.job_name: r for r in dagster.get_runs()}
         assert set(runs) == {"sync_cursor", "sync_anthropic", "refresh_marts"}
