@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import analytics_csv, page_data
+from dashboard import page_data
 from dashboard.app_context import app_context, current_actor
 from dashboard.components import analytics_charts as charts
 from dashboard.components.tag_spend import spend_by_tag_section
@@ -41,7 +41,10 @@ if period not in viewed:  # who looked at which month's billing analytics
     audit.record_read(ctx.engine, ctx.tenant, actor, "analytics.view", period)
     viewed.add(period)
 
-view = page_data.analytics_view(ctx.settings.database_url, ctx.tenant.id, ctx.tenant, actor, period)
+shown = page_data.analytics_page(
+    ctx.settings.database_url, ctx.tenant.id, ctx.tenant, actor, period
+)
+view = shown.view
 mom = view.mom.iloc[-1] if not view.mom.empty else None
 saving_total = sum(int(s) for s in view.savings["saving"])
 cols = st.columns(4)
@@ -66,7 +69,7 @@ if view.by_tool.empty:
 else:
     chart_col, table_col = st.columns([3, 2])
     with chart_col:
-        charts.tool_chart(view.by_tool)
+        charts.draw(shown.charts.tool)
     with table_col:
         _table(view.by_tool, ["billed"])
 
@@ -74,7 +77,10 @@ st.subheader("Spend by model")
 if view.by_model.empty:
     st.caption("No spend per model this month yet (the marts are built after each sync).")
 else:
-    charts.model_chart(view.by_model)
+    if shown.charts.model is None:
+        st.caption("No billed spend per model this month.")
+    else:
+        charts.draw(shown.charts.model)
     _table(view.by_model.assign(tokens=view.by_model["tokens"].map(tokens_short)), ["billed"])
 
 spend_by_tag_section(view.by_tag, actor, period)
@@ -84,13 +90,13 @@ if view.daily.empty:
     st.caption("No daily spend this month yet.")
 else:
     st.caption("Bars: billed each day. Line: the month so far (right axis).")
-    charts.daily_chart(view.daily)
+    charts.draw(shown.charts.daily)
 
 st.subheader("Month over month")
 if not any(view.mom["billed"]):
     st.caption("No billed spend in the last months.")
 else:
-    charts.month_chart(view.mom)
+    charts.draw(shown.charts.month)
     _table(
         view.mom.assign(
             month=view.mom["month"].map(month_label),
@@ -169,7 +175,7 @@ else:
 
 st.download_button(
     "Download CSV",
-    analytics_csv.analytics_csv(view),
+    shown.csv,
     file_name=f"aispend-analytics-{period}.csv",
     mime="text/csv",
     on_click=lambda: audit.record_read(ctx.engine, ctx.tenant, actor, "analytics.export", period),
