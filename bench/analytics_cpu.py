@@ -3,14 +3,19 @@ diagnostic beside bench/dashboard.py for a loaded machine, where wall times wand
 
     .venv/bin/python bench/analytics_cpu.py                      # SQLite, 1,000 members × 90 days
     DB=postgres .venv/bin/python bench/analytics_cpu.py          # the same on PostgreSQL
-    SRC=tmp/base RUNS=9 .venv/bin/python bench/analytics_cpu.py  # another checkout's dashboard
+    git archive main | tar -x -C tmp/main                        # then, A/B on both databases:
+    VARIANTS="main:tmp/main::sqlite,new:.::sqlite,main-pg:tmp/main::postgres,new-pg:.::postgres" \
+        RUNS=9 .venv/bin/python bench/analytics_cpu.py
+    SERVER_PYTHONPATH=bench/run_timer ...                        # + each script run's CPU time
 
 Seeds once (SQLite: tmp/anabench/bench.db; PostgreSQL: database ``aispend_anabench``; kept:
-delete or drop it to reseed), serves the dashboard (from ``SRC``'s code when given: an
-exported checkout, for A/B on the same data), signs in, then opens /analytics and the Overview
-chart in turn as bench/dashboard.py does, and prints, per page, the medians of: the wall time
-to the charts visible, the renderer's main-thread CPU time (Chrome's ``ThreadTime``) and its
-script/layout/style parts, and the server process's CPU time (utime + stime). Asserts nothing.
+delete or drop it to reseed). Serves one dashboard per variant (a checkout's code, served from
+its folder), signs each in, then opens /analytics and the Overview chart for every variant in
+turn (the same load for each), ``RUNS`` times after a first, cold, round. Per page it prints the
+medians of: the wall time until the charts are visible (Analytics: its 4 charts and its last
+element, the download button), the server process's CPU time (utime + stime, 10 ms ticks), all
+chromium processes' CPU time, and Chrome's per-document ``ThreadTime`` (the renderer's
+main-thread CPU) with its script/layout/style durations. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -117,7 +122,7 @@ def _serve(src: str | None, home: Path, env: dict[str, str]) -> Iterator[str]:
         return [str(root / "dashboard" / "server_app.py") if a == str(run.APP_PATH) else a
                 for a in command(port)]  # fmt: skip
 
-    dashboard_server.streamlit_command = their_command
+    dashboard_server.streamlit_command = their_command  # only while this server starts
     dashboard_server.subprocess.Popen = functools.partial(popen, cwd=root)
     try:
         with dashboard_server.serve_dashboard(home, env) as base:
