@@ -9,6 +9,7 @@ in ``detail``; each key's rows sum to the month's billed total.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pandas as pd
@@ -46,23 +47,34 @@ class OnScreen:
     by_tag: dict[str, list[dict]]  # tag key -> spend per value, the untagged row last
 
 
+READS = {
+    "by_tool": sq.spend_by_tool,
+    "by_model": sq.spend_by_model,
+    "daily": sq.daily_spend,
+    "mom": sq.month_over_month,
+    "forecast": aq.forecasts,
+    "usage": budgets.utilisation,
+    "flagged": aq.anomalies,
+    "idle": aq.idle_seat_costs,
+    "savings": aq.savings,
+    "by_tag": tag_spend.spend_by_tags,
+}
+READERS = 4  # connections at once, per page being drawn
+
+
 def on_screen(engine: Engine, tenant: TenantRef, actor: Actor, period: str) -> OnScreen:
-    """Everything the Analytics page shows for ``period``, as this actor may see it."""
-    by_tool = sq.spend_by_tool(engine, tenant, actor, period)
-    return OnScreen(
-        period=period,
-        billed_micros=sum(by_tool["billed"]),
-        by_tool=by_tool,
-        by_model=sq.spend_by_model(engine, tenant, actor, period),
-        daily=sq.daily_spend(engine, tenant, actor, period),
-        mom=sq.month_over_month(engine, tenant, actor, period),
-        forecast=aq.forecasts(engine, tenant, actor, period),
-        usage=budgets.utilisation(engine, tenant, actor, period),
-        flagged=aq.anomalies(engine, tenant, actor, period),
-        idle=aq.idle_seat_costs(engine, tenant, actor, period),
-        savings=aq.savings(engine, tenant, actor, period),
-        by_tag=tag_spend.spend_by_tags(engine, tenant, actor, period),
-    )
+    """Everything the Analytics page shows for ``period``, as this actor may see it.
+
+    The reads are independent and run side by side, each on its own pooled connection: one
+    after another, a month's first reads on PostgreSQL took 2-3x the slowest one alone
+    (a round trip and a plan each). A SQLite database in memory is one connection: in turn."""
+    if engine.url.database in (None, "", ":memory:"):
+        got = {name: read(engine, tenant, actor, period) for name, read in READS.items()}
+    else:
+        with ThreadPoolExecutor(READERS, thread_name_prefix="analytics-read") as pool:
+            running = {n: pool.submit(r, engine, tenant, actor, period) for n, r in READS.items()}
+            got = {name: future.result() for name, future in running.items()}
+    return OnScreen(period=period, billed_micros=sum(got["by_tool"]["billed"]), **got)
 
 
 def _row(section: str, item, **values) -> dict:
