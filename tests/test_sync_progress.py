@@ -59,7 +59,9 @@ def test_progress_and_a_summary_table_instead_of_dagster_log(env, tmp_path):
     result = sync()
     assert result.exit_code == 0, result.output
     assert re.search(
-        r"^cursor: \d+ pages, [\d,]+ records, [\d,]+ records/s, [\d.]+ s — done$", result.stderr, re.M
+        r"^cursor: \d+ pages, [\d,]+ records, [\d,]+ records/s, [\d.]+ s — done$",
+        result.stderr,
+        re.M,
     )
     assert re.search(r"^source\s+days\s+rows\s+seconds\s+status$", result.stdout, re.M)
     row = re.search(r"^cursor\s+7\s+([\d,]+)\s+[\d.]+\s+ok$", result.stdout, re.M)
