@@ -7,8 +7,8 @@ served by ``streamlit run`` and driven by headless Debian chromium through Playw
     .venv/bin/python bench/dashboard.py --no-browser           # the data-fetch table only
 
 Measures, in the browser: a cold sign-in on a fresh server and a fresh browser context (the
-sign-in page opened until its form is there; the click on "Sign in" until the Overview's chart
-is visible, every cache cold), navigation to the Overview's chart visible (median), the view
+sign-in page opened until its form is there; the press on "Sign in" until the Overview's chart
+is visible, every cache cold, in the page's own clock, with Playwright's whole click beside it), navigation to the Overview's chart visible (median), the view
 toggle cards ↔ chart, the month switch, and navigation to the Analytics charts; directly, each
 page's data-fetch query functions (median of ``--runs`` after one warm-up). Targets (issue 8):
 first render ≤ 1.0 s, toggle ≤ 300 ms, data fetch ≤ 50 ms per page. Prints a table and where the
@@ -210,6 +210,34 @@ def _shown(page, selector: str, count: int = 1) -> None:
     _until(page, VISIBLE, [selector, count])
 
 
+# The same wait, in the page's own clock: from the user's press on a control (the first
+# pointerdown after ``_arm_click``) to the frame that first shows the selector. Playwright's
+# ``click`` first scrolls, waits for the target to hold still over two frames and checks what
+# would receive the click (~100-200 ms measured here, before the page sees any press): a
+# person's click has none of that, so this is the figure a person waits for.
+ARM_CLICK = """() => { window.__aispendPress = null; window.__aispendShown = null;
+  document.addEventListener("pointerdown", () => { window.__aispendPress ??= performance.now(); },
+    {capture: true, once: true}); }"""
+VISIBLE_MARKED = (
+    """([selector, n]) => { const shown = ("""
+    + VISIBLE
+    + """)([selector, n]);
+  if (shown && window.__aispendShown === null) window.__aispendShown = performance.now();
+  return shown; }"""
+)
+
+
+def _arm_click(page) -> None:
+    page.evaluate(ARM_CLICK)
+
+
+def _pressed_to_shown(page) -> float:
+    """Seconds from the armed press to the first frame ``VISIBLE_MARKED`` saw its selector
+    shown, in the page's clock."""
+    press, shown = page.evaluate("() => [window.__aispendPress, window.__aispendShown]")
+    return (shown - press) / 1000
+
+
 def browser_timings(base: str, month: str, previous: str, runs: int) -> list[tuple[str, str]]:
     from dashboard_server import chromium
 
@@ -226,7 +254,9 @@ def browser_timings(base: str, month: str, previous: str, runs: int) -> list[tup
         page.get_by_role("textbox", name="Email").fill(ADMIN)
         page.get_by_role("textbox", name="Password").fill(PASSWORD)
         button = page.get_by_role("button", name="Sign in")
-        first = _timed(lambda: (button.click(), _shown(page, CHART)))
+        _arm_click(page)
+        first = _timed(lambda: (button.click(), _until(page, VISIBLE_MARKED, [CHART, 1])))
+        pressed = _pressed_to_shown(page)
 
         def open_chart() -> None:
             page.goto(f"{base}/?view=Chart", wait_until="commit")
@@ -235,7 +265,13 @@ def browser_timings(base: str, month: str, previous: str, runs: int) -> list[tup
         later = [_timed(open_chart) for _ in range(runs)]
         page.screenshot(path=str(SHOTS / "overview-chart.png"))
         out.append(("sign-in page: open to form shown", _verdict(opened, TARGET_RENDER_S)))
-        out.append(("cold sign-in: click to Overview chart", _verdict(first, TARGET_RENDER_S)))
+        out.append(
+            (
+                "cold sign-in: press to Overview chart (page clock)",
+                _verdict(pressed, TARGET_RENDER_S),
+            )
+        )
+        out.append(("cold sign-in: Playwright click to chart (bench clock)", _ms(first)))
         out.append(
             (
                 "first render: Overview chart, median",
@@ -303,6 +339,10 @@ def browser_timings(base: str, month: str, previous: str, runs: int) -> list[tup
             )
         )
     return out
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.0f} ms  (includes Playwright's click checks; not the target)"
 
 
 def _verdict(seconds: float, target: float) -> str:
