@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from browser_timeline import ROOT, bd, seeded
+from page_waits import shown
 
 D = ROOT / "tmp" / "anabench"
 PG_DB = "aispend_anabench"
@@ -169,7 +170,7 @@ def main() -> None:
             cdp = page.context.new_cdp_session(page)
             cdp.send("Performance.enable")
             log_in(page, f"{base}/?view=Chart", bd.ADMIN, bd.PASSWORD)
-            bd._shown(page, bd.CHART)
+            shown(page, bd.CHART)
             server = _server_pid(int(base.rsplit(":", 1)[1]))
             print(f"{name}: server pid {server}")
             targets.append((name, base, page, cdp, server, charts))
@@ -193,9 +194,9 @@ def _open(page, cdp, server: int, url: str, charts: int, last_button: bool) -> d
     """Open ``url`` until ``charts`` charts (and the download button) are visible."""
     cpu0, b0, t0 = _cpu_s(server), _browser_cpu_s(), time.perf_counter()
     page.goto(url, wait_until="commit")
-    bd._shown(page, bd.CHART, charts)
+    shown(page, bd.CHART, charts)
     if last_button:  # the Analytics page's last element
-        bd._shown(page, '[data-testid="stDownloadButton"]')
+        shown(page, '[data-testid="stDownloadButton"]')
     wall = time.perf_counter() - t0
     time.sleep(0.3)  # the server's last messages and the browser's last frames
     cpu1, b1 = _cpu_s(server), _browser_cpu_s()

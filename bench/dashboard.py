@@ -38,6 +38,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench_db import drop_db, fresh_db  # noqa: E402
+from page_waits import (  # noqa: E402
+    NONE,
+    TEXT,
+    VISIBLE_MARKED,
+    arm_click,
+    pressed_to_shown,
+    settle_window,
+    shown,
+    until,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -165,79 +175,6 @@ def _timed(action: Callable[[], None]) -> float:
     return time.perf_counter() - t0
 
 
-# In the page, on every animation frame: at least n elements matching a selector are visible
-# (a box, not visibility:hidden: what Playwright calls visible), none is, or a text is shown.
-VISIBLE = """([selector, n]) => [...document.querySelectorAll(selector)].filter((e) => {
-  const box = e.getBoundingClientRect();
-  return box.width > 0 && box.height > 0 && getComputedStyle(e).visibility !== "hidden";
-}).length >= n"""
-NONE = "(selector) => document.querySelectorAll(selector).length === 0"
-TEXT = "(text) => document.body.innerText.includes(text)"
-WAIT_MS = 120_000
-
-
-def settle_window(timeout_s: float = 10.0) -> None:
-    """Wait until the browser UI of the window just opened has finished starting: the CPU time
-    of this process's ``--top-chrome-webui`` renderers stays the same for 0.3 s."""
-    import psutil
-
-    def spent() -> float:
-        total = 0.0
-        for child in psutil.Process().children(recursive=True):
-            try:
-                if "--top-chrome-webui" in child.cmdline():
-                    times = child.cpu_times()
-                    total += times.user + times.system
-            except psutil.Error:  # gone meanwhile
-                continue
-        return total
-
-    deadline = time.monotonic() + timeout_s
-    last = spent()
-    while time.monotonic() < deadline:
-        time.sleep(0.3)
-        now = spent()
-        if now == last:
-            return
-        last = now
-
-
-def _until(page, predicate: str, arg: object) -> None:
-    page.wait_for_function(predicate, arg=arg, polling="raf", timeout=WAIT_MS)
-
-
-def _shown(page, selector: str, count: int = 1) -> None:
-    _until(page, VISIBLE, [selector, count])
-
-
-# The same wait, in the page's own clock: from the user's press on a control (the first
-# pointerdown after ``_arm_click``) to the frame that first shows the selector. Playwright's
-# ``click`` first scrolls, waits for the target to hold still over two frames and checks what
-# would receive the click (~100-200 ms measured here, before the page sees any press): a
-# person's click has none of that, so this is the figure a person waits for.
-ARM_CLICK = """() => { window.__aispendPress = null; window.__aispendShown = null;
-  document.addEventListener("pointerdown", () => { window.__aispendPress ??= performance.now(); },
-    {capture: true, once: true}); }"""
-VISIBLE_MARKED = (
-    """([selector, n]) => { const shown = ("""
-    + VISIBLE
-    + """)([selector, n]);
-  if (shown && window.__aispendShown === null) window.__aispendShown = performance.now();
-  return shown; }"""
-)
-
-
-def _arm_click(page) -> None:
-    page.evaluate(ARM_CLICK)
-
-
-def _pressed_to_shown(page) -> float:
-    """Seconds from the armed press to the first frame ``VISIBLE_MARKED`` saw its selector
-    shown, in the page's clock."""
-    press, shown = page.evaluate("() => [window.__aispendPress, window.__aispendShown]")
-    return (shown - press) / 1000
-
-
 def browser_timings(base: str, month: str, previous: str, runs: int) -> list[tuple[str, str]]:
     from dashboard_server import chromium
 
@@ -250,17 +187,17 @@ def browser_timings(base: str, month: str, previous: str, runs: int) -> list[tup
         settle_window()
         # A cold sign-in: the server has served no session yet, the browser has nothing cached.
         form = 'input[type="password"]'
-        opened = _timed(lambda: (page.goto(f"{base}/?view=Chart"), _shown(page, form)))
+        opened = _timed(lambda: (page.goto(f"{base}/?view=Chart"), shown(page, form)))
         page.get_by_role("textbox", name="Email").fill(ADMIN)
         page.get_by_role("textbox", name="Password").fill(PASSWORD)
         button = page.get_by_role("button", name="Sign in")
-        _arm_click(page)
-        first = _timed(lambda: (button.click(), _until(page, VISIBLE_MARKED, [CHART, 1])))
-        pressed = _pressed_to_shown(page)
+        arm_click(page)
+        first = _timed(lambda: (button.click(), until(page, VISIBLE_MARKED, [CHART, 1])))
+        pressed = pressed_to_shown(page)
 
         def open_chart() -> None:
             page.goto(f"{base}/?view=Chart", wait_until="commit")
-            _shown(page, CHART)
+            shown(page, CHART)
 
         later = [_timed(open_chart) for _ in range(runs)]
         page.screenshot(path=str(SHOTS / "overview-chart.png"))
@@ -281,12 +218,12 @@ def browser_timings(base: str, month: str, previous: str, runs: int) -> list[tup
 
         def to_cards() -> None:
             page.get_by_role("radio", name="Cards", exact=True).click()
-            _shown(page, ".aispend-member-card")
-            _until(page, NONE, CHART)
+            shown(page, ".aispend-member-card")
+            until(page, NONE, CHART)
 
         def to_chart() -> None:
             page.get_by_role("radio", name="Chart", exact=True).click()
-            _shown(page, CHART)
+            shown(page, CHART)
 
         cards, charts = [], []
         for _ in range(runs):
@@ -305,8 +242,8 @@ def browser_timings(base: str, month: str, previous: str, runs: int) -> list[tup
             def run() -> None:
                 page.get_by_label("Month", exact=True).click()
                 page.get_by_role("option", name=month_label(to)).click()
-                _until(page, TEXT, f"Billed spend, {month_label(to)}")
-                _shown(page, CHART)
+                until(page, TEXT, f"Billed spend, {month_label(to)}")
+                shown(page, CHART)
 
             return run
 
@@ -323,7 +260,7 @@ def browser_timings(base: str, month: str, previous: str, runs: int) -> list[tup
 
         def open_analytics() -> None:
             page.goto(f"{base}/analytics", wait_until="commit")
-            _shown(page, CHART, 4)
+            shown(page, CHART, 4)
 
         first = _timed(open_analytics)
         later = [_timed(open_analytics) for _ in range(runs)]

@@ -21,6 +21,7 @@ import statistics
 import time
 
 from browser_timeline import ROOT, bd, cpu_seconds, init_script, seeded, seeded_postgres
+from page_waits import settle_window
 
 MEMBERS, DAYS = int(os.environ.get("MEMBERS", "1000")), int(os.environ.get("DAYS", "90"))
 D = ROOT / "tmp" / "signinbench"
@@ -76,7 +77,7 @@ def main() -> None:
                 context = browser.new_context(viewport={"width": 1280, "height": 1000})
                 context.add_init_script(INIT)
                 page = context.new_page()
-                bd.settle_window()  # as bench/dashboard.py opens it
+                settle_window()  # as bench/dashboard.py opens it
                 cpu0, t0 = cpu_seconds(), time.perf_counter()
                 log_in(page, f"{base}/?view=Chart", bd.ADMIN, bd.PASSWORD)
                 cpu1, t_click = cpu_seconds(), time.perf_counter()
