@@ -83,20 +83,24 @@ measures as (
         null,
         -- Each metric's count times its seconds per unit: the defaults (read field by field),
         -- plus, for the metrics the tenant overrides, the difference its setting makes.
-        @default_seconds_saved(a.metrics) + coalesce(
-            (
-                select
-                    sum(
-                        cast(@json_number(m.value) as bigint)
-                        * (coalesce(o.seconds, @seconds_per_unit(m.key)) - @seconds_per_unit(m.key))
-                    )
-                from overrides o
-                cross join @json_entries(a.metrics) m
-                where o.tenant_id = a.tenant_id and m.key = o.metric
-                    and substr(m.key, 1, 2) <> 'x_'
-            ),
-            0
-        ),
+        @default_seconds_saved(a.metrics) + case
+            when t.tenant_id is null then 0
+            else coalesce(
+                (
+                    select
+                        sum(
+                            cast(@json_number(m.value) as bigint)
+                            * (coalesce(o.seconds, @seconds_per_unit(m.key))
+                                - @seconds_per_unit(m.key))
+                        )
+                    from overrides o
+                    cross join @json_entries(a.metrics) m
+                    where o.tenant_id = a.tenant_id and m.key = o.metric
+                        and substr(m.key, 1, 2) <> 'x_'
+                ),
+                0
+            )
+        end,
         -- Stops at the first metric above zero.
         case
             when exists (
@@ -109,6 +113,8 @@ measures as (
     left join account_members am
         on am.account_key = a.account_key and am.source = a.source
         and am.tenant_id = a.tenant_id
+    -- The tenants with an override: the others' days need no unnesting for it.
+    left join (select distinct tenant_id from overrides) t on t.tenant_id = a.tenant_id
     where @scope_days(a.tenant_id, a.day)
         -- x_ metrics are vendors' control figures, nobody's activity: a day with only those
         -- is no member's day.
