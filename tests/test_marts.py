@@ -9,7 +9,8 @@ import pytest
 from mart_seed import account_id, seed_team, usage, write
 from sqlalchemy import inspect, text
 
-from warehouse import identities
+from connectors.contract import ActivityRecord
+from warehouse import identities, tenants
 from warehouse.actors import SYSTEM
 from warehouse.dashboard_settings import SettingsError, update_dashboard_settings
 from warehouse.mart_tables import MartTestFailed, build
@@ -370,3 +371,38 @@ def test_a_percent_sign_in_a_model_builds_on_both_databases(engine):
     )
     assert build(engine, m).rows == 1
     assert rows(engine, "select label, hit from percent_mart") == [("100%", 1)]
+
+
+def test_member_daily_seconds_saved_overrides_and_control_figures(engine):
+    """seconds_saved per metric: the default, a tenant's override of a listed metric and of an
+    unlisted one, an override without a value (the default); a day with only vendors' control
+    figures (x_) is nobody's day; a metric at zero is no activity."""
+    tenant = tenants.create_tenant(engine, "acme")
+    d1, d2, d3 = dt.date(2025, 3, 3), dt.date(2025, 3, 4), dt.date(2025, 3, 5)
+    ann = "ann@x.io"
+    activity = [
+        ActivityRecord(d1, ann, "lines_added", 10),  # overridden: 20 s
+        ActivityRecord(d1, ann, "commits", 3),  # unlisted, overridden: 7 s
+        ActivityRecord(d1, ann, "chat_requests", 2),  # an override without a value: 30 s
+        ActivityRecord(d1, ann, "pull_requests", 1),  # the default: 600 s
+        ActivityRecord(d1, ann, "x_control_total", 4),  # a control figure: never counted
+        ActivityRecord(d2, ann, "x_control_total", 5),
+        ActivityRecord(d3, ann, "cmdk_usages", 0),
+    ]
+    write(engine, tenant.id, "cursor", d1, d3, activity=activity)
+    overrides = {"lines_added": 20, "commits": 7, "chat_requests": None, "x_control_total": 1000}
+    with engine.begin() as conn:
+        for metric, seconds in overrides.items():
+            conn.execute(
+                Setting.__table__.insert().values(
+                    tenant_id=tenant.id,
+                    key=f"marts.seconds_saved.{metric}",
+                    value={"value": seconds},
+                )
+            )
+    build_all(engine)
+    got = rows(engine, "select day, member_group, seconds_saved, is_active from member_daily")
+    assert sorted(got) == [
+        ("2025-03-03", "unlinked", 10 * 20 + 3 * 7 + 2 * 30 + 600, 1),
+        ("2025-03-05", "unlinked", 0, 0),
+    ]

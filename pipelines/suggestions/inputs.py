@@ -36,18 +36,8 @@ from warehouse.models import (
     UsageFact,
     VendorAccount,
 )
+from warehouse.seconds_saved import SECONDS_SAVED_PER_UNIT
 
-# Estimated seconds saved per unit of an activity metric (replaced by the member_period mart's
-# documented coefficients when it lands). Metrics not listed save no estimated time.
-SECONDS_SAVED_PER_UNIT = {
-    "accepted_lines_added": 6,  # a line of code accepted from the assistant
-    "lines_added": 6,  # Claude Code: lines it wrote
-    "chat_requests": 30,
-    "agent_requests": 60,
-    "composer_requests": 60,
-    "cmdk_usages": 15,
-    "pull_requests": 600,
-}
 MAX_TOOLS = 5
 MAX_MODELS = 3
 CENT = Decimal("0.01")
