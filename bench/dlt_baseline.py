@@ -15,25 +15,28 @@ page) and daily usage (100 users a page) per 30-day window; Anthropic's users an
 (1,000 a page), the usage (grouped by API key and model) and cost (by description) reports
 per window of at most 31 day buckets, and the Claude Code report per day (1,000 a page).
 
-Tuned per dlt's performance guide ("Optimizing dlt", docs/reference/performance), knobs in
-``KNOBS`` below:
+Tuned per dlt's performance guide ("Optimizing dlt", docs/reference/performance); knobs in
+``KNOBS`` and ``DB_KNOBS`` (one already set in the environment wins, to try another), chosen
+by measuring dlt alone at 200 members x 90 days on this 2-core machine (CPU seconds, SQLite /
+PostgreSQL; one run each, the machine shared):
 
 - every endpoint is a ``parallelized`` resource (one per window), extracted round-robin
   (``next_item_mode``, the default, which parallel extraction needs) by the thread pool's 5
   workers: requests overlap the simulator's replies instead of waiting one by one;
 - resources yield whole pages (``rest_api`` does) and JSON goes through orjson (dlt's default
   when installed; it is an aispend dependency);
-- item buffers raised from 5,000 to 100,000 items: fewer, larger writes of the intermediary
-  files (the guide: the default is "moderately low");
-- gzip of the intermediary and load files off: the files never leave this machine, so
-  compressing them is CPU spent for nothing;
-- extract files rotate every 50,000 items so the normalize stage can spread over 2 worker
-  processes (the machine has 2 cores); normalize files rotate too, so the loader's threads
-  (default 20) load several files of one table at once;
-- the load file format each destination loads fastest: ``csv`` on PostgreSQL (COPY, not
-  INSERT ... VALUES), ``typed-jsonl`` on SQLite (executemany; ``parquet`` measured slower on
-  this machine, see the report in the commit);
-- ``max_table_nesting`` stays dlt's default: nested lists (a report's day buckets → results,
+- item buffers raised from 5,000 to 100,000 items and gzip of the intermediary and load files
+  off (they never leave this machine): with dlt's defaults for these and the two below,
+  27.7 s -> 21.3 s CPU on SQLite;
+- normalize in the main process (``workers`` 1, dlt's default): a pool of 2 (the guide's
+  parallel normalize, with extract files rotated every 50,000 items) cost more than it saved
+  on 2 shared cores (24.8 s vs 21.3 s CPU on SQLite, 17.1 s vs 16.3 s on PostgreSQL);
+- load files rotated every 50,000 items on PostgreSQL, so the loader's 20 threads COPY several
+  files of a table at once (36.7 s vs 46.9 s wall, same CPU); not on SQLite, which has one
+  writer at a time (rotation there: 23.3 s vs 21.3 s CPU);
+- the load format each destination loads fastest: ``csv`` on PostgreSQL (COPY; 17.1 s vs
+  20.2 s CPU for ``insert_values``), ``typed-jsonl`` on SQLite (``parquet``: 25.7 s vs 24.8 s);
+- ``max_table_nesting`` stays dlt's default: nested lists (a report's day buckets -> results,
   a Claude Code record's model breakdown) become child tables, the "raw JSON rows".
 """
 
@@ -54,41 +57,29 @@ KNOBS = {
     "EXTRACT__WORKERS": "5",
     "DATA_WRITER__BUFFER_MAX_ITEMS": "100000",
     "DATA_WRITER__DISABLE_COMPRESSION": "true",
-    "EXTRACT__DATA_WRITER__FILE_MAX_ITEMS": "50000",
-    "NORMALIZE__DATA_WRITER__FILE_MAX_ITEMS": "50000",
-    "NORMALIZE__WORKERS": "2",
-    "LOAD__WORKERS": "20",
+    "NORMALIZE__WORKERS": "1",
 }
+# PostgreSQL COPYs rotated load files in parallel; SQLite has one writer at a time, so its
+# load files are not rotated (parallel load jobs only wait on its lock).
+ROTATION = {"NORMALIZE__DATA_WRITER__FILE_MAX_ITEMS": "50000"}
+DB_KNOBS = {"sqlite": {}, "postgres": ROTATION}
 LOADER_FILE_FORMAT = {"sqlite": "typed-jsonl", "postgres": "csv"}
 
 CURSOR_WINDOW_DAYS = 30  # Cursor's maximum range (connectors/cursor.py)
 ANTHROPIC_WINDOW_DAYS = 31  # the most 1d buckets a report page holds
 PAGE_LIMIT = 1000
-ANTHROPIC_CURSOR = {"type": "cursor", "cursor_param": "page", "cursor_path": "next_page"}
-
-
-def windows(start: dt.date, end: dt.date, size: int) -> list[tuple[dt.date, dt.date]]:
-    """Inclusive windows of at most ``size`` days over ``start..end`` (connectors.dates)."""
-    out, lo = [], start
-    while lo <= end:
-        hi = min(end, lo + dt.timedelta(days=size - 1))
-        out.append((lo, hi))
-        lo = hi + dt.timedelta(days=1)
-    return out
-
-
-def _ms(day: dt.date) -> int:
-    return int(dt.datetime.combine(day, dt.time(), dt.UTC).timestamp() * 1000)
 
 
 def cursor_source(config: dict, start: dt.date, end: dt.date):
     from dlt.sources.rest_api import rest_api_source
 
+    from connectors.dates import day_end_ms, day_start_ms, day_windows
+
     def paged(path: str, lo: dt.date, hi: dt.date, size: int, total: str, selector: str):
         return {
             "path": path,
             "method": "POST",
-            "json": {"startDate": _ms(lo), "endDate": _ms(hi) + 86_400_000 - 1, "pageSize": size},
+            "json": {"startDate": day_start_ms(lo), "endDate": day_end_ms(hi), "pageSize": size},
             "data_selector": selector,
             "paginator": {
                 "type": "page_number",
@@ -104,7 +95,7 @@ def cursor_source(config: dict, start: dt.date, end: dt.date):
             "endpoint": {"path": "/teams/members", "data_selector": "teamMembers"},
         }
     ]
-    for i, (lo, hi) in enumerate(windows(start, end, CURSOR_WINDOW_DAYS)):
+    for i, (lo, hi) in enumerate(day_windows(start, end, CURSOR_WINDOW_DAYS)):
         events = "/teams/filtered-usage-events"
         daily = "/teams/daily-usage-data"
         resources += [
@@ -136,6 +127,8 @@ def anthropic_source(config: dict, start: dt.date, end: dt.date):
     import dlt
     from dlt.sources.rest_api import rest_api_source
 
+    from connectors.dates import day_windows, days, iso_midnight
+
     org = "/v1/organizations"
 
     def listing(name: str) -> dict:
@@ -156,8 +149,8 @@ def anthropic_source(config: dict, start: dt.date, end: dt.date):
             "endpoint": {
                 "path": f"{org}/{path}",
                 "params": {
-                    "starting_at": f"{lo.isoformat()}T00:00:00Z",
-                    "ending_at": f"{(hi + dt.timedelta(days=1)).isoformat()}T00:00:00Z",
+                    "starting_at": iso_midnight(lo),
+                    "ending_at": iso_midnight(hi + dt.timedelta(days=1)),
                     "bucket_width": "1d",
                     "limit": (hi - lo).days + 1,
                     "group_by[]": group_by,
@@ -166,14 +159,12 @@ def anthropic_source(config: dict, start: dt.date, end: dt.date):
         }
 
     # The Claude Code report is asked for one day at a time: a parent resource yields the days.
-    days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
-
     @dlt.resource(selected=False)
     def claude_code_days():
-        yield [{"day": d.isoformat()} for d in days]
+        yield [{"day": day.isoformat()} for day in days(start, end)]
 
     resources: list = [listing("users"), listing("api_keys"), claude_code_days]
-    for i, (lo, hi) in enumerate(windows(start, end, ANTHROPIC_WINDOW_DAYS)):
+    for i, (lo, hi) in enumerate(day_windows(start, end, ANTHROPIC_WINDOW_DAYS)):
         resources.append(
             report("usage", "usage_report/messages", ["api_key_id", "model"], i, lo, hi)
         )
@@ -205,7 +196,12 @@ def anthropic_source(config: dict, start: dt.date, end: dt.date):
                 "parallelized": True,
                 "endpoint": {
                     "data_selector": "data",
-                    "paginator": {**ANTHROPIC_CURSOR, "has_more_path": "has_more"},
+                    "paginator": {
+                        "type": "cursor",
+                        "cursor_param": "page",
+                        "cursor_path": "next_page",
+                        "has_more_path": "has_more",
+                    },
                 },
             },
             "resources": resources,
@@ -216,7 +212,7 @@ def anthropic_source(config: dict, start: dt.date, end: dt.date):
 
 def run(db: str, url: str, configs: dict, start: dt.date, days: int, workdir: str) -> dict:
     """One cold dlt run of both sources into ``url``; the rows it loaded, per table."""
-    for knob, value in KNOBS.items():  # one set in the environment wins (to try another)
+    for knob, value in {**KNOBS, **DB_KNOBS[db]}.items():  # one set in the environment wins
         os.environ.setdefault(knob, value)
     file_format = os.environ.get("NORMALIZE__LOADER_FILE_FORMAT", LOADER_FILE_FORMAT[db])
     try:
