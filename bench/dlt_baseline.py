@@ -210,8 +210,11 @@ def anthropic_source(config: dict, start: dt.date, end: dt.date):
     )
 
 
-def run(db: str, url: str, configs: dict, start: dt.date, days: int, workdir: str) -> dict:
-    """One cold dlt run of both sources into ``url``; the rows it loaded, per table."""
+def run(
+    db: str, url: str, configs: dict, start: dt.date, days: int, workdir: str, extract_only: bool
+) -> dict:
+    """One cold dlt run of both sources into ``url``; the rows it loaded, per table (none
+    when ``extract_only``: it only asks for every page, to warm a replaying simulator)."""
     for knob, value in {**KNOBS, **DB_KNOBS[db]}.items():  # one set in the environment wins
         os.environ.setdefault(knob, value)
     file_format = os.environ.get("NORMALIZE__LOADER_FILE_FORMAT", LOADER_FILE_FORMAT[db])
@@ -240,6 +243,9 @@ def run(db: str, url: str, configs: dict, start: dt.date, days: int, workdir: st
         cursor_source(configs["cursor"], start, end),
         anthropic_source(configs["anthropic"], start, end),
     ]
+    if extract_only:
+        pipeline.extract(sources)
+        return {"rows": 0, "tables": {}}
     info = pipeline.run(sources, loader_file_format=file_format)
     info.raise_on_failed_jobs()
     # Counted in the database (not dlt's own tallies: its csv writer's are not rows).
@@ -262,8 +268,10 @@ def main() -> None:
     p.add_argument("--start", type=dt.date.fromisoformat, required=True)
     p.add_argument("--days", type=int, required=True)
     p.add_argument("--workdir", required=True, help="an empty folder for the pipeline's files")
+    p.add_argument("--extract-only", action="store_true", help="ask for every page, load none")
     args = p.parse_args()
-    result = run(args.db, args.url, json.loads(args.configs), args.start, args.days, args.workdir)
+    configs = json.loads(args.configs)
+    result = run(args.db, args.url, configs, args.start, args.days, args.workdir, args.extract_only)
     sys.stdout.write(json.dumps(result) + "\n")
 
 

@@ -163,14 +163,16 @@ def sync_command(sim, url: str, tmp: Path, start: dt.date, days: int) -> dict:
     return {**timed, "rows": sum(s["rows"] for s in summary["sources"])}
 
 
-def dlt_command(sim, db: str, url: str, tmp: Path, start: dt.date, days: int) -> dict:
+def dlt_command(
+    sim, db: str, url: str, tmp: Path, start: dt.date, days: int, *, extract_only: bool = False
+) -> dict:
     """Time the tuned dlt baseline (dlt_baseline.py) of both sources into ``url``, cold: a
     fresh process and pipeline directory."""
     configs = json.dumps({source: sim.config(source) for source in SOURCES})
     workdir = tmp / f"dlt-{uuid.uuid4().hex[:8]}"
     cmd = [sys.executable, str(Path(__file__).parent / "dlt_baseline.py"), "--db", db]
     cmd += ["--url", url, "--configs", configs, "--start", start.isoformat()]
-    cmd += ["--days", str(days), "--workdir", str(workdir)]
+    cmd += ["--days", str(days), "--workdir", str(workdir)] + ["--extract-only"] * extract_only
     timed, summary = _timed(cmd, dict(os.environ), "dlt baseline")
     return {**timed, "rows": summary["rows"]}
 
@@ -224,7 +226,9 @@ def e2e(args: argparse.Namespace, dbs: list[str]) -> None:
         tmp = Path(tmpdir)
         sync_command(sim, fresh_db("sqlite", tmp), tmp, start, args.days)  # warm the replay
         if args.dlt:  # dlt asks in bytes of its own (query order, JSON spacing): warm them too
-            dlt_command(sim, "sqlite", fresh_db("sqlite", tmp), tmp, start, args.days)
+            dlt_command(
+                sim, "sqlite", fresh_db("sqlite", tmp), tmp, start, args.days, extract_only=True
+            )
             return versus_dlt(sim, tmp, start, args, dbs)
         results = []
         for db in dbs:
