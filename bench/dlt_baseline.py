@@ -32,8 +32,8 @@ PostgreSQL; one run each, the machine shared):
   parallel normalize, with extract files rotated every 50,000 items) cost more than it saved
   on 2 shared cores (24.8 s vs 21.3 s CPU on SQLite, 17.1 s vs 16.3 s on PostgreSQL);
 - load files rotated every 50,000 items on PostgreSQL, so the loader's 20 threads COPY several
-  files of a table at once (36.7 s vs 46.9 s wall, same CPU); not on SQLite, which has one
-  writer at a time (rotation there: 23.3 s vs 21.3 s CPU);
+  files of a table at once (36.7 s vs 46.9 s wall, same CPU); on SQLite, which has one writer
+  at a time, no rotation (23.3 s vs 21.3 s CPU with it) and one load worker;
 - the load format each destination loads fastest: ``csv`` on PostgreSQL (COPY; 17.1 s vs
   20.2 s CPU for ``insert_values``), ``typed-jsonl`` on SQLite (``parquet``: 25.7 s vs 24.8 s);
 - ``max_table_nesting`` stays dlt's default: nested lists (a report's day buckets -> results,
@@ -59,10 +59,13 @@ KNOBS = {
     "DATA_WRITER__DISABLE_COMPRESSION": "true",
     "NORMALIZE__WORKERS": "1",
 }
-# PostgreSQL COPYs rotated load files in parallel; SQLite has one writer at a time, so its
-# load files are not rotated (parallel load jobs only wait on its lock).
-ROTATION = {"NORMALIZE__DATA_WRITER__FILE_MAX_ITEMS": "50000"}
-DB_KNOBS = {"sqlite": {}, "postgres": ROTATION}
+# PostgreSQL COPYs rotated load files in parallel (dlt's 20 load workers); SQLite has one
+# writer at a time: one load worker, files not rotated (parallel jobs only wait on its lock,
+# and at 1,000 x 90 on a busy machine they waited past its timeout: "database is locked").
+DB_KNOBS = {
+    "sqlite": {"LOAD__WORKERS": "1"},
+    "postgres": {"LOAD__WORKERS": "20", "NORMALIZE__DATA_WRITER__FILE_MAX_ITEMS": "50000"},
+}
 LOADER_FILE_FORMAT = {"sqlite": "typed-jsonl", "postgres": "csv"}
 
 CURSOR_WINDOW_DAYS = 30  # Cursor's maximum range (connectors/cursor.py)
