@@ -5,6 +5,12 @@ already-normalised rows into the same database; plus peak memory for 30 and 90 d
     .venv/bin/python bench/ingest.py                  # 1,000 members × 90 days (several minutes)
     .venv/bin/python bench/ingest.py --members 50 --days 10 --no-postgres   # a quick look
     .venv/bin/python bench/ingest.py --e2e            # the whole `aispend sync` command, timed
+    .venv/bin/python bench/ingest.py --e2e --dlt      # ... beside the tuned dlt baseline
+
+``--dlt`` runs the command and dlt_baseline.py (a tuned dlt ``rest_api`` pipeline over the same
+simulator endpoints; needs ``.venv/bin/python -m pip install -e '.[bench]'``) interleaved,
+cold, ``--repeat`` times each on each database, and prints their medians, the speed-up (dlt's
+wall seconds over aispend's; target >= 2.0) and both tools' requests per endpoint.
 
 ``--e2e`` times the real command line, ``aispend sync --source cursor --source anthropic``, cold
 (a fresh process, database and Dagster home) end to end (start-up, Dagster, fetch, write, marts):
@@ -23,17 +29,23 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import os
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
+from statistics import median
+from urllib.parse import urlsplit
 
 from bench_db import drop_db, fresh_db  # noqa: E402
+from dlt_baseline import INSTALL_HINT  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -147,7 +159,27 @@ def sync_command(sim, url: str, tmp: Path, start: dt.date, days: int) -> dict:
     sources = [arg for source in SOURCES for arg in ("--source", source)]
     cmd = [str(Path(sys.executable).parent / "aispend"), "sync", *sources]
     cmd += ["--start", start.isoformat(), "--end", end.isoformat(), "--json"]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    timed, summary = _timed(cmd, env, "aispend sync")
+    return {**timed, "rows": sum(s["rows"] for s in summary["sources"])}
+
+
+def dlt_command(
+    sim, db: str, url: str, tmp: Path, start: dt.date, days: int, *, extract_only: bool = False
+) -> dict:
+    """Time the tuned dlt baseline (dlt_baseline.py) of both sources into ``url``, cold: a
+    fresh process and pipeline directory."""
+    configs = json.dumps({source: sim.config(source) for source in SOURCES})
+    workdir = tmp / f"dlt-{uuid.uuid4().hex[:8]}"
+    cmd = [sys.executable, str(Path(__file__).parent / "dlt_baseline.py"), "--db", db]
+    cmd += ["--url", url, "--configs", configs, "--start", start.isoformat()]
+    cmd += ["--days", str(days), "--workdir", str(workdir)] + ["--extract-only"] * extract_only
+    timed, summary = _timed(cmd, dict(os.environ), "dlt baseline")
+    return {**timed, "rows": summary["rows"]}
+
+
+def _timed(cmd: list[str], env: dict[str, str], what: str) -> tuple[dict, dict]:
+    """Run ``cmd``: its wall time, CPU time, peak RSS and load average, and its JSON output."""
+    with tempfile.TemporaryFile() as err:
         # Started by a small fresh process, not this one: Linux carries a process's peak RSS
         # through execve, so a command started from here (the simulator holds the replayed
         # bytes: ~480 MB at 1,000 x 90) reported this process's peak as its own.
@@ -155,18 +187,11 @@ def sync_command(sim, url: str, tmp: Path, start: dt.date, days: int) -> dict:
             [sys.executable, "-c", _TIMED, *cmd], env=env, stdout=subprocess.PIPE, stderr=err
         )
         timed = json.loads(timer.stdout)
-        out.write(timed["stdout"].encode())
-        out.seek(0), err.seek(0)
         if timed["returncode"] != 0:
-            raise SystemExit(f"aispend sync failed: {err.read()[-2000:].decode(errors='replace')}")
-        summary = json.loads(out.read())
-    return {
-        "rows": sum(s["rows"] for s in summary["sources"]),
-        "seconds": timed["seconds"],
-        "cpu": timed["cpu"],
-        "peak_mb": timed["peak_mb"],
-        "load": os.getloadavg()[0],
-    }
+            err.seek(0)
+            raise SystemExit(f"{what} failed: {err.read()[-2000:].decode(errors='replace')}")
+    measured = {k: timed[k] for k in ("seconds", "cpu", "peak_mb")}
+    return {**measured, "load": os.getloadavg()[0]}, json.loads(timed["stdout"])
 
 
 # Runs argv[1:], then prints its wall time, CPU time and peak RSS (with its children's: wait4).
@@ -200,6 +225,11 @@ def e2e(args: argparse.Namespace, dbs: list[str]) -> None:
     ):
         tmp = Path(tmpdir)
         sync_command(sim, fresh_db("sqlite", tmp), tmp, start, args.days)  # warm the replay
+        if args.dlt:  # dlt asks in bytes of its own (query order, JSON spacing): warm them too
+            dlt_command(
+                sim, "sqlite", fresh_db("sqlite", tmp), tmp, start, args.days, extract_only=True
+            )
+            return versus_dlt(sim, tmp, start, args, dbs)
         results = []
         for db in dbs:
             url = fresh_db(db, tmp)
@@ -229,9 +259,75 @@ def e2e(args: argparse.Namespace, dbs: list[str]) -> None:
                 f"{run['load']:>5.1f}"
             )
         print(
-            "\ntarget at 1,000 × 90: <= 9.4 s SQLite, <= 8.1 s PostgreSQL (2× tuned dlt); "
+            "\ntarget: 2× faster than the tuned dlt baseline measured in the same run (--dlt); "
             "ratio >= 0.80 (bulk-insert ceiling seconds / command seconds)"
         )
+
+
+def versus_dlt(sim, tmp: Path, start: dt.date, args: argparse.Namespace, dbs: list[str]) -> None:
+    """The aispend command beside the tuned dlt baseline, interleaved, cold, ``--repeat`` times
+    each; medians, the speed-up (dlt's seconds over aispend's; target >= 2.0) and both tools'
+    requests to the simulator per endpoint (the same pages, or the comparison is unfair)."""
+    runs: dict[tuple[str, str], list[dict]] = {(db, t): [] for db in dbs for t in TOOLS}
+    requests = count_requests(sim)
+    for _ in range(args.repeat):
+        for db in dbs:
+            for tool in TOOLS:
+                url = fresh_db(db, tmp)
+                requests.clear()
+                try:
+                    if tool == "aispend":
+                        run = sync_command(sim, url, tmp, start, args.days)
+                    else:
+                        run = dlt_command(sim, db, url, tmp, start, args.days)
+                finally:
+                    drop_db(url)
+                run["requests"] = Counter(requests)
+                runs[db, tool].append(run)
+    print(
+        f"\n{'database':<9} {'tool':<8} {'rows':>9} {'requests':>8} {'wall s':>7} {'cpu s':>7} "
+        f"{'RSS MB':>7} {'load':>5}   (medians of {args.repeat})"
+    )
+    med = {key: {k: median(r[k] for r in rs) for k in MEASURED} for key, rs in runs.items()}
+    for (db, tool), m in med.items():
+        asked = sum(runs[db, tool][-1]["requests"].values())
+        print(
+            f"{db:<9} {tool:<8} {m['rows']:>9,.0f} {asked:>8,} {m['seconds']:>7.1f} "
+            f"{m['cpu']:>7.1f} {m['peak_mb']:>7.0f} {m['load']:>5.1f}"
+        )
+    print("(rows: aispend's fact rows; dlt's raw JSON rows, child tables included)\n")
+    for db in dbs:
+        a, d = med[db, "aispend"], med[db, "dlt"]
+        print(
+            f"{db}: speed-up {d['seconds'] / a['seconds']:.2f}× wall, "
+            f"{d['cpu'] / a['cpu']:.2f}× CPU (dlt / aispend; target >= 2.0 wall)"
+        )
+    print("\nrequests per endpoint (aispend / dlt, last run on each database):")
+    for db in dbs:
+        a, d = runs[db, "aispend"][-1]["requests"], runs[db, "dlt"][-1]["requests"]
+        for endpoint in sorted(a.keys() | d.keys()):
+            flag = "" if a[endpoint] == d[endpoint] else "   <-- differs"
+            print(f"  {db:<9} {' '.join(endpoint):<56} {a[endpoint]:>6} {d[endpoint]:>6}{flag}")
+
+
+def count_requests(sim) -> Counter:
+    """Count every request the simulator answers by (method, path), replayed ones included
+    (its ``requests_log`` records only those it generates)."""
+    counts: Counter = Counter()
+    lock = threading.Lock()
+    respond = sim.respond
+
+    def counting(method: str, target: str, headers: dict, raw: bytes):
+        with lock:
+            counts[method, urlsplit(target).path] += 1
+        return respond(method, target, headers, raw)
+
+    sim.respond = counting  # the HTTP handler calls sim.respond: this instance's wins
+    return counts
+
+
+TOOLS = ("aispend", "dlt")
+MEASURED = ("rows", "seconds", "cpu", "peak_mb", "load")
 
 
 def main() -> None:
@@ -243,6 +339,8 @@ def main() -> None:
     p.add_argument("--memory-days", default="30,90", help="day counts for the peak-memory rows")
     p.add_argument("--no-postgres", action="store_true")
     p.add_argument("--e2e", action="store_true", help="time the whole `aispend sync` command")
+    p.add_argument("--dlt", action="store_true", help="--e2e beside the tuned dlt baseline")
+    p.add_argument("--repeat", type=int, default=1, help="--dlt: interleaved runs of each")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--source"), p.add_argument("--mode"), p.add_argument("--url")
     p.add_argument("--config"), p.add_argument("--start")
@@ -251,7 +349,9 @@ def main() -> None:
         return worker(args)
 
     dbs = ["sqlite"] + ([] if args.no_postgres else ["postgres"])
-    if args.e2e:
+    if args.dlt and importlib.util.find_spec("dlt") is None:
+        raise SystemExit(INSTALL_HINT)
+    if args.e2e or args.dlt:
         return e2e(args, dbs)
 
     from connectors.simulator import Simulator
