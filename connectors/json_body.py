@@ -13,7 +13,8 @@
   as the very same ``Decimal`` (an integer: fit in 64 bits, which orjson keeps as ``int``).
   Otherwise, and whenever orjson refuses the bytes (``NaN``, a lone surrogate, UTF-16…), the
   exact decoder answers.
-  A reader turns a float back into the literal's ``Decimal`` with ``float_decimal``.
+  A reader turns a float back into the literal's ``Decimal`` with ``float_decimal``, and a
+  number of cents into micro-dollars with ``cents_micros``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import orjson
+
+from connectors.money import cents_to_micros
 
 # Digits and dots → "0", e/E → "e", "-" stays, anything else → " ": then a long number, or a
 # negative exponent of three digits after a digit, is a plain substring search.
@@ -36,6 +39,8 @@ _LONG_NUMBER = b"0" * 16
 _FLAGGED_TOKEN = re.compile(rb"[-+0-9.eE]*(?:[0-9.]{16}|[0-9.][eE]-[0-9]{3})[-+0-9.eE]*")
 _INT64_MIN, _UINT64_MAX = -(1 << 63), (1 << 64) - 1
 _FLOAT_DECIMALS: dict[float, Decimal] = {}
+_CENTS_MICROS: dict[float | int, int] = {}
+_INF = float("inf")
 
 
 def loads_exact(content: bytes) -> Any:
@@ -102,3 +107,37 @@ def float_decimal(value: float) -> Decimal:
                 _FLOAT_DECIMALS.clear()
             _FLOAT_DECIMALS[value] = decimal
     return decimal
+
+
+def cents_micros(value: Any) -> int | None:
+    """``cents_to_micros`` of a JSON number of cents as either decoder gives it (a float read as
+    its literal, an int, a finite ``Decimal``); ``None`` for anything else (a string, a bool,
+    null, NaN…), which the caller's full checks then accept or refuse. Remembered per value
+    (a page repeats the same amounts; 0.0 and -0.0 share a key: both are 0 micros)."""
+    kind = type(value)
+    if kind is float or kind is int:
+        micros = _CENTS_MICROS.get(value)
+        if micros is None:
+            if kind is int:
+                micros = cents_to_micros(value)
+            elif value != value or value in (_INF, -_INF):
+                return None
+            else:
+                micros = _float_cents_micros(value)
+            if len(_CENTS_MICROS) >= 1 << 16:
+                _CENTS_MICROS.clear()
+            _CENTS_MICROS[value] = micros
+        return micros
+    if kind is Decimal and value.is_finite():
+        return cents_to_micros(value)
+    return None
+
+
+def _float_cents_micros(value: float) -> int:
+    """``cents_to_micros(float_decimal(value))`` without decimal arithmetic when the literal
+    has at most 4 decimals and no exponent (``"12.3456"`` cents is 123456 micros exactly)."""
+    text = repr(value)
+    whole, dot, fraction = text.partition(".")
+    if dot and len(fraction) <= 4 and "e" not in fraction:
+        return int(whole + fraction.ljust(4, "0"))
+    return cents_to_micros(Decimal(text))
