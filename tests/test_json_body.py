@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from connectors.contract import SchemaError
-from connectors.json_body import float_decimal, loads_exact, loads_floats
+from connectors.json_body import cents_micros, float_decimal, loads_exact, loads_floats
+from connectors.money import cents_to_micros
 from connectors.payload import PayloadReader
 
 
@@ -150,3 +151,20 @@ def test_money_as_a_float_is_the_literal_in_micros():
         assert node.money("spendCents", unit="cents") == 12_345_678
         assert node.money("amount", unit="cents") == 50
         assert node.number("amount") == Decimal("0.005")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0.0, -0.0, 12.3456, -12.3456, 123.0, 0.5, 1e-05, 1.5e-05, 0.00005, 0.12345, 0.12355, 1e16,
+     99999999.99995, 2.220446049250313e-16, 7, -3, 0, Decimal("12.34565"), Decimal("-0.00005")],
+)  # fmt: skip
+def test_cents_micros_is_cents_to_micros_of_the_literal(value):
+    literal = float_decimal(value) if type(value) is float else value
+    assert cents_micros(value) == cents_to_micros(literal)
+
+
+@pytest.mark.parametrize(
+    "value", [float("nan"), float("inf"), -float("inf"), True, None, "1.5", Decimal("NaN")]
+)
+def test_cents_micros_leaves_anything_else_to_the_full_checks(value):
+    assert cents_micros(value) is None
