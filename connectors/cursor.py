@@ -48,12 +48,11 @@ from connectors.contract import (
     ReconciliationTotal,
     VendorTotal,
 )
+from connectors.cursor_events import SERVICE, WindowUsage
 from connectors.cursor_pages import (  # noqa: F401  (the metric names, re-exported)
     ACTIVITY_METRICS,
     OPTIONAL_ACTIVITY,
     REQUIRED_ACTIVITY,
-    SERVICE,
-    WindowUsage,
     page_activity,
 )
 from connectors.dates import day_end_ms, day_start_ms, day_windows, days

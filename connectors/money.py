@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from itertools import repeat
+from operator import mul
 from typing import Literal
 
 MICROS_PER_USD = 1_000_000
@@ -81,17 +83,18 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     with a positive sum; use usage (tokens, requests, seats, or tokens at the price table's list
     prices: ``connectors.tokens.TokenRates``) as weights, never a price held in connector code.
     """
-    if any(w < 0 for w in weights):
+    if min(weights, default=0) < 0:
         raise ValueError("allocate needs weights >= 0")
     weight_sum = sum(weights)
     if weight_sum <= 0:
         raise ValueError("allocate needs a positive weight sum")
     if total < 0:
         return [-part for part in allocate(-total, weights)]
-    shares = [divmod(total * w, weight_sum) for w in weights]
-    parts = [q for q, _ in shares]
+    # (quotient, remainder) of total * w / sum for every weight, worked out in C (a day's
+    # usage rows by the thousand, once per cost line).
+    shares = map(divmod, map(mul, weights, repeat(total)), repeat(weight_sum))
+    parts, remainders = (list(column) for column in zip(*shares, strict=True))
     leftover = total - sum(parts)
-    remainders = [r for _, r in shares]
     # Largest remainder first, ties in weight order (a stable sort, reversed, keeps it).
     order = sorted(range(len(weights)), key=remainders.__getitem__, reverse=True)
     for i in order[:leftover]:

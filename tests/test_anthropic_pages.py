@@ -20,8 +20,10 @@ from connectors.anthropic.claude_code import (
 )
 from connectors.anthropic.payloads import PATH_CLAUDE_CODE, PATH_USAGE, VENDOR, parse_usage_page
 from connectors.contract import SchemaError
+from connectors.json_body import loads_exact, loads_floats
 from connectors.payload import PayloadReader
 from connectors.simulator import Simulator
+from connectors.simulator.faults import encode_json
 
 DAY = dt.date(2026, 9, 2)
 
@@ -97,6 +99,21 @@ def test_claude_code_reads_the_same_either_way(pages):
     fast = _code_facts(body)
     assert fast == _code_facts(body, checked=True)
     assert fast[0] and fast[1] and fast[2]
+
+
+def test_claude_code_reads_the_same_from_either_decoder(pages):
+    """The connector decodes with floats (json_floats): estimated cents come back as floats,
+    read as their literal, and the facts are those of the exact decoder's Decimals."""
+    body = _quirky(pages["code"])
+    body["data"][5]["model_breakdown"][0]["estimated_cost"]["amount"] = Decimal("1234.56789")
+    content = encode_json(body)  # Decimals as JSON numbers, as the simulator serves them
+    floats, exact = loads_floats(content), loads_exact(content)
+    assert any(
+        type(m["estimated_cost"]["amount"]) is float
+        for r in floats["data"]
+        for m in r["model_breakdown"]
+    )
+    assert _code_facts(floats) == _code_facts(exact) == _code_facts(exact, checked=True)
 
 
 def test_the_usage_report_reads_the_same_either_way(pages):

@@ -12,7 +12,7 @@ import pytest
 
 from connectors.contract import SchemaError
 from connectors.cursor import EVENTS_PATH
-from connectors.cursor_pages import WindowUsage
+from connectors.cursor_events import WindowUsage
 from connectors.dates import day_end_ms, day_start_ms
 from connectors.json_body import loads_exact, loads_floats
 from connectors.payload import PayloadReader

@@ -25,6 +25,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
+from operator import add, attrgetter
 
 from connectors.anthropic.payloads import TOKEN_TYPES, TYPE_FIELDS, CostLine, UsageTokens
 from connectors.contract import UNATTRIBUTED, UsageRecord, fast_replace
@@ -37,23 +38,18 @@ RowKey = tuple[str | None, str]  # (api_key_id or None for Workbench, model)
 
 
 def _weights(
-    usage: dict[RowKey, UsageTokens],
-    rows: list[RowKey],
-    token_type: str | None,
-    rates: TokenRates | None = None,
+    tokens: list[UsageTokens], token_type: str | None, rates: TokenRates | None = None
 ) -> list[int]:
-    if token_type:
-        field_name = TYPE_FIELDS[token_type]  # KeyError for a type the usage report lacks
-        weights = [getattr(usage[r], field_name) for r in rows]
-    else:
-        weights = []
+    """The weights of one model's rows (``tokens``, in row order) for a cost line."""
+    # TYPE_FIELDS: a KeyError for a type the usage report lacks
+    weights = list(map(attrgetter(TYPE_FIELDS[token_type]), tokens)) if token_type else []
     if any(weights):
         return weights
     if rates is not None:  # mixed token kinds: weigh them at list price, when every row prices
-        priced = [rates.weight(usage[r].counts()) for r in rows]
+        priced = [rates.weight(t.counts()) for t in tokens]
         if all(w is not None for w in priced) and any(priced):
             return [w for w in priced if w is not None]
-    return [usage[r].total for r in rows]
+    return [t.total for t in tokens]
 
 
 def allocate_day(
@@ -78,30 +74,40 @@ def allocate_day(
         else:
             leftover[line.model or line.cost_type or line.description or "other"] += line.micros
 
-    billed: dict[RowKey, int] = defaultdict(int)
+    # Each model's rows get their parts of every pool of that model, summed in row order.
+    tokens_of = {model: [usage[r] for r in rows] for model, rows in by_model.items()}
+    billed_of: dict[str, list[int]] = {}
     for (model, kind), micros in sorted(pools.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        rows = by_model[model]
-        weights = _weights(usage, rows, kind, rates(model) if rates and not kind else None)
+        weights = _weights(tokens_of[model], kind, rates(model) if rates and not kind else None)
         if not any(weights):
             leftover[model] += micros
             continue
-        for row_key, part in zip(rows, allocate(micros, weights), strict=True):
-            billed[row_key] += part
+        parts = allocate(micros, weights)
+        summed = billed_of.get(model)
+        billed_of[model] = parts if summed is None else list(map(add, summed, parts))
 
     # One record per (account, sku): Workbench rows and leftovers merge on "unattributed".
     # Tokens as the four columns [input, output, cache read, cache write (5m + 1h)].
     merged_tokens: dict[tuple[str, str], list[int]] = {}
     merged_micros: dict[tuple[str, str], int] = defaultdict(int)
-    for (key_id, model), tokens in usage.items():
-        slot = (key_id or UNATTRIBUTED, model)
-        columns = merged_tokens.get(slot)
-        if columns is None:
-            columns = merged_tokens[slot] = [0, 0, 0, 0]
-        columns[0] += tokens.uncached_input
-        columns[1] += tokens.output
-        columns[2] += tokens.cache_read
-        columns[3] += tokens.cache_write_5m + tokens.cache_write_1h
-        merged_micros[slot] += billed.get((key_id, model), 0)
+    for model, rows in by_model.items():
+        billed = billed_of.get(model) or [0] * len(rows)
+        for (key_id, _), tokens, micros in zip(rows, tokens_of[model], billed, strict=True):
+            slot = (key_id or UNATTRIBUTED, model)
+            columns = merged_tokens.get(slot)
+            if columns is None:
+                merged_tokens[slot] = [
+                    tokens.uncached_input,
+                    tokens.output,
+                    tokens.cache_read,
+                    tokens.cache_write_5m + tokens.cache_write_1h,
+                ]
+            else:
+                columns[0] += tokens.uncached_input
+                columns[1] += tokens.output
+                columns[2] += tokens.cache_read
+                columns[3] += tokens.cache_write_5m + tokens.cache_write_1h
+            merged_micros[slot] += micros
     for sku, micros in leftover.items():
         merged_micros[(UNATTRIBUTED, sku)] += micros
 

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from connectors.anthropic.payloads import PATH_CLAUDE_CODE, VENDOR
 from connectors.contract import DayActivity, UsageRecord, fast_replace
 from connectors.dates import parse_day
-from connectors.money import cents_to_micros
+from connectors.json_body import cents_micros
 from connectors.payload import Node, PayloadReader
 from connectors.tokens import TOKEN_COLUMNS
 
@@ -132,8 +131,8 @@ def parse_claude_code_page(body: Any, day: dt.date, into: ClaudeCodeDay) -> None
             metrics = activity[who] = {}
         for metric, value in counts:
             metrics[metric] = metrics.get(metric, 0) + value
-        for model, tokens, cents in models:
-            into.add_model(who, model, tokens, cents_to_micros(cents), counted_elsewhere)
+        for model, tokens, micros in models:
+            into.add_model(who, model, tokens, micros, counted_elsewhere)
 
 
 def _checked_record(rec: Node, day: dt.date, into: ClaudeCodeDay) -> None:
@@ -158,7 +157,7 @@ def _count(value: Any) -> bool:
 
 
 def _plain_record(rec: Any, day: dt.date, day_of: dict[str, dt.date]) -> tuple | None:
-    """``(actor, is a user, counted elsewhere, [(metric, count)], [(model, tokens, cents)])``
+    """``(actor, is a user, counted elsewhere, [(metric, count)], [(model, tokens, micros)])``
     of a record whose every field is plainly well-formed, else ``None``."""
     if type(rec) is not dict:
         return None
@@ -217,9 +216,10 @@ def _plain_record(rec: Any, day: dt.date, day_of: dict[str, dt.date]) -> tuple |
             return None
         if currency not in (None, "") and (type(currency) is not str or currency.upper() != "USD"):
             return None
-        if type(cents) is not int and (type(cents) is not Decimal or not cents.is_finite()):
+        micros = cents_micros(cents)  # a float (json_floats) read as its literal
+        if micros is None:
             return None
-        models.append((model, tokens, cents))
+        models.append((model, tokens, micros))
     return who, kind == "user_actor", customer == "api", counts, models
 
 
@@ -260,6 +260,19 @@ def claude_code_activity(cc: ClaudeCodeDay) -> list[DayActivity]:
     """The day's activity, one ``DayActivity`` per actor, ordered by actor then metric."""
     day = cc.day
     activity = cc.activity
-    return [
-        DayActivity(day, actor, dict(sorted(activity[actor].items()))) for actor in sorted(activity)
-    ]
+    return [DayActivity(day, actor, _by_name(activity[actor])) for actor in sorted(activity)]
+
+
+_NAME_ORDERS: dict[tuple[str, ...], tuple[str, ...]] = {}  # metric names → the same, sorted
+
+
+def _by_name(metrics: dict[str, int]) -> dict[str, int]:
+    """``metrics`` ordered by metric name. Actors share a handful of metric sets, each added
+    in the same order: the sorted order is worked out once per set, not once per actor."""
+    names = tuple(metrics)
+    order = _NAME_ORDERS.get(names)
+    if order is None:
+        if len(_NAME_ORDERS) >= 1 << 10:
+            _NAME_ORDERS.clear()
+        order = _NAME_ORDERS[names] = tuple(sorted(names))
+    return dict(zip(order, map(metrics.__getitem__, order), strict=True))

@@ -103,6 +103,9 @@ class AnthropicConnector(Connector):
                 "user-agent": "aispend/0.1",
             },
             secrets=[key],
+            # Its readers take floats back as their literal (connectors.json_body): the only
+            # JSON numbers with a fraction are Claude Code's estimated cents.
+            json_floats=True,
             **(ctx.http_options if ctx else {}),
         )
 
