@@ -45,6 +45,8 @@ from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.event_log import sqlite as sqlite_event_log_package
 from dagster._core.storage.event_log.schema import SqlEventLogStorageMetadata
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+from dagster._core.storage.schedules.sqlite.sqlite_schedule_storage import SqliteScheduleStorage
 from dagster._core.storage.sql import get_alembic_config
 from dagster._core.storage.sqlalchemy_compat import db_result
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
@@ -173,10 +175,13 @@ class QuickSqliteEventLogStorage(SqliteEventLogStorage):
             for event, event_id in zip(events, ids, strict=True):
                 self._store_asset_event(conn, event, event_id)
 
-    def _close_all(self) -> None:
+    def close_connections(self) -> None:
+        """Close every shard's connection (reopened on next use)."""
         with self._db_lock:
             while self._engines:
                 self._forget(next(iter(self._engines)))
+
+    _close_all = close_connections
 
     def wipe(self) -> None:
         self._close_all()
@@ -220,6 +225,24 @@ class QuickSqliteStorage(DagsterSqliteStorage):
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> QuickSqliteStorage:
         return cls.from_local(inst_data=inst_data, **config_value)
+
+
+def release_before_fork(instance: dg.DagsterInstance) -> bool:
+    """Close the connections ``instance`` holds open, so forked children can use it as it is
+    (each opens connections of its own on first use): True when it is on this module's storage,
+    whose only open connections are the event log's (Dagster's SQLite run and schedule
+    storages connect per call). Any other storage: False, nothing done (a child must open its
+    own instance). Saves each child opening the instance again (parsing Dagster's Alembic
+    scripts for its runs and schedules databases: ~0.2 s CPU a child)."""
+    events = instance.event_log_storage
+    if not (
+        isinstance(events, QuickSqliteEventLogStorage)
+        and isinstance(instance.run_storage, SqliteRunStorage)
+        and isinstance(instance.schedule_storage, SqliteScheduleStorage)
+    ):
+        return False
+    events.close_connections()
+    return True
 
 
 def open_instance(home: str | Path) -> dg.DagsterInstance:
