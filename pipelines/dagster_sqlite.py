@@ -312,6 +312,7 @@ def release_before_fork(instance: dg.DagsterInstance) -> bool:
     ):
         return False
     _shard_template()  # each child's run makes a new shard: from this, worked out once
+    _head_revision()  # and checks the index shard's stamp against this
     events.close_connections()
     return True
 

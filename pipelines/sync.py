@@ -201,6 +201,7 @@ def run_sync(
                 ),
                 progress,
                 lambda name, reason: SourceResult(name, 0, False, reason, days=days),
+                meanwhile=lambda: defs.resolve_job_def(REFRESH_MARTS),  # for refresh_marts below
             )
         else:
             results = [sync_source(name, progress, instance) for name in names]
