@@ -39,17 +39,28 @@ import dagster as dg
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from dagster._core.errors import DagsterInvariantViolationError
-from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS
+from dagster._core.events import (
+    ASSET_CHECK_EVENTS,
+    ASSET_EVENTS,
+    EVENT_TYPE_TO_PIPELINE_RUN_STATUS,
+    DagsterEventType,
+)
 from dagster._core.events.log import EventLogEntry
 from dagster._core.instance.ref import InstanceRef
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.storage.event_log import sqlite as sqlite_event_log_package
-from dagster._core.storage.event_log.schema import SqlEventLogStorageMetadata
+from dagster._core.storage.event_log.schema import (
+    AssetCheckExecutionsTable,
+    SqlEventLogStorageMetadata,
+)
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+from dagster._core.storage.schedules.sqlite.sqlite_schedule_storage import SqliteScheduleStorage
 from dagster._core.storage.sql import get_alembic_config
 from dagster._core.storage.sqlalchemy_compat import db_result
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
-from dagster._serdes import ConfigurableClassData
+from dagster._serdes import ConfigurableClassData, serialize_value
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError
@@ -74,6 +85,28 @@ def _event_log_scripts() -> ScriptDirectory:
 @functools.cache
 def _head_revision() -> str:
     return _event_log_scripts().as_revision_number("head")
+
+
+@functools.cache
+def _shard_template() -> tuple[tuple[str, ...], str]:
+    """(the CREATE statements of a new run shard, the head revision it is stamped with), as
+    Dagster's ``create_all`` and Alembic's ``stamp`` make them, worked out once per process on
+    an in-memory database: a new shard then costs a few statements, not SQLAlchemy compiling
+    every table and index and Alembic loading its scripts (~30 ms CPU a run)."""
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    try:
+        with engine.connect() as conn:
+            SqlEventLogStorageMetadata.create_all(conn)
+            MigrationContext.configure(conn).stamp(_event_log_scripts(), "head")
+            conn.commit()
+            schema = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid"
+            )
+            statements = tuple(row[0] for row in schema)
+            head = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+    finally:
+        engine.dispose()
+    return statements, head
 
 
 class QuickSqliteEventLogStorage(SqliteEventLogStorage):
@@ -117,14 +150,18 @@ class QuickSqliteEventLogStorage(SqliteEventLogStorage):
             try:
                 with engine.connect() as conn:
                     revision = MigrationContext.configure(conn).get_current_revision()
-                    if revision == _head_revision():
-                        return
                     if revision is None and not _has_tables(conn):
-                        SqlEventLogStorageMetadata.create_all(conn)
+                        schema, head = _shard_template()
+                        for statement in schema:
+                            conn.exec_driver_sql(statement)
                         conn.commit()
                         conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-                        MigrationContext.configure(conn).stamp(_event_log_scripts(), "head")
+                        conn.exec_driver_sql(
+                            "INSERT INTO alembic_version (version_num) VALUES (?)", (head,)
+                        )
                         conn.commit()
+                        return
+                    if revision == _head_revision():
                         return
             except DatabaseError:
                 pass
@@ -152,10 +189,13 @@ class QuickSqliteEventLogStorage(SqliteEventLogStorage):
         of a range run: ~90 each for a 90-day sync) stored in one transaction per shard, each
         event exactly as ``store_event`` stores it (the run's shard, then the cross-run index
         with its tags and asset row). Any other kind of batch goes event by event."""
-        if not events or not all(_plain_asset_event(e) for e in events):
+        if not events or not all(_batchable(e) for e in events):
             return super().store_event_batch(events)
-        if len({e.run_id for e in events}) != 1:
+        if len({e.run_id for e in events}) != 1 or not events[0].run_id:
             return super().store_event_batch(events)
+        planned_checks = [e.dagster_event_type in ASSET_CHECK_EVENTS for e in events]
+        if any(planned_checks) and not self.supports_asset_checks:
+            return super().store_event_batch(events)  # raises Dagster's own "migrate" error
         inserts = [self.prepare_insert_event(e) for e in events]
         with self.run_connection(events[0].run_id) as conn:
             for insert in inserts:
@@ -169,14 +209,22 @@ class QuickSqliteEventLogStorage(SqliteEventLogStorage):
                 raise DagsterInvariantViolationError(
                     "Cannot store asset event tags for null event id."
                 )
-            self._store_asset_event_tags(conn, events, ids)
-            for event, event_id in zip(events, ids, strict=True):
-                self._store_asset_event(conn, event, event_id)
+            assets = [(e, i) for e, i, c in zip(events, ids, planned_checks, strict=True) if not c]
+            if assets:
+                self._store_asset_event_tags(conn, [e for e, _ in assets], [i for _, i in assets])
+            for event, event_id, planned_check in zip(events, ids, planned_checks, strict=True):
+                if planned_check:
+                    conn.execute(_planned_check_rows(self, event, event_id))
+                else:
+                    self._store_asset_event(conn, event, event_id)
 
-    def _close_all(self) -> None:
+    def close_connections(self) -> None:
+        """Close every shard's connection (reopened on next use)."""
         with self._db_lock:
             while self._engines:
                 self._forget(next(iter(self._engines)))
+
+    _close_all = close_connections
 
     def wipe(self) -> None:
         self._close_all()
@@ -192,14 +240,41 @@ class QuickSqliteEventLogStorage(SqliteEventLogStorage):
         super().dispose()
 
 
-def _plain_asset_event(event: EventLogEntry) -> bool:
+def _batchable(event: EventLogEntry) -> bool:
     """An asset event ``store_event`` mirrors into the index and nothing else (no check or run
-    status event)."""
+    status event), or a planned asset check (mirrored, plus its PLANNED execution row): what a
+    run's planned batch holds (the marts run plans ~90 checks beside its materializations)."""
     kind = event.dagster_event_type if event.is_dagster_event else None
+    if kind == DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED:
+        return True
     return (
         kind in ASSET_EVENTS
         and kind not in ASSET_CHECK_EVENTS
         and kind not in EVENT_TYPE_TO_PIPELINE_RUN_STATUS
+    )
+
+
+def _planned_check_rows(storage: SqliteEventLogStorage, event: EventLogEntry, event_id: int):
+    """The PLANNED execution rows of a planned check event, exactly as
+    ``SqlEventLogStorage._store_asset_check_evaluation_planned`` inserts them (one per
+    partition of the check, or one without), for the index transaction of a batch."""
+    planned = event.get_dagster_event().event_specific_data
+    subset = planned.partitions_subset
+    partition_keys = subset.get_partition_keys() if subset else [None]
+    return AssetCheckExecutionsTable.insert().values(
+        [
+            dict(
+                asset_key=planned.asset_key.to_string(),
+                check_name=planned.check_name,
+                partition=partition_key,
+                run_id=event.run_id,
+                execution_status=AssetCheckExecutionRecordStatus.PLANNED.value,
+                evaluation_event=serialize_value(event),
+                evaluation_event_timestamp=storage._event_insert_timestamp(event),
+                evaluation_event_storage_id=event_id,
+            )
+            for partition_key in partition_keys
+        ]
     )
 
 
@@ -220,6 +295,26 @@ class QuickSqliteStorage(DagsterSqliteStorage):
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> QuickSqliteStorage:
         return cls.from_local(inst_data=inst_data, **config_value)
+
+
+def release_before_fork(instance: dg.DagsterInstance) -> bool:
+    """Close the connections ``instance`` holds open, so forked children can use it as it is
+    (each opens connections of its own on first use): True when it is on this module's storage,
+    whose only open connections are the event log's (Dagster's SQLite run and schedule
+    storages connect per call). Any other storage: False, nothing done (a child must open its
+    own instance). Saves each child opening the instance again (parsing Dagster's Alembic
+    scripts for its runs and schedules databases: ~0.2 s CPU a child)."""
+    events = instance.event_log_storage
+    if not (
+        isinstance(events, QuickSqliteEventLogStorage)
+        and isinstance(instance.run_storage, SqliteRunStorage)
+        and isinstance(instance.schedule_storage, SqliteScheduleStorage)
+    ):
+        return False
+    _shard_template()  # each child's run makes a new shard: from this, worked out once
+    _head_revision()  # and checks the index shard's stamp against this
+    events.close_connections()
+    return True
 
 
 def open_instance(home: str | Path) -> dg.DagsterInstance:

@@ -55,9 +55,12 @@ def run_in_processes(
     run_one: Callable[[str, ProgressReporter], Any],
     progress: ProgressReporter | None,
     died: Callable[[str, str], Any],
+    meanwhile: Callable[[], Any] | None = None,
 ) -> list[Any]:
     """``run_one(name, reporter)`` for every source, each in a forked child; results in the
-    order of ``names``. ``died(name, reason)`` makes the result of a child that gave none."""
+    order of ``names``. ``died(name, reason)`` makes the result of a child that gave none.
+    ``meanwhile()`` runs here once every child has started (work of the parent's own, done
+    while the children sync rather than after them)."""
     context = multiprocessing.get_context("fork")
     children: dict[str, multiprocessing.Process] = {}
     pipes: dict[Connection, str] = {}
@@ -69,6 +72,8 @@ def run_in_processes(
         child.start()
         send.close()
         children[name], pipes[receive] = child, name
+    if meanwhile is not None:
+        meanwhile()
     results: dict[str, Any] = {}
     while pipes:
         for conn in wait(list(pipes)):

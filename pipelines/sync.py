@@ -19,7 +19,7 @@ import dagster as dg
 
 from connectors.contract import Connector
 from pipelines.backfills import BACKFILL_TAG, new_backfill_id, record_backfill
-from pipelines.dagster_sqlite import open_instance
+from pipelines.dagster_sqlite import open_instance, release_before_fork
 from pipelines.definitions import build_definitions
 from pipelines.ingest import TENANT_TAG, partitions_for, range_tags
 from pipelines.jobs import REFRESH_MARTS, sync_job_name
@@ -188,11 +188,20 @@ def run_sync(
 
     try:
         if parallel and len(names) > 1 and _separate_processes(settings, instance, own_instance):
+            # What every child needs, worked out once here rather than in each: the location's
+            # repository and asset graph, and (on Dagster's default SQLite storage, with no
+            # connection open across the fork) the instance itself, opened already.
+            defs.get_repository_def()
+            defs.resolve_asset_graph()
+            shared = instance if release_before_fork(instance) else None
             results = run_in_processes(
                 names,
-                lambda name, reporter: sync_source(name, reporter, dagster_instance(settings)),
+                lambda name, reporter: sync_source(
+                    name, reporter, shared or dagster_instance(settings)
+                ),
                 progress,
                 lambda name, reason: SourceResult(name, 0, False, reason, days=days),
+                meanwhile=lambda: defs.resolve_job_def(REFRESH_MARTS),  # for refresh_marts below
             )
         else:
             results = [sync_source(name, progress, instance) for name in names]

@@ -134,3 +134,78 @@ def test_a_new_run_shard_is_the_one_dagster_makes(tmp_path):
     finally:
         stock.dispose()
     assert _schema(shard(quick_run)) == _schema(shard(stock_run))
+
+
+@dg.asset(
+    check_specs=[
+        dg.AssetCheckSpec("positive", asset="checked"),
+        dg.AssetCheckSpec("small", asset="checked"),
+    ]
+)
+def checked() -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        check_results=[
+            dg.AssetCheckResult(check_name="positive", passed=True),
+            dg.AssetCheckResult(check_name="small", passed=False),
+        ]
+    )
+
+
+CHECKED = dg.Definitions(
+    assets=[checked], jobs=[dg.define_asset_job("checked_job")]
+).resolve_job_def("checked_job")
+
+
+def _check_rows(instance: dg.DagsterInstance, run_id: str) -> list:
+    rows = []
+    for name in ("positive", "small"):
+        key = dg.AssetCheckKey(dg.AssetKey("checked"), name)
+        [record] = instance.event_log_storage.get_asset_check_execution_history(key, limit=10)
+        assert record.run_id == run_id
+        rows.append((name, record.status.value, record.event.dagster_event_type.value))
+    return rows
+
+
+def test_planned_checks_stored_with_the_planned_batch(tmp_path):
+    """A run's planned materializations and planned checks go to storage as one batch; the
+    check executions Dagster reads (PLANNED, then the outcome) are the ones its own storage
+    writes for the same run."""
+    (tmp_path / "quick").mkdir(), (tmp_path / "stock").mkdir()
+    for home in ("quick", "stock"):
+        (tmp_path / home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    quick = open_instance(str(tmp_path / "quick"))
+    one_by_one = []
+    store_event = quick.event_log_storage.store_event
+
+    def spy(event):
+        one_by_one.append(event.dagster_event_type and event.dagster_event_type.value)
+        return store_event(event)
+
+    quick.event_log_storage.store_event = spy
+    try:
+        quick_run = CHECKED.execute_in_process(instance=quick, raise_on_error=False).run_id
+    finally:
+        quick.dispose()
+    assert "ASSET_CHECK_EVALUATION" in one_by_one  # the outcomes, stored as they come
+    assert not [kind for kind in one_by_one if kind and kind.endswith("_PLANNED")]
+    stock = dg.DagsterInstance.from_config(str(tmp_path / "stock"))
+    try:
+        stock_run = CHECKED.execute_in_process(instance=stock, raise_on_error=False).run_id
+        expected = _check_rows(stock, stock_run)
+    finally:
+        stock.dispose()
+    reader = dg.DagsterInstance.from_config(str(tmp_path / "quick"))  # the stock classes
+    try:
+        assert _check_rows(reader, quick_run) == expected
+        assert expected == [
+            ("positive", "SUCCEEDED", "ASSET_CHECK_EVALUATION"),
+            ("small", "FAILED", "ASSET_CHECK_EVALUATION"),
+        ]
+        planned = [
+            e
+            for e in reader.all_logs(quick_run)
+            if e.is_dagster_event and e.dagster_event_type.value.endswith("_PLANNED")
+        ]
+        assert len(planned) == 3
+    finally:
+        reader.dispose()

@@ -18,10 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from importlib.resources.abc import Traversable
 
-import sqlglot
 import yaml
-from sqlglot import exp
-from sqlglot.errors import ParseError
 
 from warehouse.sql_macros import (  # noqa: F401  (ModelError, Scope, EVERYTHING: part of this API)
     EVERYTHING,
@@ -30,6 +27,7 @@ from warehouse.sql_macros import (  # noqa: F401  (ModelError, Scope, EVERYTHING
     expand_macros,
     month_shift,
 )
+from warehouse.sql_model_reads import model_reads, tables_read  # noqa: F401  (tables_read: API)
 
 DIALECTS = ("sqlite", "postgresql")
 KINDS = ("full", "incremental_by_month", "incremental_by_day")
@@ -137,27 +135,6 @@ def lint(body: str, path: str) -> None:
         for pattern, why in _REFUSED:
             if pattern.search(line):
                 raise ModelError(f"{path}:{number}: {why}: {raw.strip()}")
-
-
-def _parse(sql: str, dialect: str, path: str) -> exp.Expression:
-    read = "postgres" if dialect == "postgresql" else dialect
-    try:
-        statements = [s for s in sqlglot.parse(sql, read=read) if s is not None]
-    except ParseError as exc:
-        err = exc.errors[0] if exc.errors else {}
-        line = err.get("line", "?")
-        raise ModelError(
-            f"{path}:{line}: does not parse for {dialect}: {err.get('description', exc)}"
-        ) from None
-    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
-        raise ModelError(f"{path}: a model holds exactly one SELECT, found {len(statements)}")
-    return statements[0]
-
-
-def tables_read(tree: exp.Expression) -> frozenset[str]:
-    """The tables a SELECT reads (CTE names excluded), lower-cased."""
-    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-    return frozenset(t.name.lower() for t in tree.find_all(exp.Table) if t.name) - ctes
 
 
 def render(
@@ -276,8 +253,7 @@ def parse_model(name: str, source: str, path: str) -> SqlModel:
     lint(body, path)
     reads: frozenset[str] = frozenset()
     for dialect in DIALECTS:
-        tree = _parse(expand_macros(body, dialect, EVERYTHING, back, path), dialect, path)
-        reads = tables_read(tree)
+        reads = model_reads(expand_macros(body, dialect, EVERYTHING, back, path), dialect, path)
     if name in reads:
         raise ModelError(f"{path}: a model cannot read its own table")
     if kind != "full" and "@scope_" not in body:

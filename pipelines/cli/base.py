@@ -6,7 +6,9 @@ User mistakes end in one clear line on stderr and a non-zero exit, never a trace
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import gc
 import getpass
 import sys
 
@@ -17,6 +19,12 @@ from connectors.registry import UnknownConnectorError
 from warehouse.actors import Actor, PermissionDenied
 from warehouse.errors import UserError
 from warehouse.settings import Settings
+
+# The interpreter's last collections at exit walk every object still alive (Dagster's classes,
+# SQLAlchemy's, the location built: ~1.5 s CPU after a sync, ~0.3 s after importing Dagster
+# alone) only to free memory the process is about to give back. Registered first, so it runs
+# after every other exit handler: what is alive by then is kept out of those collections.
+atexit.register(gc.freeze)
 
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 USER_ERRORS = (UserError, PermissionDenied, ConnectorError, UnknownConnectorError)
