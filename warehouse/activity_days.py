@@ -67,9 +67,19 @@ def _name(metric: str) -> str:
     return json.dumps(metric)  # a connector reports a few dozen names: encoded once each
 
 
+# Compact JSON (what ``metrics_json`` writes): for an object of integers, the json module's C
+# encoder writes the same text as the loop below, at a third of its cost (a row per account-day).
+_encode_compact = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def metrics_json(metrics: dict[str, Decimal | int]) -> str:
     """The ``metrics`` JSON object, every value exact (``json_number``)."""
+    if set(map(type, metrics.values())) <= _PLAIN_INT:  # (not bool: JSON's true, not 1)
+        return _encode_compact(metrics)
     return "{" + ",".join(f"{_name(k)}:{json_number(v)}" for k, v in metrics.items()) + "}"
+
+
+_PLAIN_INT = frozenset({int})
 
 
 class ActivityDays:
