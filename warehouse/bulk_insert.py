@@ -8,7 +8,8 @@ it; this skips that and keeps exactly what it would have stored: each value goes
 column type's own bind processor for the dialect (dates, timestamps, JSON, Numeric on SQLite),
 so the stored values are the ones ``conn.execute(table.insert(), rows)`` writes. A column named
 in ``serialized`` takes its values as the database's text already (a JSON document the caller
-wrote exactly) and skips that conversion.
+wrote exactly) and skips that conversion. ``constants`` (column → value) are the same for every
+row: converted once and appended to each row here, not carried in the caller's tuples.
 
 Nothing is committed here: the caller's transaction decides, so a failure rolls back every
 row written through it along with everything else.
@@ -16,7 +17,7 @@ row written through it along with everything else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -31,10 +32,12 @@ class BulkInsert:
         table: Table,
         columns: Sequence[str],
         serialized: Collection[str] = (),
+        constants: Mapping[str, Any] = {},
     ):
         self.conn = conn
         dialect = conn.dialect
         self.dialect = dialect.name
+        self.width = len(columns)
         self.processors: list[tuple[int, Callable[[Any], Any]]] = []
         for i, name in enumerate(columns):
             if name in serialized:
@@ -43,35 +46,34 @@ class BulkInsert:
             proc = impl.bind_processor(dialect)
             if proc is not None:
                 self.processors.append((i, proc))
+        self.constants = tuple(bound_value(table, c, dialect, v) for c, v in constants.items())
         quote = dialect.identifier_preparer.quote
-        names = ", ".join(quote(c) for c in columns)
+        names = ", ".join(quote(c) for c in (*columns, *constants))
         target = dialect.identifier_preparer.format_table(table)  # schema-qualified if any
         if self.dialect == "postgresql":
             self.sql = f"COPY {target} ({names}) FROM STDIN"
         else:
-            marks = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in columns)
+            count = len(columns) + len(constants)
+            marks = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in range(count))
             self.sql = f"INSERT INTO {target} ({names}) VALUES ({marks})"
 
     def _processed(self, rows: Sequence[tuple]) -> Sequence[tuple]:
-        if not self.processors:
+        """``rows`` with every processed column converted, column by column: the rows are
+        transposed and rebuilt by ``zip`` (C loops), the one Python loop per value is the
+        conversion of a column that needs one. A column's values repeat (the day, a count):
+        each distinct one is converted once."""
+        if not self.processors and not self.constants:
             return rows
-        out = []
-        # A column's values repeat (the day, a count): each distinct one is converted once.
-        procs = [(i, proc, {}) for i, proc in self.processors]
-        for row in rows:
-            values = list(row)
-            for i, proc, seen in procs:
-                value = values[i]
-                if value is None:
-                    continue
-                try:
-                    values[i] = seen[value]
-                except KeyError:
-                    values[i] = seen[value] = proc(value)
-                except TypeError:  # unhashable (a JSON object)
-                    values[i] = proc(value)
-            out.append(tuple(values))
-        return out
+        columns = list(zip(*rows, strict=True)) if self.processors else []
+        for i, proc in self.processors:
+            columns[i] = _converted(columns[i], proc)
+        if self.constants:
+            if columns:
+                columns.extend([value] * len(rows) for value in self.constants)
+            else:
+                constants = self.constants
+                return [row + constants for row in rows]
+        return list(zip(*columns, strict=True))
 
     def write(self, rows: Sequence[tuple]) -> None:
         if not rows:
@@ -90,3 +92,27 @@ class BulkInsert:
             cur.executemany(self.sql, rows)
         finally:
             cur.close()
+
+
+def bound_value(table: Table, column: str, dialect, value: Any) -> Any:
+    """``value`` as the driver receives it for ``table.column``: through the column type's bind
+    processor for ``dialect`` (a date or timestamp as SQLite's text, a JSON document)."""
+    if value is None:
+        return None
+    process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    return value if process is None else process(value)
+
+
+def _converted(values: tuple, proc: Callable[[Any], Any]) -> list:
+    """``proc`` of each value (``None`` stays ``None``), once per distinct hashable value."""
+    seen: dict[Any, Any] = {None: None}
+    out = []
+    append = out.append
+    for value in values:
+        try:
+            append(seen[value])
+        except KeyError:
+            append(seen.setdefault(value, proc(value)))
+        except TypeError:  # unhashable (a JSON object)
+            append(proc(value))
+    return out

@@ -35,10 +35,9 @@ from warehouse.vendor_totals import TotalsBuffer, delete_billed_totals, upsert_i
 
 CHUNK_ROWS = 5000
 _ONE_DAY = dt.timedelta(days=1)
-# The columns a partition write fills, in the order its row tuples carry them.
+# The columns a partition write fills row by row, in the order its row tuples carry them; the
+# columns every row of a partition write shares are filled once (``_constants``).
 USAGE_COLUMNS = (
-    "tenant_id",
-    "source",
     "record_key",
     "account_key",
     "charge_period_start",
@@ -61,9 +60,6 @@ USAGE_COLUMNS = (
     "sub_account",
     "cost_basis",
     "confidence",
-    "source_type",
-    "ingestion_run_id",
-    "ingested_at",
     "tags",
 )
 
@@ -96,28 +92,32 @@ class _PartitionWriter:
         source_type: str,
         provider: str,
         run_id: str | None,
-        staging: tuple[StagedTable, StagedTable] | None = None,
+        staged: bool = False,
     ):
-        """``staging``: the (usage, activity) tables the rows go to first (SQLite), else the
-        fact tables themselves."""
+        """``staged``: the rows go to staging tables first (SQLite: ``self.staging``, copied in
+        by the caller), else to the fact tables themselves."""
         self.conn = conn
         self.tenant_id = tenant_id
         self.source = source
         self.start = start
         self.end = end
-        self.source_type = source_type
         self.provider = provider
-        self.run_id = run_id
         self._tenant_key = str(tenant_id)
-        self.written_at = dt.datetime.now(dt.UTC)  # ingested_at of every row of this write
         self.usage: list[tuple] = []
-        usage_table, activity_table = (
-            (staging[0].table, staging[1].table)
-            if staging
-            else (UsageFact.__table__, ActivityDay.__table__)
-        )
-        self.activity = ActivityDays(conn, tenant_id, source, run_id, activity_table)
-        self._usage_out = BulkInsert(conn, usage_table, USAGE_COLUMNS)
+        shared = {"tenant_id": tenant_id, "source": source, "ingestion_run_id": run_id}
+        # ingested_at: this write's time, on every row it writes
+        usage_constants = {**shared, "source_type": source_type, "ingested_at": _now()}
+        usage_table, activity_table = UsageFact.__table__, ActivityDay.__table__
+        self.staging: tuple[StagedTable, StagedTable] | None = None
+        if staged:
+            self.staging = (
+                StagedTable(usage_table, USAGE_COLUMNS, usage_constants),
+                StagedTable(activity_table, ACTIVITY_COLUMNS, shared),
+            )
+            usage_table, activity_table = (t.table for t in self.staging)
+            usage_constants = shared = {}
+        self.activity = ActivityDays(conn, tenant_id, source, activity_table, shared)
+        self._usage_out = BulkInsert(conn, usage_table, USAGE_COLUMNS, constants=usage_constants)
         self.usage_rows = 0
         # account_key -> Account (full details when the connector described it)
         self.accounts: dict[str, Account | None] = {}
@@ -130,9 +130,8 @@ class _PartitionWriter:
 
     def add_usage(self, records: Iterable[UsageRecord]) -> None:
         """Buffers one batch's usage rows (a loop per batch: this runs for every fact)."""
-        start, end, tenant, source = self.start, self.end, self.tenant_id, self.source
-        tenant_key, provider, source_type = self._tenant_key, self.provider, self.source_type
-        run_id, written_at, accounts = self.run_id, self.written_at, self.accounts
+        start, end, source, provider = self.start, self.end, self.source, self.provider
+        tenant_key, accounts = self._tenant_key, self.accounts
         usage = self.usage
         append = usage.append
         for rec in records:
@@ -145,8 +144,6 @@ class _PartitionWriter:
                 self._outside(day, "usage record")
             append(
                 (
-                    tenant,
-                    source,
                     rec.record_key(tenant_key, source),
                     rec.account_key,
                     day,
@@ -169,9 +166,6 @@ class _PartitionWriter:
                     rec.sub_account,
                     rec.cost_basis,
                     rec.confidence,
-                    source_type,
-                    run_id,
-                    written_at,
                     dict(rec.tags) if rec.tags else None,
                 )
             )
@@ -236,7 +230,7 @@ class _PartitionWriter:
 
     def upsert_accounts(self) -> int:
         """Every account seen gets a vendor_accounts row; described ones refresh their details."""
-        now = dt.datetime.now(dt.UTC)
+        now = _now()
         table = VendorAccount.__table__
         described = []
         bare = []
@@ -319,14 +313,12 @@ def _replace_staged(
 ) -> WriteResult:
     """SQLite: rows streamed into staging tables, then the partition replaced from them in one
     short write transaction (``warehouse.partition_staging``)."""
-    staging = (
-        StagedTable(UsageFact.__table__, USAGE_COLUMNS),
-        StagedTable(ActivityDay.__table__, ACTIVITY_COLUMNS),
-    )
+    writer = _PartitionWriter(conn, tenant_id, source, start, end, **options, staged=True)
+    staging = writer.staging
+    assert staging is not None
     try:
         for table in staging:
             table.create(conn)
-        writer = _PartitionWriter(conn, tenant_id, source, start, end, **options, staging=staging)
         totals = TotalsBuffer(tenant_id, source, start, end, options["run_id"])
         _stream(writer, totals, batches, staged=True)
         begin_immediate(conn)
@@ -342,6 +334,10 @@ def _replace_staged(
         raise
     _drop(conn, staging)
     return result
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def _drop(conn: Connection, staging: tuple[StagedTable, ...]) -> None:

@@ -12,21 +12,30 @@ Python per row while the lock is held), totals and accounts, one commit. The war
 the partition replaced in that one transaction or not at all; the staging tables are dropped
 either way. The copy names the columns the writer fills, so a column added to a fact table
 (nullable or with a default) needs nothing here.
+
+A partition's constant columns (tenant, source, run, ingestion time) are not staged: the copy's
+``SELECT`` writes them, bound once (through the column type's own conversion, so the stored
+values are the ones a per-row insert stores), instead of carrying them through every staged row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Column, Connection, MetaData, Table
 
+from warehouse.bulk_insert import bound_value
+
 
 class StagedTable:
-    """``temp.staged_<name>``: the columns ``columns`` of ``table``, without constraints."""
+    """``temp.staged_<name>``: the columns ``columns`` of ``table``, without constraints.
+    ``constants`` (column → value) are the same for every row: written by the copy alone."""
 
-    def __init__(self, table: Table, columns: Sequence[str]):
+    def __init__(self, table: Table, columns: Sequence[str], constants: Mapping[str, Any] = {}):
         self.target = table
         self.columns = tuple(columns)
+        self.constants = dict(constants)
         self.table = Table(
             f"staged_{table.name}",
             MetaData(),
@@ -39,11 +48,16 @@ class StagedTable:
         self.table.create(conn, checkfirst=False)
 
     def copy_into_target(self, conn: Connection) -> None:
-        quote = conn.dialect.identifier_preparer.quote
-        names = ", ".join(quote(c) for c in self.columns)
+        dialect = conn.dialect
+        quote = dialect.identifier_preparer.quote
+        staged = ", ".join(quote(c) for c in self.columns)
+        names = ", ".join(quote(c) for c in (*self.columns, *self.constants))
+        values = [bound_value(self.target, name, dialect, v) for name, v in self.constants.items()]
+        marks = "".join(", ?" for _ in values)
         conn.exec_driver_sql(
             f"INSERT INTO main.{quote(self.target.name)} ({names}) "
-            f"SELECT {names} FROM temp.{quote(self.table.name)}"
+            f"SELECT {staged}{marks} FROM temp.{quote(self.table.name)}",
+            tuple(values),
         )
 
     def drop(self, conn: Connection) -> None:
