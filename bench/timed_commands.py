@@ -1,0 +1,95 @@
+"""Commands timed cold for the ingest benchmark (``bench/ingest.py --e2e``): the real
+``aispend sync`` of both sources, and the tuned dlt baseline (``dlt_baseline.py``), each in a
+fresh process started by a small launcher that reports its wall time, CPU time and peak RSS."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+SOURCES = ("cursor", "anthropic")
+
+
+def _cli_env(url: str, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AISPEND_", "DAGSTER_"))}
+    env.update(
+        AISPEND_HOME=str(home), AISPEND_DATABASE_URL=url, AISPEND_ADMIN_PASSWORD="bench-pass-123"
+    )
+    return env
+
+
+def _aispend(env: dict[str, str], *args: str) -> None:
+    cmd = [str(Path(sys.executable).parent / "aispend"), *args]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"aispend {args[0]} failed: {out.stderr[-2000:]}")
+
+
+def sync_command(sim, url: str, tmp: Path, start: dt.date, days: int) -> dict:
+    """Time ``aispend sync`` of both sources into ``url``, cold: a fresh home and process."""
+    env = _cli_env(url, tmp / f"home-{uuid.uuid4().hex[:8]}")
+    _aispend(env, "init")
+    for source in SOURCES:
+        config = dict(sim.config(source))
+        args = ["vendor", "configure", source, "--base-url", config.pop("base_url")]
+        for key, value in config.items():
+            args += ["--set", f"{key}={value}"]
+        _aispend(env, *args)
+    end = start + dt.timedelta(days=days - 1)
+    sources = [arg for source in SOURCES for arg in ("--source", source)]
+    cmd = [str(Path(sys.executable).parent / "aispend"), "sync", *sources]
+    cmd += ["--start", start.isoformat(), "--end", end.isoformat(), "--json"]
+    timed, summary = _timed(cmd, env, "aispend sync")
+    return {**timed, "rows": sum(s["rows"] for s in summary["sources"])}
+
+
+def dlt_command(
+    sim, db: str, url: str, tmp: Path, start: dt.date, days: int, *, extract_only: bool = False
+) -> dict:
+    """Time the tuned dlt baseline (dlt_baseline.py) of both sources into ``url``, cold: a
+    fresh process and pipeline directory."""
+    configs = json.dumps({source: sim.config(source) for source in SOURCES})
+    workdir = tmp / f"dlt-{uuid.uuid4().hex[:8]}"
+    cmd = [sys.executable, str(Path(__file__).parent / "dlt_baseline.py"), "--db", db]
+    cmd += ["--url", url, "--configs", configs, "--start", start.isoformat()]
+    cmd += ["--days", str(days), "--workdir", str(workdir)] + ["--extract-only"] * extract_only
+    timed, summary = _timed(cmd, dict(os.environ), "dlt baseline")
+    return {**timed, "rows": summary["rows"]}
+
+
+def _timed(cmd: list[str], env: dict[str, str], what: str) -> tuple[dict, dict]:
+    """Run ``cmd``: its wall time, CPU time, peak RSS and load average, and its JSON output."""
+    with tempfile.TemporaryFile() as err:
+        # Started by a small fresh process, not this one: Linux carries a process's peak RSS
+        # through execve, so a command started from here (the simulator holds the replayed
+        # bytes: ~480 MB at 1,000 x 90) reported this process's peak as its own.
+        timer = subprocess.run(
+            [sys.executable, "-c", _TIMED, *cmd], env=env, stdout=subprocess.PIPE, stderr=err
+        )
+        timed = json.loads(timer.stdout)
+        if timed["returncode"] != 0:
+            err.seek(0)
+            raise SystemExit(f"{what} failed: {err.read()[-2000:].decode(errors='replace')}")
+    measured = {k: timed[k] for k in ("seconds", "cpu", "peak_mb")}
+    return {**measured, "load": os.getloadavg()[0]}, json.loads(timed["stdout"])
+
+
+# Runs argv[1:], then prints its wall time, CPU time and peak RSS (with its children's: wait4).
+_TIMED = """
+import json, os, subprocess, sys, time
+t0 = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, text=True)
+stdout = child.stdout.read()
+_, status, usage = os.wait4(child.pid, 0)
+print(json.dumps({
+    "stdout": stdout, "seconds": time.perf_counter() - t0,
+    "returncode": os.waitstatus_to_exitcode(status),
+    "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024,
+}))
+"""
