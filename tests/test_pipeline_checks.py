@@ -10,6 +10,8 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import MetaData, UniqueConstraint, insert
+from sqlalchemy.exc import IntegrityError
 
 from connectors.contract import (
     CheckResult,
@@ -22,11 +24,13 @@ from connectors.contract import (
     VendorTotal,
 )
 from connectors.dates import days
-from pipelines.checks import build_ingest_checks
+from pipelines.checks import build_ingest_checks, duplicate_record_keys
 from pipelines.ingest import TENANT_TAG, build_ingest_asset, range_tags
 from pipelines.resources import WarehouseResource, dispose_engines
 from warehouse import credentials, tenants
 from warehouse.actors import SYSTEM
+from warehouse.engine import make_engine
+from warehouse.models import Base, Tenant, UsageFact
 from warehouse.settings import Settings
 
 BAD_DAY = dt.date(2025, 3, 3)
@@ -109,6 +113,7 @@ def test_a_short_day_fails_only_the_runs_that_cover_it(warehouse):
     assert later["accuracy_invariant"].passed
     assert later["accuracy_invariant"].metadata["days_checked"].value == 3
     assert later["unique_record_keys"].passed and later["no_negative_usage_cost"].passed
+    assert "unique constraint" in later["unique_record_keys"].metadata["enforced_by"].value
 
 
 def test_cents_read_as_dollars_fail_even_when_facts_and_totals_agree(warehouse):
@@ -138,3 +143,73 @@ def test_reconciliation_waits_for_the_whole_period_then_compares(warehouse):
     wrong = _run(warehouse, *march, reconcile=(*march, 3_000_000_000))
     assert not wrong["accuracy_invariant"].passed
     assert "cycle for key-1" in wrong["accuracy_invariant"].description
+
+
+def _fact(tenant_id: int, key: str) -> dict:
+    day = dt.date(2025, 3, 1)
+    return {
+        "tenant_id": tenant_id,
+        "source": "scripted",
+        "record_key": key,
+        "account_key": "key-1",
+        "charge_period_start": day,
+        "charge_period_end": day + dt.timedelta(days=1),
+        "provider": "Scripted",
+        "service": "API",
+        "sku": "m",
+        "charge_category": "Usage",
+        "billed_cost_micros": 1,
+        "currency": "USD",
+        "cost_basis": "billed",
+        "confidence": "high",
+        "source_type": "api",
+        "ingested_at": dt.datetime(2025, 3, 2),
+    }
+
+
+def test_unique_record_keys_rests_on_the_database_constraint(engine):
+    acme = tenants.create_tenant(engine, "acme")
+    with engine.begin() as conn:
+        conn.execute(insert(UsageFact.__table__), [_fact(acme.id, "k1")])
+        enforced, dupes = duplicate_record_keys(conn, [UsageFact.source == "scripted"])
+    assert enforced and dupes == []
+    with pytest.raises(IntegrityError), engine.begin() as conn:  # what "enforced" promises
+        conn.execute(insert(UsageFact.__table__), [_fact(acme.id, "k1")])
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def unconstrained_engine(request, tmp_path):
+    """A warehouse whose usage_facts lacks its unique (tenant_id, record_key) constraint."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'drifted.db'}"
+    else:
+        url = request.getfixturevalue("pg_database_factory")()
+    metadata = MetaData()
+    for table in Base.metadata.sorted_tables:
+        table.to_metadata(metadata)
+    facts = metadata.tables[UsageFact.__tablename__]
+    for constraint in [c for c in facts.constraints if isinstance(c, UniqueConstraint)]:
+        facts.constraints.discard(constraint)
+    eng = make_engine(url)
+    metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+def test_unique_record_keys_looks_for_duplicates_where_nothing_refuses_them(unconstrained_engine):
+    with unconstrained_engine.begin() as conn:
+        tenant_id = conn.execute(
+            insert(Tenant.__table__).values(slug="acme", name="Acme")
+        ).inserted_primary_key[0]
+        conn.execute(
+            insert(UsageFact.__table__),
+            [_fact(tenant_id, "k1"), _fact(tenant_id, "k1"), _fact(tenant_id, "k2")],
+        )
+        enforced, dupes = duplicate_record_keys(conn, [UsageFact.source == "scripted"])
+    assert not enforced
+    assert [tuple(d) for d in dupes] == [(tenant_id, "k1", 2)]
