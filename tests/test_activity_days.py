@@ -5,6 +5,7 @@ metric reported twice failing the write as the one-row-per-metric table did."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -73,6 +74,21 @@ def test_json_numbers_are_exact():
     assert metrics_json({"a": 1, 'q"x': Decimal("2.50")}) == '{"a":1,"q\\"x":2.5}'
     with pytest.raises(ValueError, match="finite"):
         json_number(Decimal("NaN"))
+
+
+@pytest.mark.parametrize(
+    "metrics",
+    [
+        {},
+        {"lines_added": 3, "chat_requests": 0, "sessions": -(1 << 63)},
+        {"big": 1 << 64, "small": -(1 << 64)},  # beyond 64 bits
+        {'q"x': 1, "back\\slash": 2, "new\nline": 3, "\x01": 4, "\x7f": 5},  # escaped names
+        {"café": 1, "\u2028": 2, "\ud800": 3},  # non-ASCII names: \uXXXX
+        {1: 2},  # a name that is not a string
+    ],
+)
+def test_integer_metrics_are_written_as_the_json_module_writes_them(metrics):
+    assert metrics_json(metrics) == json.dumps(metrics, separators=(",", ":"))
 
 
 def test_a_days_metrics_are_one_row_and_the_view_unnests_them(engine):

@@ -24,6 +24,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -75,6 +76,16 @@ _encode_compact = json.JSONEncoder(separators=(",", ":")).encode
 def metrics_json(metrics: dict[str, Decimal | int]) -> str:
     """The ``metrics`` JSON object, every value exact (``json_number``)."""
     if set(map(type, metrics.values())) <= _PLAIN_INT:  # (not bool: JSON's true, not 1)
+        # orjson, a tenth of the json module's cost, writes the very same text when nothing
+        # needed escaping: printable ASCII names without a backslash (the json module writes
+        # \uXXXX for DEL and beyond, where orjson writes them as they are). It refuses an
+        # integer beyond 64 bits or a name that is not a str, which the json module writes.
+        try:
+            text = orjson.dumps(metrics)
+        except orjson.JSONEncodeError:
+            return _encode_compact(metrics)
+        if text.isascii() and b"\\" not in text and b"\x7f" not in text:
+            return text.decode("ascii")
         return _encode_compact(metrics)
     return "{" + ",".join(f"{_name(k)}:{json_number(v)}" for k, v in metrics.items()) + "}"
 
