@@ -72,6 +72,7 @@ class Scripted(Connector):
         if period:
             first, last, amount = period
             batch.reconciliation.append(ReconciliationTotal("cycle", first, last, amount, "key-1"))
+        batch.reconciliation.extend(self.script.get("totals", ()))
         yield batch
 
 
@@ -143,6 +144,31 @@ def test_reconciliation_waits_for_the_whole_period_then_compares(warehouse):
     wrong = _run(warehouse, *march, reconcile=(*march, 3_000_000_000))
     assert not wrong["accuracy_invariant"].passed
     assert "cycle for key-1" in wrong["accuracy_invariant"].description
+
+
+def test_totals_of_one_period_are_each_judged_against_their_own_accounts(warehouse):
+    """Per-member totals of one cycle (summed together) and an organisation total."""
+    march = (dt.date(2025, 3, 1), dt.date(2025, 3, 10))
+    totals = [
+        ReconciliationTotal("cycle", *march, 30_000_000, "key-1"),  # its ten days at $3
+        ReconciliationTotal("cycle", *march, 5, "key-2"),  # an account without facts
+        ReconciliationTotal("cycle", *march, 0, "key-3"),
+        ReconciliationTotal("org", *march, 30_000_000),
+        ReconciliationTotal("org", dt.date(2025, 2, 20), march[1], 1),  # days not synced
+    ]
+    accuracy = _run(warehouse, *march, totals=totals)["accuracy_invariant"]
+    assert not accuracy.passed
+    problems = accuracy.metadata["problems"].value
+    assert len(problems) == 1 and "cycle for key-2" in problems[0] and "$0.000005" in problems[0]
+    reconciled = accuracy.metadata["reconciled"].value
+    assert sorted(line.split(" 2025")[0] for line in reconciled) == [
+        "acme cycle for key-1",
+        "acme cycle for key-3",
+        "acme org",
+    ]
+    assert "acme org 2025-02-20..2025-03-10: not every day" in str(
+        accuracy.metadata["reconciliation_pending"].value
+    )
 
 
 def _fact(tenant_id: int, key: str) -> dict:
