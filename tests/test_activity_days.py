@@ -5,6 +5,7 @@ metric reported twice failing the write as the one-row-per-metric table did."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -73,6 +74,15 @@ def test_json_numbers_are_exact():
     assert metrics_json({"a": 1, 'q"x': Decimal("2.50")}) == '{"a":1,"q\\"x":2.5}'
     with pytest.raises(ValueError, match="finite"):
         json_number(Decimal("NaN"))
+
+
+def test_integer_metrics_are_the_json_modules_compact_text_whatever_their_names():
+    names = ["sessions", "ü", "𝄞", 'q"x', "back\\slash", "tab\t", "del\x7f", "\u2028", ""]
+    values = [0, -1, 2**63 - 1, 2**63, -(2**63) - 1, 10**30]
+    for name in names:
+        for value in values:
+            metrics = {"lines_added": 40, name: value}
+            assert metrics_json(metrics) == json.dumps(metrics, separators=(",", ":"))
 
 
 def test_a_days_metrics_are_one_row_and_the_view_unnests_them(engine):

@@ -24,6 +24,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -75,11 +76,24 @@ _encode_compact = json.JSONEncoder(separators=(",", ":")).encode
 def metrics_json(metrics: dict[str, Decimal | int]) -> str:
     """The ``metrics`` JSON object, every value exact (``json_number``)."""
     if set(map(type, metrics.values())) <= _PLAIN_INT:  # (not bool: JSON's true, not 1)
-        return _encode_compact(metrics)
+        return _integers_json(metrics)
     return "{" + ",".join(f"{_name(k)}:{json_number(v)}" for k, v in metrics.items()) + "}"
 
 
 _PLAIN_INT = frozenset({int})
+
+
+def _integers_json(metrics: dict[str, int]) -> str:
+    """``_encode_compact(metrics)`` for an object of plain integers, through orjson (a fifth of
+    the json module's cost) when its text is that one to the letter: every character printable
+    ASCII and no backslash (no name needed an escape, where the two escape differently)."""
+    try:
+        text = orjson.dumps(metrics).decode()
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, a name that is no str
+        return _encode_compact(metrics)
+    if text.isascii() and text.isprintable() and "\\" not in text:
+        return text
+    return _encode_compact(metrics)
 
 
 class ActivityDays:
