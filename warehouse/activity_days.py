@@ -39,12 +39,14 @@ from sqlalchemy import (
 )
 
 from connectors.contract import ActivityRecord, DayActivity
+from warehouse.activity_measures import day_measures
 from warehouse.bulk_insert import BulkInsert
 from warehouse.models import ActivityDay
 
 # The columns a partition write fills row by row, in the order its row tuples carry them (the
-# partition's tenant, source and run are the same on every row: the writer's ``constants``).
-COLUMNS = ("account_key", "day", "metrics")
+# partition's tenant, source and run are the same on every row: the writer's ``constants``);
+# the last two are what the marts read of the metrics (``warehouse.activity_measures``).
+COLUMNS = ("account_key", "day", "metrics", "default_seconds_saved", "is_active")
 Key = tuple[str, dt.date]  # (account_key, day)
 
 
@@ -155,8 +157,9 @@ class ActivityDays:
 
     def flush(self) -> None:
         if self.pending:
+            dialect = self.conn.dialect.name
             rows = [
-                (account, day, metrics_json(metrics))
+                (account, day, metrics_json(metrics), *day_measures(metrics, dialect))
                 for (account, day), metrics in self.pending.items()
             ]
             self._out.write(rows)
@@ -181,8 +184,17 @@ class ActivityDays:
         for metric in metrics:
             if metric in stored:
                 self._twice(key, metric)
-        merged = metrics_json({**stored, **metrics})
-        self.conn.execute(update(t).where(where).values(metrics=_as_json(self.conn, merged)))
+        merged = {**stored, **metrics}
+        seconds, active = day_measures(merged, self.conn.dialect.name)
+        self.conn.execute(
+            update(t)
+            .where(where)
+            .values(
+                metrics=_as_json(self.conn, metrics_json(merged)),
+                default_seconds_saved=seconds,
+                is_active=active,
+            )
+        )
         self.records += len(metrics)
 
 
