@@ -25,13 +25,10 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
-    Numeric,
     Table,
     Text,
     cast,
-    exists,
     func,
     literal,
     select,
@@ -203,17 +200,3 @@ def _as_json(conn: Connection, text: str):
     if conn.dialect.name == "postgresql":
         return cast(literal(text, Text), ActivityDay.__table__.c.metrics.type)
     return func.json(literal(text, Text))
-
-
-def someones_activity(dialect: str) -> ColumnElement[bool]:
-    """True for an ``activity_days`` row with a metric above zero that is somebody's activity
-    (``x_`` metrics are vendors' control figures). Stops at the first such metric, so a reader
-    that only asks "was there activity" unnests about one metric a row, not all of them."""
-    if dialect == "postgresql":
-        entries = func.jsonb_each_text(ActivityDay.metrics).table_valued("key", "value")
-        value = cast(entries.c.value, Numeric)
-    else:
-        entries = func.json_each(ActivityDay.metrics).table_valued("key", "value")
-        value = entries.c.value
-    person = ~entries.c.key.like("x\\_%", escape="\\")
-    return exists(select(literal(1)).select_from(entries).where(value > 0, person))
