@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -26,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from warehouse.activity_measures import day_measures
 
 
 class Base(DeclarativeBase):
@@ -234,6 +237,19 @@ class ActivityDay(Base):
     day: Mapped[dt.date] = mapped_column(Date)
     metrics: Mapped[dict] = mapped_column(METRICS_JSON)
     ingestion_run_id: Mapped[str | None] = mapped_column(String(64))
+    # What member_daily reads of ``metrics``, worked out when the row is written
+    # (``warehouse.activity_measures``): by the partition writer, else by these defaults.
+    default_seconds_saved: Mapped[int | None] = mapped_column(
+        BigInteger, default=lambda ctx: _measure(ctx)[0]
+    )
+    is_active: Mapped[int | None] = mapped_column(
+        SmallInteger, default=lambda ctx: _measure(ctx)[1]
+    )
+
+
+def _measure(context) -> tuple[int, int | None]:
+    """``day_measures`` of the ``activity_days`` row an insert is writing."""
+    return day_measures(context.get_current_parameters()["metrics"], context.dialect.name)
 
 
 class _View(DeclarativeBase):
