@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import ssl
 import sys
 import threading
 import time
@@ -112,9 +113,22 @@ def track_batches(source: str, batches: Iterable[Any]) -> Iterator[Any]:
         del batch
 
 
+_SSL_CONTEXT: ssl.SSLContext | None = None
+
+
+def ssl_context() -> ssl.SSLContext:
+    """The verifying SSL context of this process's counting transports, as ``httpx`` makes
+    its default one: made once (loading the CA bundle costs ~0.1 s CPU, in every sync's
+    critical path), shared by every transport, and inherited by forked source processes."""
+    global _SSL_CONTEXT
+    if _SSL_CONTEXT is None:
+        _SSL_CONTEXT = httpx.create_ssl_context()
+    return _SSL_CONTEXT
+
+
 class _CountingTransport(httpx.BaseTransport):
     def __init__(self, source: str, reporter: ProgressReporter):
-        self._inner = httpx.HTTPTransport()
+        self._inner = httpx.HTTPTransport(verify=ssl_context())
         self._source = source
         self._reporter = reporter
 
