@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,18 +44,50 @@ def open_fetch(
     *,
     log: Any = None,
     deadline_seconds: float | None = None,
+    counter: Any = None,
+    depth: int = 2,
 ) -> Prefetched:
-    """The connector's batches for ``start..end``, fetched by a worker thread from now on,
-    counted for the active progress reporter; close it (``closing``) when done."""
-    http_options = progress.http_options(connector.name)
+    """The connector's batches for ``start..end``, fetched by a worker thread from now on (up
+    to ``depth`` ahead), counted for ``counter`` (else the active progress reporter); close it
+    (``closing``) when done."""
+    http_options = progress.http_options(connector.name, counter)
     if deadline_seconds:
         http_options["deadline"] = Deadline(deadline_seconds)
     ctx = FetchContext(log=log, token_rates=token_rates, http_options=http_options)
     batches: Iterable = connector().fetch(config, start, end, ctx)
     return prefetched(
-        progress.track_batches(connector.name, batches),
+        progress.track_batches(connector.name, batches, counter),
+        depth=depth,
         name=f"fetch-{connector.name}-{tenant_slug}",
     )
+
+
+class _Tally:
+    """Pages and records of a fetch started early, kept until its run's reporter is known
+    (``attach``: the reporter active where the run claims it), then passed on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pages = self._rows = 0
+        self._attached = False
+        self._to: Any = None
+
+    def add(self, source: str, *, pages: int = 0, rows: int = 0) -> None:
+        with self._lock:
+            if not self._attached:
+                self._pages += pages
+                self._rows += rows
+                return
+            to = self._to
+        if to is not None:
+            to.add(source, pages=pages, rows=rows)
+
+    def attach(self, source: str, reporter: Any) -> None:
+        with self._lock:
+            self._attached, self._to = True, reporter
+            pages, rows, self._pages, self._rows = self._pages, self._rows, 0, 0
+        if reporter is not None and (pages or rows):
+            reporter.add(source, pages=pages, rows=rows)
 
 
 class _HeldLog:
@@ -102,11 +134,42 @@ class _Started:
     end: dt.date
     config: dict
     log: _HeldLog
+    tally: _Tally | None
     batches: Prefetched
 
 
 _STARTED: dict[str, _Started] = {}  # by source, in this process
 _GUARD = threading.Lock()
+SMALL_RANGE_DAYS = 7  # ``begin`` starts fetches of at most this many days
+_BEGIN_DEPTH = 16  # batches a fetch begun before the fork may hold (see ``settle``)
+
+
+def begin(
+    settings: Settings,
+    connectors: Mapping[str, type[Connector]],
+    sources: Sequence[str],
+    start: dt.date,
+    end: dt.date,
+    only: str | None = None,
+) -> None:
+    """Before ``run_sync`` (before Dagster is imported): start fetching every source of a
+    small range (at most ``SMALL_RANGE_DAYS``) that has credentials, each ``_BEGIN_DEPTH``
+    batches deep. What is complete by the time the sources' processes fork is theirs
+    (``settle``); anything else is stopped and fetched there as usual."""
+    if not 0 <= (end - start).days < SMALL_RANGE_DAYS:
+        return
+    from warehouse.engine import make_engine
+
+    try:
+        engine = make_engine(settings.database_url)
+    except Exception:
+        return
+    try:  # the engine is this function's: no connection of it is open across the fork
+        for name in sources or sorted(connectors):
+            if name in connectors:
+                start_early(settings, connectors[name], start, end, only, engine, _BEGIN_DEPTH)
+    finally:
+        engine.dispose()
 
 
 def start_early(
@@ -115,16 +178,24 @@ def start_early(
     start: dt.date,
     end: dt.date,
     only: str | None = None,
+    engine: Any = None,
+    depth: int = 2,
 ) -> bool:
     """Start fetching ``start..end`` for the first tenant a sync of ``connector`` covers
-    (only the one with slug ``only``, if given); True if started."""
-    from pipelines.resources import engine_for
+    (only the one with slug ``only``, if given); True if started, or already started so."""
     from warehouse.connector_inputs import config_for, tenants_for
     from warehouse.prices import price_book
 
+    with _GUARD:
+        started = _STARTED.get(connector.name)
+        if started is not None and (started.start, started.end) == (start, end):
+            return True
     discard(connector.name)
     try:
-        engine = engine_for(settings)
+        if engine is None:
+            from pipelines.resources import engine_for
+
+            engine = engine_for(settings)
         tenants = tenants_for(engine, connector, only)
         if not tenants:
             return False
@@ -134,22 +205,37 @@ def start_early(
             return False
         rates = price_book(engine, tenant).token_rates
         log = _HeldLog()
+        tally = _Tally() if progress.active() is not None else None
         batches = open_fetch(
             connector, tenant.slug, config, rates, start, end, log=log,
-            deadline_seconds=settings.source_deadline_seconds,
+            deadline_seconds=settings.source_deadline_seconds, counter=tally, depth=depth,
         )  # fmt: skip
     except Exception:  # the asset reads and fetches again, and reports what went wrong
         return False
     with _GUARD:
-        _STARTED[connector.name] = _Started(tenant.id, start, end, config, log, batches)
+        _STARTED[connector.name] = _Started(tenant.id, start, end, config, log, tally, batches)
     return True
+
+
+def settle() -> None:
+    """Before forking: wait for each fetch started here to end (everything it will yield is
+    buffered, and its thread and connections are gone) or fill its buffer (then stopped: the
+    forked process fetches it again, as it would have). No fetch thread crosses the fork."""
+    with _GUARD:
+        names = list(_STARTED)
+    for name in names:
+        with _GUARD:
+            started = _STARTED.get(name)
+        if started is not None and not started.batches.settle():
+            discard(name)
 
 
 def claim(
     source: str, tenant_id: int, start: dt.date, end: dt.date, config: dict, log: Any
 ) -> Iterator | None:
     """The batches started early for exactly this fetch (the run's ``log`` gets what the
-    connector logged so far, and everything after), or None: fetch as usual."""
+    connector logged so far, and everything after; the active reporter its pages and
+    records), or None: fetch as usual."""
     with _GUARD:
         started = _STARTED.get(source)
         if started is None or (started.tenant_id, started.start, started.end) != (
@@ -163,6 +249,8 @@ def claim(
         started.batches.close()
         return None
     started.log.attach(log)
+    if started.tally is not None:
+        started.tally.attach(source, progress.active())
     return started.batches
 
 
@@ -172,3 +260,11 @@ def discard(source: str) -> None:
         started = _STARTED.pop(source, None)
     if started is not None:
         started.batches.close()
+
+
+def discard_all() -> None:
+    """Stop every fetch started early in this process and never claimed."""
+    with _GUARD:
+        names = list(_STARTED)
+    for name in names:
+        discard(name)

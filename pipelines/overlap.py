@@ -91,6 +91,15 @@ class Prefetched(Iterator[T]):
             raise item.exc
         return item
 
+    def settle(self) -> bool:
+        """Wait until the worker has ended, everything it will hand over queued (True), or
+        until the queue is full (False: it waits for a consumer)."""
+        while self._worker.is_alive():
+            if self._slots.full():
+                return False
+            self._worker.join(_POLL_SECONDS / 4)
+        return True
+
     def close(self) -> None:
         """Stop fetching; returns once the worker has closed the items (idempotent)."""
         self._closed = True

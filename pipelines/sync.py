@@ -22,6 +22,7 @@ from pipelines.backfills import BACKFILL_TAG, new_backfill_id, record_backfill
 from pipelines.dagster_sqlite import open_instance, release_before_fork
 from pipelines.definitions import build_definitions
 from pipelines.early_fetch import discard as discard_early
+from pipelines.early_fetch import settle as settle_early
 from pipelines.early_fetch import start_early
 from pipelines.ingest import TENANT_TAG, partitions_for, range_tags
 from pipelines.jobs import REFRESH_MARTS, sync_job_name
@@ -202,6 +203,7 @@ def run_sync(
             defs.get_repository_def()
             defs.resolve_asset_graph()
             shared = instance if release_before_fork(instance) else None
+            settle_early()  # fetches begun before Dagster was imported: whole, or stopped
             results = run_in_processes(
                 names,
                 lambda name, reporter: sync_source(
