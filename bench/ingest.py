@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 from bench_db import drop_db, fresh_db  # noqa: E402
 from dlt_baseline import INSTALL_HINT  # noqa: E402
 from first_request import FOOTER, FirstRequest, column  # noqa: E402
-from timed_commands import SOURCES, dlt_command, sync_command  # noqa: E402
+from timed_commands import SOURCES, dlt_command, sync_command, warmed_simulator  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -130,22 +130,13 @@ def _measure(source: str, mode: str, url: str, config: dict, start: dt.date, day
 
 
 def e2e(args: argparse.Namespace, dbs: list[str]) -> None:
-    from connectors.simulator import Simulator
 
     start = dt.date(2026, 6, 1)
     print(
         f"aispend sync end to end: {args.members} members × {args.days} days, "
         f"python {sys.version.split()[0]}, {os.cpu_count()} cores"
     )
-    with (
-        Simulator(
-            members=args.members, start=start, days=args.days, vendors=list(SOURCES), replay=True
-        ) as sim,
-        tempfile.TemporaryDirectory() as tmpdir,
-    ):
-        tmp = Path(tmpdir)
-        first = FirstRequest(sim)
-        sync_command(sim, fresh_db("sqlite", tmp), tmp, start, args.days)  # warm the replay
+    with warmed_simulator(args.members, start, args.days) as (sim, tmp, first):
         if args.dlt:  # dlt asks in bytes of its own (query order, JSON spacing): warm them too
             dlt_command(
                 sim, "sqlite", fresh_db("sqlite", tmp), tmp, start, args.days, extract_only=True

@@ -15,13 +15,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-import tempfile
 from pathlib import Path
 from statistics import median
 
 from bench_db import drop_db, fresh_db
-from first_request import FOOTER, FirstRequest
-from timed_commands import SOURCES, sync_command
+from first_request import FOOTER
+from timed_commands import sync_command, warmed_simulator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,21 +37,11 @@ def main() -> None:
     p.add_argument("--pairs", type=int, default=3)
     p.add_argument("--no-postgres", action="store_true")
     args = p.parse_args()
-    from connectors.simulator import Simulator
-
     venvs = {"baseline": args.baseline, "new": Path(sys.executable).parent.parent}
     dbs = ["sqlite"] + ([] if args.no_postgres else ["postgres"])
     start = dt.date(2026, 6, 1)
     runs: dict[tuple[str, str], list[dict]] = {(db, v): [] for db in dbs for v in venvs}
-    with (
-        Simulator(
-            members=args.members, start=start, days=args.days, vendors=list(SOURCES), replay=True
-        ) as sim,
-        tempfile.TemporaryDirectory() as tmpdir,
-    ):
-        tmp = Path(tmpdir)
-        first = FirstRequest(sim)
-        sync_command(sim, fresh_db("sqlite", tmp), tmp, start, args.days)  # warm the replay
+    with warmed_simulator(args.members, start, args.days) as (sim, tmp, first):
         for i in range(args.pairs):
             for db in dbs:
                 for name in list(venvs)[:: 1 if i % 2 == 0 else -1]:

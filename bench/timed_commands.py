@@ -4,6 +4,7 @@ fresh process started by a small launcher that reports its wall time, CPU time a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -11,8 +12,10 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+from bench_db import fresh_db
 from first_request import FirstRequest
 
 SOURCES = ("cursor", "anthropic")
@@ -31,6 +34,24 @@ def _aispend(env: dict[str, str], *args: str, bin_dir: Path | None = None) -> No
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"aispend {args[0]} failed: {out.stderr[-2000:]}")
+
+
+@contextlib.contextmanager
+def warmed_simulator(members: int, start: dt.date, days: int) -> Iterator[tuple]:
+    """(a replaying simulator of both sources, a temporary folder, its ``FirstRequest``), the
+    replay warmed by one sync so that the timed ones are served the bytes it was."""
+    from connectors.simulator import Simulator
+
+    with (
+        Simulator(
+            members=members, start=start, days=days, vendors=list(SOURCES), replay=True
+        ) as sim,
+        tempfile.TemporaryDirectory() as tmpdir,
+    ):
+        tmp = Path(tmpdir)
+        first = FirstRequest(sim)
+        sync_command(sim, fresh_db("sqlite", tmp), tmp, start, days)
+        yield sim, tmp, first
 
 
 def sync_command(

@@ -17,6 +17,16 @@ held and passed to the run's log on claim. A fetch nobody claims (the run failed
 asset, a different tenant, changed config) is stopped by ``discard``. Starting early never
 fails a sync: any error there leaves the asset to fetch as before, and report what went wrong.
 Credentials are read as the asset reads them and never logged.
+
+Sooner still, for a small range (at most ``SMALL_RANGE_DAYS``, what the scheduled refreshes
+ask): the CLI calls ``begin`` before it imports Dagster (a second or so of a small sync), so
+the vendor answers while Dagster loads. Those fetches run in the CLI's process, but the runs
+claiming them run in processes forked per source; no thread may cross that fork, so
+``run_sync`` first ``settle``s them: a fetch that has ended (its batches, or its error, all
+buffered: ``_BEGIN_DEPTH`` batches at most) is inherited by the child that claims it; one that
+filled its buffer is stopped, and that child fetches as it would have (its requests made
+twice). Pages and records counted before any reporter was there are passed to the claiming
+run's reporter (``_Tally``).
 """
 
 from __future__ import annotations

@@ -10,12 +10,11 @@ from collections.abc import Iterator
 
 import dagster as dg
 import pytest
-from cryptography.fernet import Fernet
+import test_pipeline_sync
 from sqlalchemy import func, select
 
 from connectors.contract import Connector, CredentialField, FetchBatch, FetchContext, UsageRecord
 from pipelines import early_fetch
-from pipelines.resources import dispose_engines
 from pipelines.sync import run_sync
 from warehouse import credentials, tenants
 from warehouse.actors import SYSTEM
@@ -48,15 +47,12 @@ class ChattyConnector(Connector):
             CLOSED.set()
 
 
-@pytest.fixture
-def settings(warehouse_url, tmp_path, monkeypatch) -> Settings:
-    monkeypatch.setenv("AISPEND_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("AISPEND_DATABASE_URL", warehouse_url)
-    monkeypatch.setenv("AISPEND_SECRET_KEY", Fernet.generate_key().decode())
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+settings = test_pipeline_sync.settings  # the fixture: a warehouse and a home per test
+
+
+@pytest.fixture(autouse=True)
+def _not_closed():
     CLOSED.clear()
-    yield Settings.from_env()
-    dispose_engines()
 
 
 def _configure(engine, settings: Settings, key: str = "k-1") -> tenants.TenantRef:
@@ -108,3 +104,31 @@ def test_a_fetch_started_with_other_config_is_not_used(engine, settings):
 def test_nothing_starts_without_credentials(engine, settings):
     tenants.create_tenant(engine, "acme")
     assert not early_fetch.start_early(settings, ChattyConnector, START, END)
+
+
+def _fetch_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("fetch-chatty")]
+
+
+def test_a_small_range_begun_before_dagster_is_whole_before_the_fork(engine, settings):
+    """``begin`` (the CLI, before importing Dagster) and ``settle`` (before forking): the
+    fetch has ended, no thread of it is left, and the run writes what it buffered."""
+    _configure(engine, settings)
+    early_fetch.begin(settings, {"chatty": ChattyConnector}, [], START, END)
+    early_fetch.settle()
+    assert _fetch_threads() == [] and CLOSED.is_set()
+    instance = dg.DagsterInstance.ephemeral()
+    [result] = run_sync(
+        settings, start=START, end=END, connectors={"chatty": ChattyConnector}, instance=instance
+    )
+    assert result.ok and result.rows == 3 and _rows(engine) == 3
+    messages = [e.user_message for e in instance.all_logs(result.run_id)]
+    assert f"chatty: fetching {START}..{END}" in messages
+
+
+def test_a_long_range_is_not_begun_early(engine, settings):
+    acme = _configure(engine, settings)
+    end = START + dt.timedelta(days=early_fetch.SMALL_RANGE_DAYS)
+    early_fetch.begin(settings, {"chatty": ChattyConnector}, ["chatty"], START, end)
+    assert _fetch_threads() == []
+    assert early_fetch.claim("chatty", acme.id, START, end, {"api_key": "k-1"}, None) is None
