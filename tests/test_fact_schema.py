@@ -1,5 +1,6 @@
 """The fact tables' keys since migration 0018, on SQLite and PostgreSQL: a usage record written
-twice still fails the write; a deleted tenant's facts go with it (a trigger, no foreign key)."""
+twice still fails the write; a deleted tenant's or file import's facts go with it (triggers,
+no foreign keys)."""
 
 from __future__ import annotations
 
@@ -82,3 +83,42 @@ def test_deleting_a_tenant_deletes_its_facts_and_no_one_elses(engine):
         conn.execute(text("DELETE FROM tenants WHERE id = :id"), {"id": acme})
     assert _facts(engine, acme) == [("activity_days", 0)]
     assert _facts(engine, globex) == kept == [("ada@example.com", DAY, 9), ("activity_days", 1)]
+
+
+def test_deleting_a_file_import_deletes_its_facts(engine):
+    from warehouse.models_imports import FileImport
+
+    acme = _tenant(engine, "acme")
+    _write(engine, acme, [_usage("ada@example.com")])
+    with engine.begin() as conn:
+        import_id = conn.execute(
+            insert(FileImport)
+            .values(
+                tenant_id=acme,
+                content_hash="h",
+                filename="spend.csv",
+                file_format="csv",
+                detected={},
+                imported_by="admin@acme.example",
+            )
+            .returning(FileImport.id)
+        ).scalar_one()
+        conn.execute(
+            insert(UsageFact).values(
+                tenant_id=acme,
+                source="file",
+                record_key="k",
+                account_key="bob@example.com",
+                charge_period_start=DAY,
+                charge_period_end=DAY.replace(day=2),
+                provider="P",
+                service="S",
+                sku="x",
+                billed_cost_micros=7,
+                file_import_id=import_id,
+            )
+        )
+    assert len(_facts(engine, acme)) == 3
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM file_imports WHERE id = :id"), {"id": import_id})
+    assert _facts(engine, acme) == [("ada@example.com", DAY, 1_000), ("activity_days", 1)]

@@ -276,8 +276,10 @@ def test_the_fact_write_indexes_keep_every_row_and_the_tenant_cascade(unmigrated
                     "f": None,
                 },
             )
-        with engine.begin() as conn:
-            conn.execute(text("delete from tenants where id = 1"))
+        with engine.begin() as conn:  # an import's facts go with it
+            conn.execute(text("delete from file_imports where id = 1"))
+            assert "file" not in conn.execute(text("select source from usage_facts")).scalars()
+            conn.execute(text("delete from tenants where id = 1"))  # and a tenant's
         with engine.connect() as conn:
             after_delete = stored(conn)
         assert {r[1] for r in after_delete} == {2} and len(after_delete) == 2

@@ -191,9 +191,8 @@ class UsageFact(Base):
     tags: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))  # FOCUS Tags
     # Set on facts a file import wrote (``source == "file"``): the import they came from, and
     # the source the file named (aispend's own export re-imported keeps its x_Source here).
-    file_import_id: Mapped[int | None] = mapped_column(
-        ForeignKey("file_imports.id", ondelete="CASCADE")
-    )
+    # No foreign key either: a trigger on file_imports deletes a deleted import's facts.
+    file_import_id: Mapped[int | None] = mapped_column(Integer)
     origin_source: Mapped[str | None] = mapped_column(String(64))
 
 
