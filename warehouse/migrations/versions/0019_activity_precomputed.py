@@ -1,7 +1,7 @@
 """activity_days.default_seconds_saved and is_active: what member_daily reads of a day's metrics
 
 Revision ID: 0019_activity_precomputed
-Revises: 0017_activity_days
+Revises: 0018_fact_write_indexes
 Create Date: 2026-11-30
 
 ``member_daily`` read every activity day's JSON object on every rebuild: seven fields for the
@@ -17,7 +17,7 @@ from alembic import op
 from warehouse.activity_measures import measures_sql
 
 revision = "0019_activity_precomputed"
-down_revision = "0017_activity_days"
+down_revision = "0018_fact_write_indexes"
 branch_labels = None
 depends_on = None
 
