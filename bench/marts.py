@@ -56,6 +56,76 @@ def _fact_rows(tenant_id: int, members: int, day: dt.date, run: str):
             }
 
 
+# The activity metrics the connectors store (connectors/cursor_pages.py: Cursor's daily-usage
+# counts, snake_cased; connectors/anthropic/claude_code.py: Claude Code's core metrics and tool
+# actions), as vendor-apis.md describes them: Cursor reports every count of a user-day (the
+# connector keeps the non-zero ones), Claude Code a dozen per actor and day.
+CURSOR_METRICS = (
+    "total_lines_added",
+    "total_lines_deleted",
+    "accepted_lines_added",
+    "accepted_lines_deleted",
+    "total_applies",
+    "total_accepts",
+    "total_rejects",
+    "total_tabs_shown",
+    "total_tabs_accepted",
+    "composer_requests",
+    "chat_requests",
+    "agent_requests",
+    "cmdk_usages",
+    "subscription_included_reqs",
+    "api_key_reqs",
+    "usage_based_reqs",
+    "bugbot_usages",
+)
+CLAUDE_CODE_METRICS = (
+    "sessions",
+    "lines_added",
+    "lines_removed",
+    "commits",
+    "pull_requests",
+    "edit_tool_accepted",
+    "edit_tool_rejected",
+    "multi_edit_tool_accepted",
+    "multi_edit_tool_rejected",
+    "write_tool_accepted",
+    "write_tool_rejected",
+)
+
+
+def _counts(names, seed: int) -> dict[str, int]:
+    """Deterministic counts, a quarter of them zero and left out (as the connectors do)."""
+    counts = {}
+    for i, name in enumerate(names):
+        value = (seed * 31 + i * 17) % 40 - 10
+        if value > 0:
+            counts[name] = value * (i % 5 + 1)
+    return counts
+
+
+def _activity_rows(tenant_id: int, members: int, day: dt.date):
+    """Every member's Cursor day (with Cursor's active_days flag), and Claude Code's for
+    every other member (its metrics by name, as that connector orders them)."""
+    for m in range(members):
+        seed = m * 7 + day.toordinal()
+        yield {
+            "tenant_id": tenant_id,
+            "source": "cursor",
+            "account_key": f"user{m}@cursor",
+            "day": day,
+            "metrics": {"active_days": 1, **_counts(CURSOR_METRICS, seed)},
+        }
+        if m % 2 == 0:
+            yield {
+                "tenant_id": tenant_id,
+                "source": "anthropic",
+                "account_key": f"user{m}@anthropic",
+                "day": day,
+                "metrics": dict(sorted(_counts(CLAUDE_CODE_METRICS, seed + 3).items())),
+            }
+
+
 def _insert(engine, table, rows) -> int:
     batch, count = [], 0
     with engine.begin() as conn:
@@ -116,15 +186,9 @@ def seed(engine, members: int, days: int, start: dt.date) -> tuple[int, int]:
         engine,
         ActivityDay.__table__,
         (
-            {
-                "tenant_id": tenant.id,
-                "source": "cursor",
-                "account_key": f"user{m}@cursor",
-                "day": start + dt.timedelta(days=d),
-                "metrics": {"chat_requests": (m + d) % 9},
-            }
+            row
             for d in range(days)
-            for m in range(members)
+            for row in _activity_rows(tenant.id, members, start + dt.timedelta(days=d))
         ),
     )
     with engine.begin() as conn:

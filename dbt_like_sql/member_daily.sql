@@ -69,9 +69,9 @@ measures as (
         and am.tenant_id = f.tenant_id
     where @scope_days(f.tenant_id, f.charge_period_start)
     union all
-    -- One row per activity_days row (one per account and day), its measures read from the
-    -- metrics object: unnesting every metric into a row of its own, each probing the settings,
-    -- and sorting them all to group cost 3x the whole model (measured, SQLite 124 k days).
+    -- One row per activity_days row (one per account and day), its measures stored beside its
+    -- metrics when it was written (warehouse/activity_measures.py): reading them from the
+    -- metrics object cost more than the rest of the mart (measured: 200 members × 365 days).
     select
         a.tenant_id,
         coalesce(am.member_id, case when a.account_key = 'unattributed' then -1 else -2 end),
@@ -81,9 +81,9 @@ measures as (
         null,
         null,
         null,
-        -- Each metric's count times its seconds per unit: the defaults (read field by field),
-        -- plus, for the metrics the tenant overrides, the difference its setting makes.
-        @default_seconds_saved(a.metrics) + case
+        -- Each metric's count times its seconds per unit: the defaults (stored), plus, for the
+        -- metrics the tenant overrides, the difference its setting makes.
+        a.default_seconds_saved + case
             when t.tenant_id is null then 0
             else coalesce(
                 (
@@ -101,14 +101,7 @@ measures as (
                 0
             )
         end,
-        -- Stops at the first metric above zero.
-        case
-            when exists (
-                select 1 from @json_entries(a.metrics) m
-                where substr(m.key, 1, 2) <> 'x_' and @json_number(m.value) > 0
-            ) then 1
-            else 0
-        end
+        a.is_active
     from activity_days a
     left join account_members am
         on am.account_key = a.account_key and am.source = a.source
@@ -117,10 +110,8 @@ measures as (
     left join (select distinct tenant_id from overrides) t on t.tenant_id = a.tenant_id
     where @scope_days(a.tenant_id, a.day)
         -- x_ metrics are vendors' control figures, nobody's activity: a day with only those
-        -- is no member's day.
-        and exists (
-            select 1 from @json_entries(a.metrics) m where substr(m.key, 1, 2) <> 'x_'
-        )
+        -- (is_active NULL) is no member's day.
+        and a.is_active is not null
 )
 select
     tenant_id,

@@ -19,7 +19,6 @@ from sqlalchemy import Engine, func, or_, select, union_all
 from pipelines.suggestions.inputs import MemberMonth, member_months, period_of, periods_with_data
 from pipelines.tenant_assets import build_tenant_asset
 from warehouse import badges
-from warehouse.activity_days import someones_activity
 from warehouse.actors import SYSTEM
 from warehouse.dashboard_settings import DashboardSettings, get_dashboard_settings
 from warehouse.identities import through_links
@@ -95,7 +94,8 @@ def first_uses(engine: Engine, tenant_id: int) -> list[FirstUse]:
             UsageFact.requests > 0,
         ),
     )
-    activity = linked(ActivityDay, ActivityDay.day, someones_activity(engine.dialect.name))
+    # (stored when the day was written: a metric above zero that is somebody's activity)
+    activity = linked(ActivityDay, ActivityDay.day, ActivityDay.is_active == 1)
     both = union_all(usage, activity).subquery()
     query = select(both.c.member_id, both.c.source, func.min(both.c.day)).group_by(
         both.c.member_id, both.c.source

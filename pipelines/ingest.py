@@ -21,10 +21,9 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from connectors.contract import Connector, ConnectorError, FetchContext
-from connectors.http import Deadline, redact
-from pipelines import progress
-from pipelines.overlap import prefetched
+from connectors.contract import Connector, ConnectorError
+from connectors.http import redact
+from pipelines import early_fetch
 from pipelines.resources import WarehouseResource
 from warehouse import sync_status
 from warehouse.connector_inputs import config_for, tenants_for
@@ -125,19 +124,18 @@ def _sync_tenant_locked(
         missing = connector.missing_credentials(config)
         if missing:
             raise ConnectorError(connector.name, f"not configured: missing {', '.join(missing)}")
-        rates = price_book(engine, tenant).token_rates  # list prices, for usage weights only
-        http_options = progress.http_options(connector.name)
-        if deadline_seconds:
-            http_options["deadline"] = Deadline(deadline_seconds)
-        ctx = FetchContext(log=log, token_rates=rates, http_options=http_options)
-        # The next batch is fetched while this one is written (a bounded hand-off); closing
-        # it stops the fetch at once when the write fails.
-        with closing(
-            prefetched(
-                progress.track_batches(connector.name, connector().fetch(config, start, end, ctx)),
-                name=f"fetch-{connector.name}-{tenant.slug}",
-            )
-        ) as batches:
+        # The fetch ``run_sync`` started while Dagster readied this run, if it is this one;
+        # else the connector's batches from now on. Either way the next batch is fetched
+        # while this one is written (a bounded hand-off); closing it stops the fetch at once
+        # when the write fails.
+        batches = early_fetch.claim(connector.name, tenant.id, start, end, config, log)
+        if batches is None:
+            rates = price_book(engine, tenant).token_rates  # list prices, usage weights only
+            batches = early_fetch.open_fetch(
+                connector, tenant.slug, config, rates, start, end, log=log,
+                deadline_seconds=deadline_seconds,
+            )  # fmt: skip
+        with closing(batches) as batches:
             result = replace_partition(
                 engine,
                 tenant.id,

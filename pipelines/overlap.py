@@ -33,47 +33,75 @@ class _Raised:
         self.exc = exc
 
 
-def prefetched(items: Iterable[T], depth: int = 2, name: str = "prefetch") -> Iterator[T]:
+def prefetched(items: Iterable[T], depth: int = 2, name: str = "prefetch") -> Prefetched[T]:
     """Yield ``items`` in order, produced by a worker thread up to ``depth`` ahead."""
-    slots: queue.Queue = queue.Queue(maxsize=max(1, depth))
-    stop = threading.Event()
+    return Prefetched(items, depth, name)
 
-    def put(item: object) -> bool:
-        while not stop.is_set():
+
+class Prefetched(Iterator[T]):
+    """The hand-off itself: its worker starts fetching at once, before the first ``next``
+    (``pipelines.early_fetch`` starts one while Dagster readies the run that consumes it).
+    ``close()`` stops the worker and closes ``items`` in its thread; call it (``closing``)
+    whether or not the items were consumed."""
+
+    def __init__(self, items: Iterable[T], depth: int = 2, name: str = "prefetch"):
+        self._slots: queue.Queue = queue.Queue(maxsize=max(1, depth))
+        self._stop = threading.Event()
+        self._closed = False
+        self._worker = threading.Thread(target=self._work, args=(items,), name=name, daemon=True)
+        self._worker.start()
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
             try:
-                slots.put(item, timeout=_POLL_SECONDS)
+                self._slots.put(item, timeout=_POLL_SECONDS)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def work() -> None:
+    def _work(self, items: Iterable[T]) -> None:
         source = iter(items)
         try:
             for item in source:
-                if not put(item):
+                if not self._put(item):
                     break
                 del item  # hold no reference while waiting for the next one
             else:
-                put(_DONE)
+                self._put(_DONE)
         except BaseException as exc:  # handed to the consumer, raised there
-            put(_Raised(exc))
+            self._put(_Raised(exc))
         finally:
             close = getattr(source, "close", None)
             if close is not None:
                 close()
 
-    worker = threading.Thread(target=work, name=name, daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = slots.get()
-            if item is _DONE:
-                return
-            if isinstance(item, _Raised):
-                raise item.exc
-            yield item
-            del item
-    finally:
-        stop.set()
-        worker.join()
+    def __iter__(self) -> Prefetched[T]:
+        return self
+
+    def __next__(self) -> T:
+        if self._closed:
+            raise StopIteration
+        item = self._slots.get()
+        if item is _DONE:
+            self.close()
+            raise StopIteration
+        if isinstance(item, _Raised):
+            self.close()
+            raise item.exc
+        return item
+
+    def settle(self) -> bool:
+        """Wait until the worker has ended, everything it will hand over queued (True), or
+        until the queue is full (False: it waits for a consumer)."""
+        while self._worker.is_alive():
+            if self._slots.full():
+                return False
+            self._worker.join(_POLL_SECONDS / 4)
+        return True
+
+    def close(self) -> None:
+        """Stop fetching; returns once the worker has closed the items (idempotent)."""
+        self._closed = True
+        self._stop.set()
+        self._worker.join()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import ssl
 import sys
 import threading
 import time
@@ -100,21 +101,40 @@ class ProgressReporter:
         self.stream.flush()
 
 
-def track_batches(source: str, batches: Iterable[Any]) -> Iterator[Any]:
+def active() -> ProgressReporter | None:
+    """The reporter active in this process, if any."""
+    return _ACTIVE
+
+
+def track_batches(source: str, batches: Iterable[Any], counter: Any = None) -> Iterator[Any]:
     """Pass a connector's ``FetchBatch``es through, counting their records (usage records
-    and activity values) for the active reporter."""
+    and activity values) for ``counter`` (anything with ``add``), else the active reporter."""
     for batch in batches:
-        if _ACTIVE is not None:
-            _ACTIVE.add(source, rows=len(batch.usage) + batch.activity_count())
+        to = counter if counter is not None else _ACTIVE
+        if to is not None:
+            to.add(source, rows=len(batch.usage) + batch.activity_count())
         yield batch
         # Not held while the connector builds the next one (a Cursor window is ~130 k records
         # at 1,000 members: the writer, the queue and this frame each holding one was RSS).
         del batch
 
 
+_SSL_CONTEXT: ssl.SSLContext | None = None
+
+
+def ssl_context() -> ssl.SSLContext:
+    """The verifying SSL context of this process's counting transports, as ``httpx`` makes
+    its default one: made once (loading the CA bundle costs ~0.1 s CPU, in every sync's
+    critical path), shared by every transport, and inherited by forked source processes."""
+    global _SSL_CONTEXT
+    if _SSL_CONTEXT is None:
+        _SSL_CONTEXT = httpx.create_ssl_context()
+    return _SSL_CONTEXT
+
+
 class _CountingTransport(httpx.BaseTransport):
-    def __init__(self, source: str, reporter: ProgressReporter):
-        self._inner = httpx.HTTPTransport()
+    def __init__(self, source: str, reporter: Any):
+        self._inner = httpx.HTTPTransport(verify=ssl_context())
         self._source = source
         self._reporter = reporter
 
@@ -127,11 +147,13 @@ class _CountingTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-def http_options(source: str) -> dict[str, Any]:
-    """``FetchContext.http_options`` that count the vendor's pages (HTTP responses), if active."""
-    if _ACTIVE is None:
+def http_options(source: str, counter: Any = None) -> dict[str, Any]:
+    """``FetchContext.http_options`` that count the vendor's pages (HTTP responses) for
+    ``counter`` (anything with ``add``), else the active reporter; none if neither."""
+    counter = counter if counter is not None else _ACTIVE
+    if counter is None:
         return {}
-    return {"transport": _CountingTransport(source, _ACTIVE)}
+    return {"transport": _CountingTransport(source, counter)}
 
 
 def summary_table(results: Iterable[Any]) -> str:

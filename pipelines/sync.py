@@ -21,6 +21,9 @@ from connectors.contract import Connector
 from pipelines.backfills import BACKFILL_TAG, new_backfill_id, record_backfill
 from pipelines.dagster_sqlite import open_instance, release_before_fork
 from pipelines.definitions import build_definitions
+from pipelines.early_fetch import discard as discard_early
+from pipelines.early_fetch import settle as settle_early
+from pipelines.early_fetch import start_early
 from pipelines.ingest import TENANT_TAG, partitions_for, range_tags
 from pipelines.jobs import REFRESH_MARTS, sync_job_name
 from pipelines.marts import REFRESH_TAG as MARTS_REFRESH_TAG
@@ -163,20 +166,26 @@ def run_sync(
         began = time.monotonic()
         if reporter is not None:
             reporter.start(name, days)
+        # The first tenant's fetch starts now, while Dagster readies the run whose asset
+        # claims it (``pipelines.early_fetch``); one the run never claimed is stopped after.
+        start_early(settings, connectors[name], start, end, tenant)
         # On a persistent instance the range is filed as a backfill (the UI's Backfills tab).
         backfill_id = None if into.is_ephemeral else new_backfill_id()
-        result = execute_job(
-            defs,
-            sync_job_name(name),
-            instance=into,
-            warehouse=warehouse,
-            tags={
-                **run_tags,
-                "aispend/source": name,
-                **({BACKFILL_TAG: backfill_id} if backfill_id else {}),
-            },
-            verbose=verbose,
-        )
+        try:
+            result = execute_job(
+                defs,
+                sync_job_name(name),
+                instance=into,
+                warehouse=warehouse,
+                tags={
+                    **run_tags,
+                    "aispend/source": name,
+                    **({BACKFILL_TAG: backfill_id} if backfill_id else {}),
+                },
+                verbose=verbose,
+            )
+        finally:
+            discard_early(name)
         outcome = _outcome(name, result, days=days, seconds=time.monotonic() - began)
         if backfill_id:
             record_backfill(
@@ -194,6 +203,7 @@ def run_sync(
             defs.get_repository_def()
             defs.resolve_asset_graph()
             shared = instance if release_before_fork(instance) else None
+            settle_early()  # fetches begun before Dagster was imported: whole, or stopped
             results = run_in_processes(
                 names,
                 lambda name, reporter: sync_source(
@@ -219,11 +229,13 @@ def _separate_processes(settings: Settings, instance: dg.DagsterInstance, own: b
     # The children open their own connections; on SQLite none of the parent's may be open
     # across the fork (closing an inherited one in a child would drop the child's file locks).
     engine_for(settings).dispose()
-    # Each child's first request imports the HTTP stack (httpcore, h11, certifi: ~0.15 s CPU);
-    # imported here once, before the fork, it is every child's already.
+    # Each child's first request imports the HTTP stack (httpcore, h11, certifi: ~0.15 s CPU)
+    # and loads the CA bundle (~0.1 s): done here once, before the fork, it is every child's.
     import httpx
 
-    httpx.HTTPTransport().close()
+    from pipelines.progress import ssl_context
+
+    httpx.HTTPTransport(verify=ssl_context()).close()
     return True
 
 

@@ -161,3 +161,15 @@ def demo_run(tmp_path_factory) -> DemoRun:
     lines: list[str] = []
     code = run_demo(settings, serve_after=False, days=10, members=4, echo=lines.append)
     return DemoRun(home, code, lines)
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def unmigrated_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'old.db'}"
+    return request.getfixturevalue("pg_database_factory")("aispend_migration")

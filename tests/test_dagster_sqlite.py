@@ -136,6 +136,29 @@ def test_a_new_run_shard_is_the_one_dagster_makes(tmp_path):
     assert _schema(shard(quick_run)) == _schema(shard(stock_run))
 
 
+def test_a_new_home_gets_the_storage_dagster_makes(tmp_path):
+    """A home's storage created by ``open_instance`` (flushed once, not at every commit) has
+    Dagster's databases, tables, WAL mode and stamps, and records runs as usual."""
+    ours, stock = tmp_path / "ours", tmp_path / "stock"
+    for home in (ours, stock):
+        home.mkdir()
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    quick = open_instance(str(ours))
+    try:
+        run_id = run_range(quick, "2026-09-02", "2026-09-02").run_id
+    finally:
+        quick.dispose()
+    dg.DagsterInstance.from_config(str(stock)).dispose()
+    files = ("history/runs.db", "history/runs/index.db", "schedules/schedules.db")
+    for name in files:
+        assert _schema(ours / name) == _schema(stock / name), name
+    reopened = dg.DagsterInstance.from_config(str(ours))
+    try:
+        assert [r.run_id for r in reopened.get_runs()] == [run_id]
+    finally:
+        reopened.dispose()
+
+
 @dg.asset(
     check_specs=[
         dg.AssetCheckSpec("positive", asset="checked"),

@@ -5,20 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import pytest
 from sqlalchemy import text
-
-
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ]
-)
-def unmigrated_url(request, tmp_path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'old.db'}"
-    return request.getfixturevalue("pg_database_factory")("aispend_migration")
 
 
 def test_the_fake_vendor_total_account_is_moved_to_its_own_table(unmigrated_url):
@@ -182,5 +169,62 @@ def test_activity_moves_to_one_row_per_account_day_and_back(unmigrated_url):
             command.downgrade(cfg, "0016_idle_seat_index")
         with engine.connect() as conn:
             assert rows(conn) == expected  # the table again, every value as it was
+    finally:
+        engine.dispose()
+
+
+def test_activity_days_get_what_the_marts_read_of_their_metrics(unmigrated_url):
+    """0019 fills default_seconds_saved and is_active of the rows stored before, the figures
+    the writer stores for new ones; its downgrade drops them."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from warehouse import migrate
+    from warehouse.activity_measures import day_measures
+    from warehouse.engine import make_engine
+
+    stored = {
+        "ada": {"lines_added": 10, "chat_requests": 2, "commits": 3, "acceptance_rate": 0.375},
+        "bob": {"x_billed_total_micros": 1234567},
+        "cy": {"cmdk_usages": 0},
+        "dee": {"accepted_lines_added": 2.5, "pull_requests": 1},
+    }
+    engine = make_engine(unmigrated_url)
+    try:
+        migrate.upgrade(engine, "0017_activity_days")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "insert into tenants (id, slug, name, created_at)"
+                    " values (1, 'a', 'A', CURRENT_TIMESTAMP)"
+                )
+            )
+            for account, metrics in stored.items():
+                conn.execute(
+                    text(
+                        "insert into activity_days (tenant_id, source, account_key, day, metrics)"
+                        " values (1, 'cursor', :a, :d, :m)"
+                    ),
+                    {"a": account, "d": dt.date(2026, 9, 1), "m": json.dumps(metrics)},
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            got = conn.execute(
+                text(
+                    "select account_key, default_seconds_saved, is_active from activity_days"
+                    " order by account_key"
+                )
+            ).all()
+        dialect = engine.dialect.name
+        assert [tuple(r) for r in got] == [
+            (account, *day_measures(metrics, dialect)) for account, metrics in stored.items()
+        ]
+        assert got[0][1:] == (10 * 6 + 2 * 30, 1) and got[1][1:] == (0, None)
+        cfg = migrate.alembic_config(engine)
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0017_activity_days")
+        columns = {c["name"] for c in inspect(engine).get_columns("activity_days")}
+        assert "default_seconds_saved" not in columns and "is_active" not in columns
     finally:
         engine.dispose()

@@ -26,13 +26,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
-    ColumnElement,
     Connection,
-    Numeric,
     Table,
     Text,
     cast,
-    exists,
     func,
     literal,
     select,
@@ -40,12 +37,14 @@ from sqlalchemy import (
 )
 
 from connectors.contract import ActivityRecord, DayActivity
+from warehouse.activity_measures import day_measures
 from warehouse.bulk_insert import BulkInsert
 from warehouse.models import ActivityDay
 
 # The columns a partition write fills row by row, in the order its row tuples carry them (the
-# partition's tenant, source and run are the same on every row: the writer's ``constants``).
-COLUMNS = ("account_key", "day", "metrics")
+# partition's tenant, source and run are the same on every row: the writer's ``constants``);
+# the last two are what the marts read of the metrics (``warehouse.activity_measures``).
+COLUMNS = ("account_key", "day", "metrics", "default_seconds_saved", "is_active")
 Key = tuple[str, dt.date]  # (account_key, day)
 
 
@@ -76,21 +75,24 @@ _encode_compact = json.JSONEncoder(separators=(",", ":")).encode
 def metrics_json(metrics: dict[str, Decimal | int]) -> str:
     """The ``metrics`` JSON object, every value exact (``json_number``)."""
     if set(map(type, metrics.values())) <= _PLAIN_INT:  # (not bool: JSON's true, not 1)
-        # orjson, a tenth of the json module's cost, writes the very same text when nothing
-        # needed escaping: printable ASCII names without a backslash (the json module writes
-        # \uXXXX for DEL and beyond, where orjson writes them as they are). It refuses an
-        # integer beyond 64 bits or a name that is not a str, which the json module writes.
-        try:
-            text = orjson.dumps(metrics)
-        except orjson.JSONEncodeError:
-            return _encode_compact(metrics)
-        if text.isascii() and b"\\" not in text and b"\x7f" not in text:
-            return text.decode("ascii")
-        return _encode_compact(metrics)
+        return _integers_json(metrics)
     return "{" + ",".join(f"{_name(k)}:{json_number(v)}" for k, v in metrics.items()) + "}"
 
 
 _PLAIN_INT = frozenset({int})
+
+
+def _integers_json(metrics: dict[str, int]) -> str:
+    """``_encode_compact(metrics)`` for an object of plain integers, through orjson (a fifth of
+    the json module's cost) when its text is that one to the letter: every character printable
+    ASCII and no backslash (no name needed an escape, where the two escape differently)."""
+    try:
+        text = orjson.dumps(metrics).decode()
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, a name that is no str
+        return _encode_compact(metrics)
+    if text.isascii() and text.isprintable() and "\\" not in text:
+        return text
+    return _encode_compact(metrics)
 
 
 class ActivityDays:
@@ -166,8 +168,9 @@ class ActivityDays:
 
     def flush(self) -> None:
         if self.pending:
+            dialect = self.conn.dialect.name
             rows = [
-                (account, day, metrics_json(metrics))
+                (account, day, metrics_json(metrics), *day_measures(metrics, dialect))
                 for (account, day), metrics in self.pending.items()
             ]
             self._out.write(rows)
@@ -192,8 +195,17 @@ class ActivityDays:
         for metric in metrics:
             if metric in stored:
                 self._twice(key, metric)
-        merged = metrics_json({**stored, **metrics})
-        self.conn.execute(update(t).where(where).values(metrics=_as_json(self.conn, merged)))
+        merged = {**stored, **metrics}
+        seconds, active = day_measures(merged, self.conn.dialect.name)
+        self.conn.execute(
+            update(t)
+            .where(where)
+            .values(
+                metrics=_as_json(self.conn, metrics_json(merged)),
+                default_seconds_saved=seconds,
+                is_active=active,
+            )
+        )
         self.records += len(metrics)
 
 
@@ -202,17 +214,3 @@ def _as_json(conn: Connection, text: str):
     if conn.dialect.name == "postgresql":
         return cast(literal(text, Text), ActivityDay.__table__.c.metrics.type)
     return func.json(literal(text, Text))
-
-
-def someones_activity(dialect: str) -> ColumnElement[bool]:
-    """True for an ``activity_days`` row with a metric above zero that is somebody's activity
-    (``x_`` metrics are vendors' control figures). Stops at the first such metric, so a reader
-    that only asks "was there activity" unnests about one metric a row, not all of them."""
-    if dialect == "postgresql":
-        entries = func.jsonb_each_text(ActivityDay.metrics).table_valued("key", "value")
-        value = cast(entries.c.value, Numeric)
-    else:
-        entries = func.json_each(ActivityDay.metrics).table_valued("key", "value")
-        value = entries.c.value
-    person = ~entries.c.key.like("x\\_%", escape="\\")
-    return exists(select(literal(1)).select_from(entries).where(value > 0, person))

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine, delete, select
 
 from connectors.contract import Account, ActivityRecord, DayActivity, FetchBatch, UsageRecord
 from warehouse.activity_days import COLUMNS as ACTIVITY_COLUMNS
@@ -384,13 +384,14 @@ def _finish(writer: _PartitionWriter, totals: TotalsBuffer) -> WriteResult:
 
 
 def fact_span(engine: Engine, tenant_id: int, source: str) -> tuple[dt.date, dt.date] | None:
-    """The first and last day a (tenant, source) has usage facts on, or None."""
+    """The first and last day a (tenant, source) has usage facts on, or None. Two queries, each
+    walking the tenant's days in the unique index from one end (one ``min``/``max`` query walks
+    every fact of the tenant on SQLite)."""
+    day = UsageFact.charge_period_start
+    query = select(day).where(UsageFact.tenant_id == tenant_id, UsageFact.source == source)
     with engine.connect() as conn:
-        first, last = conn.execute(
-            select(
-                func.min(UsageFact.charge_period_start), func.max(UsageFact.charge_period_start)
-            ).where(UsageFact.tenant_id == tenant_id, UsageFact.source == source)
-        ).one()
-    if first is None:
-        return None
+        first = conn.execute(query.order_by(day).limit(1)).scalar()
+        if first is None:
+            return None
+        last = conn.execute(query.order_by(day.desc()).limit(1)).scalar()
     return as_date(first), as_date(last)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, exists, func, literal_column, select
 
 from warehouse.actors import Actor, require_admin, require_signed_in
 from warehouse.errors import check_range
@@ -46,7 +46,9 @@ def seat_rows(tenant_id: int, start: dt.date, end: dt.date) -> ColumnElement[boo
     return and_(
         f.tenant_id == tenant_id,
         f.charge_category == "Purchase",
-        f.consumed_unit == SEAT_UNIT,
+        # Written out, not bound: the planners match it to the partial index of seat rows
+        # (``ix_usage_facts_seat_days``) only when they see the value.
+        f.consumed_unit == literal_column(f"'{SEAT_UNIT}'"),
         f.account_key != UNATTRIBUTED,
         f.charge_period_start.between(start, end),
     )

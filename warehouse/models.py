@@ -19,13 +19,17 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from warehouse.activity_measures import day_measures
 
 
 class Base(DeclarativeBase):
@@ -34,6 +38,11 @@ class Base(DeclarativeBase):
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def partial_index(name: str, where: str, *columns: str) -> Index:
+    """An index of the rows ``where`` holds (the same predicate on SQLite and PostgreSQL)."""
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
 
 
 Timestamp = DateTime(timezone=True)
@@ -127,16 +136,37 @@ class UsageFact(Base):
 
     __tablename__ = "usage_facts"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "record_key"),
-        Index("ix_usage_facts_partition", "tenant_id", "source", "charge_period_start"),
-        Index("ix_usage_facts_day", "tenant_id", "charge_period_start"),  # marts' day ranges
+        # One B-tree for idempotence (a record key hashes tenant, source and day: one row per
+        # key), a partition's delete (a day range, the source checked in the index) and the
+        # marts' day ranges. Migration 0018 says what it replaced and why.
+        UniqueConstraint(
+            "tenant_id",
+            "charge_period_start",
+            "source",
+            "record_key",
+            name="uq_usage_facts_day_source_key",
+        ),
         # A period's seat fees (warehouse.idle_seats) without scanning every fact.
-        Index("ix_usage_facts_seat_days", "tenant_id", "consumed_unit", "charge_period_start"),
+        partial_index(
+            "ix_usage_facts_seat_days",
+            "consumed_unit = 'seat_days'",
+            "tenant_id",
+            "charge_period_start",
+        ),
+        # A file import's facts (deleting the import), not the NULL of every other fact.
+        partial_index(
+            "ix_usage_facts_file_import_id", "file_import_id IS NOT NULL", "file_import_id"
+        ),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    # No foreign key (checked on every row written): a trigger on tenants deletes a deleted
+    # tenant's facts (migration 0018), as ON DELETE CASCADE did.
+    tenant_id: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(64))
-    record_key: Mapped[str] = mapped_column(String(64))
+    # A hex digest: compared bytewise on PostgreSQL, not through the database's locale.
+    record_key: Mapped[str] = mapped_column(
+        String(64).with_variant(String(64, collation="C"), "postgresql")
+    )
     account_key: Mapped[str] = mapped_column(String(320))
     charge_period_start: Mapped[dt.date] = mapped_column(Date)
     charge_period_end: Mapped[dt.date] = mapped_column(Date)  # exclusive
@@ -164,9 +194,8 @@ class UsageFact(Base):
     tags: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))  # FOCUS Tags
     # Set on facts a file import wrote (``source == "file"``): the import they came from, and
     # the source the file named (aispend's own export re-imported keeps its x_Source here).
-    file_import_id: Mapped[int | None] = mapped_column(
-        ForeignKey("file_imports.id", ondelete="CASCADE"), index=True
-    )
+    # No foreign key either: a trigger on file_imports deletes a deleted import's facts.
+    file_import_id: Mapped[int | None] = mapped_column(Integer)
     origin_source: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -224,16 +253,29 @@ class ActivityDay(Base):
     __tablename__ = "activity_days"
     __table_args__ = (
         UniqueConstraint("tenant_id", "source", "account_key", "day"),
-        Index("ix_activity_days_partition", "tenant_id", "source", "day"),
-        Index("ix_activity_days_day", "tenant_id", "day"),  # marts' day ranges
+        # The marts' day ranges and a partition's delete (the source checked in the index).
+        Index("ix_activity_days_day", "tenant_id", "day", "source"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    tenant_id: Mapped[int] = mapped_column(Integer)  # no foreign key: see UsageFact.tenant_id
     source: Mapped[str] = mapped_column(String(64))
     account_key: Mapped[str] = mapped_column(String(320))
     day: Mapped[dt.date] = mapped_column(Date)
     metrics: Mapped[dict] = mapped_column(METRICS_JSON)
     ingestion_run_id: Mapped[str | None] = mapped_column(String(64))
+    # What member_daily reads of ``metrics``, worked out when the row is written
+    # (``warehouse.activity_measures``): by the partition writer, else by these defaults.
+    default_seconds_saved: Mapped[int | None] = mapped_column(
+        BigInteger, default=lambda ctx: _measure(ctx)[0]
+    )
+    is_active: Mapped[int | None] = mapped_column(
+        SmallInteger, default=lambda ctx: _measure(ctx)[1]
+    )
+
+
+def _measure(context) -> tuple[int, int | None]:
+    """``day_measures`` of the ``activity_days`` row an insert is writing."""
+    return day_measures(context.get_current_parameters()["metrics"], context.dialect.name)
 
 
 class _View(DeclarativeBase):

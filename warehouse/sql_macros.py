@@ -14,11 +14,8 @@ differently is one of these:
   member), for ``CROSS JOIN @json_entries(a.metrics) m``; ``@json_number(m.value)``: such a
   value as a number, exact (``activity_days.metrics``: integers stay integers, other numbers
   are PostgreSQL numerics; SQLite reads them as it reads every number);
-- ``@default_seconds_saved(obj)``: the seconds an ``activity_days.metrics`` object saves at the
-  default coefficients (``warehouse.seconds_saved``): each listed metric's value (made an
-  integer as ``CAST(@json_number(v) AS BIGINT)`` makes it) times its seconds, 0 for
-  absent ones; read field by field, no unnesting of the object;
-  ``@seconds_per_unit(key)``: the default coefficient of the metric named ``key`` (0 unlisted);
+- ``@seconds_per_unit(key)``: the default coefficient (``warehouse.seconds_saved``) of the
+  metric named ``key`` (0 unlisted);
 - ``@scope_days(tenant, day)`` / ``@scope_months(tenant, month)``: true for the rows of the
   tenants and months a run recomputes (``1 = 1`` for a full build); in an
   ``incremental_by_day`` model, ``@scope_days`` keeps only the days that changed.
@@ -84,25 +81,8 @@ def _scope_sql(scope: Scope, back: int, tenant: str, col: str, as_month: bool) -
     return "(" + " AND ".join(parts) + ")" if parts else "(1 = 1)"
 
 
-def _json_field(dialect: str, obj: str, key: str) -> str:
-    """The JSON object ``obj``'s field ``key`` (a constant name) as SQL: a number stays a number
-    on SQLite, is its JSON text on PostgreSQL (as ``@json_entries`` values are)."""
-    if dialect == "postgresql":
-        return f"({obj} ->> '{key}')"
-    return f"json_extract({obj}, '$.\"{key}\"')"
-
-
 def _json_number(dialect: str, value: str) -> str:
     return f"CAST({value} AS NUMERIC)" if dialect == "postgresql" else value
-
-
-def _default_seconds_saved(dialect: str, obj: str) -> str:
-    terms = [
-        f"COALESCE(CAST({_json_number(dialect, _json_field(dialect, obj, key))} AS BIGINT)"
-        f" * {seconds}, 0)"
-        for key, seconds in SECONDS_SAVED_PER_UNIT.items()
-    ]
-    return "(" + " + ".join(terms) + ")"
 
 
 def _seconds_per_unit(key: str) -> str:
@@ -159,7 +139,6 @@ def _macros(dialect: str, scope: Scope, back: int) -> dict[str, tuple[int, Calla
             (lambda obj: f"jsonb_each_text({obj})") if pg else (lambda obj: f"json_each({obj})"),
         ),
         "json_number": (1, lambda v: _json_number(dialect, v)),
-        "default_seconds_saved": (1, lambda obj: _default_seconds_saved(dialect, obj)),
         "seconds_per_unit": (1, _seconds_per_unit),
         "scope_days": (2, lambda t, d: _scope_sql(scope, back, t, d, as_month=False)),
         "scope_months": (2, lambda t, m: _scope_sql(scope, back, t, m, as_month=True)),

@@ -47,19 +47,29 @@ def sync(
     tenant = None if all_tenants else (tenant_slug or settings.tenant)
     reporter = None if verbose else ProgressReporter()
     with _collect_rarely(), reporter.active() if reporter else contextlib.nullcontext():
-        from pipelines.sync import run_sync  # Dagster: imported under the rare collections
+        from connectors.registry import load_connectors
+        from pipelines import early_fetch
 
-        gc.freeze()  # and, alive until exit, kept out of them
-        results = run_sync(
-            settings,
-            tenant=tenant,
-            sources=list(sources) or None,
-            start=start,
-            end=end,
-            verbose=verbose,
-            progress=reporter,
-            parallel=True,
-        )
+        connectors = load_connectors()
+        # A small range's first pages are asked for now, while Dagster is imported and readied.
+        early_fetch.begin(settings, connectors, sources, start, end, tenant)
+        try:
+            from pipelines.sync import run_sync  # Dagster: imported under the rare collections
+
+            gc.freeze()  # and, alive until exit, kept out of them
+            results = run_sync(
+                settings,
+                tenant=tenant,
+                sources=list(sources) or None,
+                start=start,
+                end=end,
+                connectors=connectors,
+                verbose=verbose,
+                progress=reporter,
+                parallel=True,
+            )
+        finally:
+            early_fetch.discard_all()
     if as_json:
         click.echo(
             summary_json(
