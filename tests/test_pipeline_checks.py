@@ -114,7 +114,7 @@ def test_a_short_day_fails_only_the_runs_that_cover_it(warehouse):
     assert later["accuracy_invariant"].passed
     assert later["accuracy_invariant"].metadata["days_checked"].value == 3
     assert later["unique_record_keys"].passed and later["no_negative_usage_cost"].passed
-    assert "unique constraint" in later["unique_record_keys"].metadata["enforced_by"].value
+    assert later["unique_record_keys"].metadata["duplicates"].value == []
 
 
 def test_cents_read_as_dollars_fail_even_when_facts_and_totals_agree(warehouse):
@@ -193,49 +193,76 @@ def _fact(tenant_id: int, key: str) -> dict:
     }
 
 
-def test_unique_record_keys_rests_on_the_database_constraint(engine):
-    acme = tenants.create_tenant(engine, "acme")
-    with engine.begin() as conn:
-        conn.execute(insert(UsageFact.__table__), [_fact(acme.id, "k1")])
-        enforced, dupes = duplicate_record_keys(conn, [UsageFact.source == "scripted"])
-    assert enforced and dupes == []
-    with pytest.raises(IntegrityError), engine.begin() as conn:  # what "enforced" promises
-        conn.execute(insert(UsageFact.__table__), [_fact(acme.id, "k1")])
-
-
 @pytest.fixture(
     params=[
         pytest.param("sqlite", id="sqlite"),
         pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
     ]
 )
-def unconstrained_engine(request, tmp_path):
-    """A warehouse whose usage_facts lacks its unique (tenant_id, record_key) constraint."""
+def facts_url(request, tmp_path) -> str:
+    """An empty database for a usage_facts table built by the test."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'drifted.db'}"
-    else:
-        url = request.getfixturevalue("pg_database_factory")()
+        return f"sqlite:///{tmp_path / 'facts.db'}"
+    return request.getfixturevalue("pg_database_factory")()
+
+
+def _facts_engine(url: str, unique: tuple[str, ...] | None):
+    """The models' tables, usage_facts with ``UNIQUE(*unique)`` as its only unique constraint
+    (none when ``unique`` is None)."""
     metadata = MetaData()
     for table in Base.metadata.sorted_tables:
         table.to_metadata(metadata)
     facts = metadata.tables[UsageFact.__tablename__]
     for constraint in [c for c in facts.constraints if isinstance(c, UniqueConstraint)]:
         facts.constraints.discard(constraint)
+    for index in [i for i in facts.indexes if i.unique]:
+        facts.indexes.discard(index)
+    if unique:
+        facts.append_constraint(UniqueConstraint(*unique))
     eng = make_engine(url)
     metadata.create_all(eng)
-    yield eng
+    return eng
+
+
+def _tenant_row(conn) -> int:
+    return conn.execute(
+        insert(Tenant.__table__).values(slug="acme", name="Acme")
+    ).inserted_primary_key[0]
+
+
+def test_unique_record_keys_rests_on_a_unique_tenant_and_record_key(facts_url):
+    eng = _facts_engine(facts_url, ("tenant_id", "record_key"))
+    with eng.begin() as conn:
+        tenant_id = _tenant_row(conn)
+        conn.execute(insert(UsageFact.__table__), [_fact(tenant_id, "k1")])
+        enforced, dupes = duplicate_record_keys(conn, [UsageFact.source == "scripted"])
+    assert enforced and dupes == []
+    with pytest.raises(IntegrityError), eng.begin() as conn:  # what "enforced" promises
+        conn.execute(insert(UsageFact.__table__), [_fact(tenant_id, "k1")])
     eng.dispose()
 
 
-def test_unique_record_keys_looks_for_duplicates_where_nothing_refuses_them(unconstrained_engine):
-    with unconstrained_engine.begin() as conn:
-        tenant_id = conn.execute(
-            insert(Tenant.__table__).values(slug="acme", name="Acme")
-        ).inserted_primary_key[0]
+@pytest.mark.parametrize(
+    "unique", [None, ("tenant_id", "charge_period_start", "source", "record_key")]
+)
+def test_unique_record_keys_looks_for_duplicates_where_nothing_refuses_them(facts_url, unique):
+    """No unique constraint, or one on more columns (a key repeated on another day passes it)."""
+    eng = _facts_engine(facts_url, unique)
+    other_day = {
+        "charge_period_start": dt.date(2025, 3, 2),
+        "charge_period_end": dt.date(2025, 3, 3),
+    }
+    with eng.begin() as conn:
+        tenant_id = _tenant_row(conn)
         conn.execute(
             insert(UsageFact.__table__),
-            [_fact(tenant_id, "k1"), _fact(tenant_id, "k1"), _fact(tenant_id, "k2")],
+            [
+                _fact(tenant_id, "k1"),
+                {**_fact(tenant_id, "k1"), **other_day},
+                _fact(tenant_id, "k2"),
+            ],
         )
         enforced, dupes = duplicate_record_keys(conn, [UsageFact.source == "scripted"])
     assert not enforced
     assert [tuple(d) for d in dupes] == [(tenant_id, "k1", 2)]
+    eng.dispose()
