@@ -112,9 +112,14 @@ def float_decimal(value: float) -> Decimal:
 def cents_micros(value: Any) -> int | None:
     """``cents_to_micros`` of a JSON number of cents as either decoder gives it (a float read as
     its literal, an int, a finite ``Decimal``); ``None`` for anything else (a string, a bool,
-    null, NaN…), which the caller's full checks then accept or refuse. Remembered per value
-    (a page repeats the same amounts; 0.0 and -0.0 share a key: both are 0 micros)."""
+    null, NaN…), which the caller's full checks then accept or refuse. A float of at most 4
+    decimals (``_whole_micros``) costs a multiplication; others are remembered per value (a
+    page repeats the same amounts; 0.0 and -0.0 share a key: both are 0 micros)."""
     kind = type(value)
+    if kind is float and -_WHOLE_MICROS_BOUND < value < _WHOLE_MICROS_BOUND:
+        micros = round(value * 10_000)
+        if micros / 10_000 == value:
+            return micros
     if kind is float or kind is int:
         micros = _CENTS_MICROS.get(value)
         if micros is None:
@@ -131,6 +136,16 @@ def cents_micros(value: Any) -> int | None:
     if kind is Decimal and value.is_finite():
         return cents_to_micros(value)
     return None
+
+
+# Below 2**38 cents (~$2.7 billion) a double's spacing is under 1e-4 / 2**14: no two amounts of
+# at most 4 decimals (a whole number of micro-dollars) round to the same double.
+_WHOLE_MICROS_BOUND = float(1 << 38)
+# A float of cents is a whole number of micros m exactly when it is the double nearest m / 10**4
+# (int / int is correctly rounded): then that decimal, the only one of at most 4 decimals that
+# rounds to it, is the literal its shortest repr gives (``float_decimal``), and m its micros;
+# value * 10**4 lies within an ulp of m, so rounding it finds m. Anything else fails the
+# comparison (NaN, a fifth decimal, 5e-05) and takes ``_float_cents_micros``.
 
 
 def _float_cents_micros(value: float) -> int:

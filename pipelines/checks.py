@@ -1,6 +1,7 @@
 """Asset checks on every ingest asset, scoped to the partitions (and tenant) of the run.
 
-- unique record keys per tenant (one row per account, day, SKU, category, basis);
+- unique record keys per tenant (one row per account, day, SKU, category, basis): held by the
+  database's unique constraint where it has one (then nothing is scanned), else looked for;
 - no negative cost on a ``Usage`` row (credits and adjustments carry their own category);
 - the accuracy invariant, per day of the run (``warehouse.reconciliation``): people plus
   ``unattributed`` equal the vendor's control total to the micro-dollar, estimates carry no
@@ -19,7 +20,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
     PARTITION_NAME_TAG,
 )
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from connectors.contract import Connector
 from pipelines.ingest import TENANT_TAG, ingest_key
@@ -27,6 +28,7 @@ from pipelines.resources import WarehouseResource
 from warehouse import tenants
 from warehouse.models import UsageFact
 from warehouse.reconciliation import accuracy_report, latest_run_span
+from warehouse.unique_keys import enforces_unique
 
 SAMPLE = 20
 
@@ -62,6 +64,23 @@ def _in_scope(source: str, scope) -> list:
     return where
 
 
+def duplicate_record_keys(conn: Connection, where: list) -> tuple[bool, list]:
+    """(enforced, up to ``SAMPLE`` duplicated (tenant, record key, count)) among the facts
+    ``where`` selects. When the database itself refuses a second row per (tenant, record key)
+    (``enforced``), none can be stored and the facts are not scanned (a GROUP BY over every
+    record key of the run, the check's whole cost); otherwise they are."""
+    if enforces_unique(conn, UsageFact.__tablename__, ("tenant_id", "record_key")):
+        return True, []
+    dupes = conn.execute(
+        select(UsageFact.tenant_id, UsageFact.record_key, func.count())
+        .where(*where)
+        .group_by(UsageFact.tenant_id, UsageFact.record_key)
+        .having(func.count() > 1)
+        .limit(SAMPLE)
+    ).all()
+    return False, dupes
+
+
 def _nothing_to_check() -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=True, metadata={"days_checked": 0, "note": "no facts written yet"}
@@ -80,17 +99,11 @@ def build_ingest_checks(connector: type[Connector]) -> list[dg.AssetChecksDefini
         if scope is None:
             return _nothing_to_check()
         with warehouse.engine.connect() as conn:
-            dupes = conn.execute(
-                select(UsageFact.tenant_id, UsageFact.record_key, func.count())
-                .where(*_in_scope(source, scope))
-                .group_by(UsageFact.tenant_id, UsageFact.record_key)
-                .having(func.count() > 1)
-                .limit(SAMPLE)
-            ).all()
-        return dg.AssetCheckResult(
-            passed=not dupes,
-            metadata={"duplicates": dg.MetadataValue.json([list(map(str, d)) for d in dupes])},
-        )
+            enforced, dupes = duplicate_record_keys(conn, _in_scope(source, scope))
+        metadata = {"duplicates": dg.MetadataValue.json([list(map(str, d)) for d in dupes])}
+        if enforced:
+            metadata["enforced_by"] = "the database's unique constraint on (tenant_id, record_key)"
+        return dg.AssetCheckResult(passed=not dupes, metadata=metadata)
 
     @dg.asset_check(asset=key, name="no_negative_usage_cost", description="Usage never costs < 0.")
     def no_negative_usage_cost(

@@ -3,6 +3,8 @@ errors about them read the same."""
 
 from __future__ import annotations
 
+import math
+import random
 from decimal import Decimal
 from typing import Any
 
@@ -156,11 +158,22 @@ def test_money_as_a_float_is_the_literal_in_micros():
 @pytest.mark.parametrize(
     "value",
     [0.0, -0.0, 12.3456, -12.3456, 123.0, 0.5, 1e-05, 1.5e-05, 0.00005, 0.12345, 0.12355, 1e16,
-     99999999.99995, 2.220446049250313e-16, 7, -3, 0, Decimal("12.34565"), Decimal("-0.00005")],
+     99999999.99995, 2.220446049250313e-16, 7, -3, 0, Decimal("12.34565"), Decimal("-0.00005"),
+     274877906943.9999, -274877906943.9999, 274877906944.0, 274877906944.0001, 5e-324,
+     4503599627370495.5, 0.1 + 0.2],
 )  # fmt: skip
 def test_cents_micros_is_cents_to_micros_of_the_literal(value):
     literal = float_decimal(value) if type(value) is float else value
     assert cents_micros(value) == cents_to_micros(literal)
+
+
+def test_cents_micros_of_many_floats_is_the_literal_in_micros():
+    """Whole micros (at most 4 decimals, the fast path), and near misses, over magnitudes."""
+    rng = random.Random(7)
+    for _ in range(20_000):
+        micros = rng.randrange(-(1 << 60), 1 << 60) // 10 ** rng.randrange(0, 20)
+        for value in (micros / 10_000, micros / 10_000 + 5e-9, math.nextafter(micros / 10_000, 0)):
+            assert cents_micros(value) == cents_to_micros(float_decimal(value)), value
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,8 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import MetaData, UniqueConstraint, insert
+from sqlalchemy.exc import IntegrityError
 
 from connectors.contract import (
     CheckResult,
@@ -22,11 +24,13 @@ from connectors.contract import (
     VendorTotal,
 )
 from connectors.dates import days
-from pipelines.checks import build_ingest_checks
+from pipelines.checks import build_ingest_checks, duplicate_record_keys
 from pipelines.ingest import TENANT_TAG, build_ingest_asset, range_tags
 from pipelines.resources import WarehouseResource, dispose_engines
 from warehouse import credentials, tenants
 from warehouse.actors import SYSTEM
+from warehouse.engine import make_engine
+from warehouse.models import Base, Tenant, UsageFact
 from warehouse.settings import Settings
 
 BAD_DAY = dt.date(2025, 3, 3)
@@ -68,6 +72,7 @@ class Scripted(Connector):
         if period:
             first, last, amount = period
             batch.reconciliation.append(ReconciliationTotal("cycle", first, last, amount, "key-1"))
+        batch.reconciliation.extend(self.script.get("totals", ()))
         yield batch
 
 
@@ -109,6 +114,7 @@ def test_a_short_day_fails_only_the_runs_that_cover_it(warehouse):
     assert later["accuracy_invariant"].passed
     assert later["accuracy_invariant"].metadata["days_checked"].value == 3
     assert later["unique_record_keys"].passed and later["no_negative_usage_cost"].passed
+    assert later["unique_record_keys"].metadata["duplicates"].value == []
 
 
 def test_cents_read_as_dollars_fail_even_when_facts_and_totals_agree(warehouse):
@@ -138,3 +144,125 @@ def test_reconciliation_waits_for_the_whole_period_then_compares(warehouse):
     wrong = _run(warehouse, *march, reconcile=(*march, 3_000_000_000))
     assert not wrong["accuracy_invariant"].passed
     assert "cycle for key-1" in wrong["accuracy_invariant"].description
+
+
+def test_totals_of_one_period_are_each_judged_against_their_own_accounts(warehouse):
+    """Per-member totals of one cycle (summed together) and an organisation total."""
+    march = (dt.date(2025, 3, 1), dt.date(2025, 3, 10))
+    totals = [
+        ReconciliationTotal("cycle", *march, 30_000_000, "key-1"),  # its ten days at $3
+        ReconciliationTotal("cycle", *march, 5, "key-2"),  # an account without facts
+        ReconciliationTotal("cycle", *march, 0, "key-3"),
+        ReconciliationTotal("org", *march, 30_000_000),
+        ReconciliationTotal("org", dt.date(2025, 2, 20), march[1], 1),  # days not synced
+    ]
+    accuracy = _run(warehouse, *march, totals=totals)["accuracy_invariant"]
+    assert not accuracy.passed
+    problems = accuracy.metadata["problems"].value
+    assert len(problems) == 1 and "cycle for key-2" in problems[0] and "$0.000005" in problems[0]
+    reconciled = accuracy.metadata["reconciled"].value
+    assert sorted(line.split(" 2025")[0] for line in reconciled) == [
+        "acme cycle for key-1",
+        "acme cycle for key-3",
+        "acme org",
+    ]
+    assert "acme org 2025-02-20..2025-03-10: not every day" in str(
+        accuracy.metadata["reconciliation_pending"].value
+    )
+
+
+def _fact(tenant_id: int, key: str) -> dict:
+    day = dt.date(2025, 3, 1)
+    return {
+        "tenant_id": tenant_id,
+        "source": "scripted",
+        "record_key": key,
+        "account_key": "key-1",
+        "charge_period_start": day,
+        "charge_period_end": day + dt.timedelta(days=1),
+        "provider": "Scripted",
+        "service": "API",
+        "sku": "m",
+        "charge_category": "Usage",
+        "billed_cost_micros": 1,
+        "currency": "USD",
+        "cost_basis": "billed",
+        "confidence": "high",
+        "source_type": "api",
+        "ingested_at": dt.datetime(2025, 3, 2),
+    }
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def facts_url(request, tmp_path) -> str:
+    """An empty database for a usage_facts table built by the test."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'facts.db'}"
+    return request.getfixturevalue("pg_database_factory")()
+
+
+def _facts_engine(url: str, unique: tuple[str, ...] | None):
+    """The models' tables, usage_facts with ``UNIQUE(*unique)`` as its only unique constraint
+    (none when ``unique`` is None)."""
+    metadata = MetaData()
+    for table in Base.metadata.sorted_tables:
+        table.to_metadata(metadata)
+    facts = metadata.tables[UsageFact.__tablename__]
+    for constraint in [c for c in facts.constraints if isinstance(c, UniqueConstraint)]:
+        facts.constraints.discard(constraint)
+    for index in [i for i in facts.indexes if i.unique]:
+        facts.indexes.discard(index)
+    if unique:
+        facts.append_constraint(UniqueConstraint(*unique))
+    eng = make_engine(url)
+    metadata.create_all(eng)
+    return eng
+
+
+def _tenant_row(conn) -> int:
+    return conn.execute(
+        insert(Tenant.__table__).values(slug="acme", name="Acme")
+    ).inserted_primary_key[0]
+
+
+def test_unique_record_keys_rests_on_a_unique_tenant_and_record_key(facts_url):
+    eng = _facts_engine(facts_url, ("tenant_id", "record_key"))
+    with eng.begin() as conn:
+        tenant_id = _tenant_row(conn)
+        conn.execute(insert(UsageFact.__table__), [_fact(tenant_id, "k1")])
+        enforced, dupes = duplicate_record_keys(conn, [UsageFact.source == "scripted"])
+    assert enforced and dupes == []
+    with pytest.raises(IntegrityError), eng.begin() as conn:  # what "enforced" promises
+        conn.execute(insert(UsageFact.__table__), [_fact(tenant_id, "k1")])
+    eng.dispose()
+
+
+@pytest.mark.parametrize(
+    "unique", [None, ("tenant_id", "charge_period_start", "source", "record_key")]
+)
+def test_unique_record_keys_looks_for_duplicates_where_nothing_refuses_them(facts_url, unique):
+    """No unique constraint, or one on more columns (a key repeated on another day passes it)."""
+    eng = _facts_engine(facts_url, unique)
+    other_day = {
+        "charge_period_start": dt.date(2025, 3, 2),
+        "charge_period_end": dt.date(2025, 3, 3),
+    }
+    with eng.begin() as conn:
+        tenant_id = _tenant_row(conn)
+        conn.execute(
+            insert(UsageFact.__table__),
+            [
+                _fact(tenant_id, "k1"),
+                {**_fact(tenant_id, "k1"), **other_day},
+                _fact(tenant_id, "k2"),
+            ],
+        )
+        enforced, dupes = duplicate_record_keys(conn, [UsageFact.source == "scripted"])
+    assert not enforced
+    assert [tuple(d) for d in dupes] == [(tenant_id, "k1", 2)]
+    eng.dispose()

@@ -179,6 +179,9 @@ def _reconcile(
     tenant_ids: Sequence[int] | None,
     slugs: dict[int, str],
 ) -> None:
+    """Judges every reconciliation total meeting the range. Totals of one tenant and period
+    (Cursor: every member's cycle to date) are summed together: one grouped query for their
+    accounts, one for the days synced, however many members there are."""
     table = VendorReconciliationTotal.__table__
     rows = conn.execute(
         select(table).where(
@@ -188,31 +191,19 @@ def _reconcile(
             *_tenant_filter(VendorReconciliationTotal.tenant_id, tenant_ids),
         )
     ).all()  # Core rows: a connection, not an ORM session
+    periods: dict[tuple[int, dt.date, dt.date], _PeriodSums] = {}
     for row in rows:
         first, last = _day(row.period_start), _day(row.period_end)
         slug = slugs.get(row.tenant_id, str(row.tenant_id))
         label = f"{slug} {row.name}{f' for {row.account_key}' if row.account_key else ''}"
-        synced = conn.execute(
-            select(func.count(func.distinct(VendorBilledTotal.day))).where(
-                VendorBilledTotal.tenant_id == row.tenant_id,
-                VendorBilledTotal.source == source,
-                VendorBilledTotal.day >= first,
-                VendorBilledTotal.day <= last,
+        period = periods.get((row.tenant_id, first, last))
+        if period is None:
+            period = periods[(row.tenant_id, first, last)] = _PeriodSums(
+                conn, row.tenant_id, source, first, last
             )
-        ).scalar_one()
-        if synced < (last - first).days + 1:
+        if not period.synced():
             report.pending.append(f"{label} {first}..{last}: not every day is synced yet")
             continue
-        where = [
-            UsageFact.tenant_id == row.tenant_id,
-            UsageFact.source == source,
-            UsageFact.cost_basis == "billed",
-            UsageFact.charge_period_start >= first,
-            UsageFact.charge_period_start <= last,
-        ]
-        if row.account_key:
-            where.append(UsageFact.account_key == row.account_key)
-        billed = conn.execute(select(func.sum(UsageFact.billed_cost_micros)).where(*where)).scalar()
         total = ReconciliationTotal(
             row.name,
             first,
@@ -221,11 +212,66 @@ def _reconcile(
             row.account_key or None,
             row.tolerance_micros,
         )
-        problem = reconciliation_problem(total, int(billed or 0))
+        problem = reconciliation_problem(total, period.billed(row.account_key or None))
         if problem:
             report.problems.append(f"{slug} {problem}")
         else:
             report.reconciled.append(f"{label} {first}..{last}")
+
+
+class _PeriodSums:
+    """One tenant's billed facts of one period (inclusive days), read once when first asked:
+    whether every day has a control total, the total, and the total per account."""
+
+    def __init__(
+        self, conn: Connection, tenant_id: int, source: str, first: dt.date, last: dt.date
+    ):
+        self.conn = conn
+        self.where = [
+            UsageFact.tenant_id == tenant_id,
+            UsageFact.source == source,
+            UsageFact.cost_basis == "billed",
+            UsageFact.charge_period_start >= first,
+            UsageFact.charge_period_start <= last,
+        ]
+        self.days = (last - first).days + 1
+        self.totals_where = [
+            VendorBilledTotal.tenant_id == tenant_id,
+            VendorBilledTotal.source == source,
+            VendorBilledTotal.day >= first,
+            VendorBilledTotal.day <= last,
+        ]
+        self._synced: bool | None = None
+        self._total: int | None = None
+        self._by_account: dict[str, int] | None = None
+
+    def synced(self) -> bool:
+        if self._synced is None:
+            count = self.conn.execute(
+                select(func.count(func.distinct(VendorBilledTotal.day))).where(*self.totals_where)
+            ).scalar_one()
+            self._synced = count >= self.days
+        return self._synced
+
+    def billed(self, account_key: str | None) -> int:
+        """The period's billed micros: of ``account_key``, or of everyone (None)."""
+        if account_key is None:
+            if self._total is None:
+                total = self.conn.execute(
+                    select(func.sum(UsageFact.billed_cost_micros)).where(*self.where)
+                ).scalar()
+                self._total = int(total or 0)
+            return self._total
+        if self._by_account is None:
+            self._by_account = {
+                account: int(total or 0)
+                for account, total in self.conn.execute(
+                    select(UsageFact.account_key, func.sum(UsageFact.billed_cost_micros))
+                    .where(*self.where)
+                    .group_by(UsageFact.account_key)
+                )
+            }
+        return self._by_account.get(account_key, 0)
 
 
 def latest_run_span(engine: Engine, source: str) -> tuple[dt.date, dt.date] | None:
