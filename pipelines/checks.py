@@ -26,7 +26,7 @@ from connectors.contract import Connector
 from pipelines.ingest import TENANT_TAG, ingest_key
 from pipelines.resources import WarehouseResource
 from warehouse import tenants
-from warehouse.models import UsageFact
+from warehouse.models import FACT_IDENTITY, UsageFact
 from warehouse.reconciliation import accuracy_report, latest_run_span
 from warehouse.unique_keys import enforces_unique
 
@@ -65,16 +65,19 @@ def _in_scope(source: str, scope) -> list:
 
 
 def duplicate_record_keys(conn: Connection, where: list) -> tuple[bool, list]:
-    """(enforced, up to ``SAMPLE`` duplicated (tenant, record key, count)) among the facts
-    ``where`` selects. When the database itself refuses a second row per (tenant, record key)
-    (``enforced``), none can be stored and the facts are not scanned (a GROUP BY over every
-    record key of the run, the check's whole cost); otherwise they are."""
-    if enforces_unique(conn, UsageFact.__tablename__, ("tenant_id", "record_key")):
+    """(enforced, up to ``SAMPLE`` duplicated (tenant, day, source, record key, count)) among
+    the facts ``where`` selects: two rows of one fact (``FACT_IDENTITY``; its record key
+    hashes the tenant, source and day, so the same key on another day is another fact). When
+    the database itself refuses a second row (``enforced``: a unique constraint on those
+    columns or fewer), none can be stored and the facts are not scanned (a GROUP BY over
+    every record key of the run, the check's whole cost); otherwise they are."""
+    if enforces_unique(conn, UsageFact.__tablename__, FACT_IDENTITY):
         return True, []
+    identity = [UsageFact.__table__.c[name] for name in FACT_IDENTITY]
     dupes = conn.execute(
-        select(UsageFact.tenant_id, UsageFact.record_key, func.count())
+        select(*identity, func.count())
         .where(*where)
-        .group_by(UsageFact.tenant_id, UsageFact.record_key)
+        .group_by(*identity)
         .having(func.count() > 1)
         .limit(SAMPLE)
     ).all()
@@ -102,7 +105,7 @@ def build_ingest_checks(connector: type[Connector]) -> list[dg.AssetChecksDefini
             enforced, dupes = duplicate_record_keys(conn, _in_scope(source, scope))
         metadata = {"duplicates": dg.MetadataValue.json([list(map(str, d)) for d in dupes])}
         if enforced:
-            metadata["enforced_by"] = "the database's unique constraint on (tenant_id, record_key)"
+            metadata["enforced_by"] = f"the database's unique constraint on {FACT_IDENTITY}"
         return dg.AssetCheckResult(passed=not dupes, metadata=metadata)
 
     @dg.asset_check(asset=key, name="no_negative_usage_cost", description="Usage never costs < 0.")

@@ -30,7 +30,7 @@ from pipelines.resources import WarehouseResource, dispose_engines
 from warehouse import credentials, tenants
 from warehouse.actors import SYSTEM
 from warehouse.engine import make_engine
-from warehouse.models import Base, Tenant, UsageFact
+from warehouse.models import FACT_IDENTITY, Base, Tenant, UsageFact
 from warehouse.settings import Settings
 
 BAD_DAY = dt.date(2025, 3, 3)
@@ -230,8 +230,11 @@ def _tenant_row(conn) -> int:
     ).inserted_primary_key[0]
 
 
-def test_unique_record_keys_rests_on_a_unique_tenant_and_record_key(facts_url):
-    eng = _facts_engine(facts_url, ("tenant_id", "record_key"))
+@pytest.mark.parametrize("unique", [FACT_IDENTITY, ("tenant_id", "record_key")])
+def test_unique_record_keys_rests_on_a_unique_constraint(facts_url, unique):
+    """The schema's constraint (``FACT_IDENTITY``, migration 0018), or one on fewer of its
+    columns: the database refuses the second row, so nothing is scanned."""
+    eng = _facts_engine(facts_url, unique)
     with eng.begin() as conn:
         tenant_id = _tenant_row(conn)
         conn.execute(insert(UsageFact.__table__), [_fact(tenant_id, "k1")])
@@ -243,26 +246,24 @@ def test_unique_record_keys_rests_on_a_unique_tenant_and_record_key(facts_url):
 
 
 @pytest.mark.parametrize(
-    "unique", [None, ("tenant_id", "charge_period_start", "source", "record_key")]
+    "unique", [None, ("tenant_id", "charge_period_start", "record_key", "account_key")]
 )
 def test_unique_record_keys_looks_for_duplicates_where_nothing_refuses_them(facts_url, unique):
-    """No unique constraint, or one on more columns (a key repeated on another day passes it)."""
+    """No unique constraint, or one on a column outside the fact's identity (two rows of one
+    fact pass it): the check scans, and finds the fact stored twice. The same record key on
+    another day is another fact (the key hashes the day), not a duplicate."""
     eng = _facts_engine(facts_url, unique)
     other_day = {
         "charge_period_start": dt.date(2025, 3, 2),
         "charge_period_end": dt.date(2025, 3, 3),
     }
+    twice = [_fact(0, "k1"), {**_fact(0, "k1"), "account_key": "key-2"}]
     with eng.begin() as conn:
         tenant_id = _tenant_row(conn)
-        conn.execute(
-            insert(UsageFact.__table__),
-            [
-                _fact(tenant_id, "k1"),
-                {**_fact(tenant_id, "k1"), **other_day},
-                _fact(tenant_id, "k2"),
-            ],
-        )
+        rows = [{**_fact(tenant_id, "k2"), **other_day}, _fact(tenant_id, "k2")]
+        rows += [{**row, "tenant_id": tenant_id} for row in twice]
+        conn.execute(insert(UsageFact.__table__), rows)
         enforced, dupes = duplicate_record_keys(conn, [UsageFact.source == "scripted"])
     assert not enforced
-    assert [tuple(d) for d in dupes] == [(tenant_id, "k1", 2)]
+    assert [tuple(d) for d in dupes] == [(tenant_id, dt.date(2025, 3, 1), "scripted", "k1", 2)]
     eng.dispose()

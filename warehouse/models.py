@@ -131,6 +131,12 @@ class IdentityLink(Base):
     linked_at: Mapped[dt.datetime] = mapped_column(Timestamp, default=_now)
 
 
+# What makes a fact one fact: its record key (a digest of tenant, source, account, day, SKU,
+# category, basis and sub-account: ``UsageRecord.record_key``) within its tenant, day and
+# source. The unique constraint below, and the ``unique_record_keys`` check, hold this.
+FACT_IDENTITY = ("tenant_id", "charge_period_start", "source", "record_key")
+
+
 class UsageFact(Base):
     """One FOCUS-shaped row per (tenant, source, account, day, SKU, charge category, basis)."""
 
@@ -139,13 +145,7 @@ class UsageFact(Base):
         # One B-tree for idempotence (a record key hashes tenant, source and day: one row per
         # key), a partition's delete (a day range, the source checked in the index) and the
         # marts' day ranges. Migration 0018 says what it replaced and why.
-        UniqueConstraint(
-            "tenant_id",
-            "charge_period_start",
-            "source",
-            "record_key",
-            name="uq_usage_facts_day_source_key",
-        ),
+        UniqueConstraint(*FACT_IDENTITY, name="uq_usage_facts_day_source_key"),
         # A period's seat fees (warehouse.idle_seats) without scanning every fact.
         partial_index(
             "ix_usage_facts_seat_days",
