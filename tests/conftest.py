@@ -103,12 +103,14 @@ def _mart_tables(engine: Engine) -> list[str]:
     return [t for t in inspect(engine).get_table_names() if t not in known]
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ]
-)
+# Each database in turn: a test's PostgreSQL leg is marked (the suite's marker selects it).
+BOTH_DATABASES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(params=BOTH_DATABASES)
 def warehouse_url(request, tmp_path) -> str:
     """A migrated, empty warehouse URL on each database in turn."""
     if request.param == "sqlite":
@@ -163,13 +165,9 @@ def demo_run(tmp_path_factory) -> DemoRun:
     return DemoRun(home, code, lines)
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ]
-)
+@pytest.fixture(params=BOTH_DATABASES)
 def unmigrated_url(request, tmp_path) -> str:
+    """An empty database (no tables) on each database in turn."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'old.db'}"
     return request.getfixturevalue("pg_database_factory")("aispend_migration")

@@ -193,19 +193,6 @@ def _fact(tenant_id: int, key: str) -> dict:
     }
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ]
-)
-def facts_url(request, tmp_path) -> str:
-    """An empty database for a usage_facts table built by the test."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'facts.db'}"
-    return request.getfixturevalue("pg_database_factory")()
-
-
 def _facts_engine(url: str, unique: tuple[str, ...] | None):
     """The models' tables, usage_facts with ``UNIQUE(*unique)`` as its only unique constraint
     (none when ``unique`` is None)."""
@@ -231,10 +218,10 @@ def _tenant_row(conn) -> int:
 
 
 @pytest.mark.parametrize("unique", [FACT_IDENTITY, ("tenant_id", "record_key")])
-def test_unique_record_keys_rests_on_a_unique_constraint(facts_url, unique):
+def test_unique_record_keys_rests_on_a_unique_constraint(unmigrated_url, unique):
     """The schema's constraint (``FACT_IDENTITY``, migration 0018), or one on fewer of its
     columns: the database refuses the second row, so nothing is scanned."""
-    eng = _facts_engine(facts_url, unique)
+    eng = _facts_engine(unmigrated_url, unique)
     with eng.begin() as conn:
         tenant_id = _tenant_row(conn)
         conn.execute(insert(UsageFact.__table__), [_fact(tenant_id, "k1")])
@@ -248,11 +235,11 @@ def test_unique_record_keys_rests_on_a_unique_constraint(facts_url, unique):
 @pytest.mark.parametrize(
     "unique", [None, ("tenant_id", "charge_period_start", "record_key", "account_key")]
 )
-def test_unique_record_keys_looks_for_duplicates_where_nothing_refuses_them(facts_url, unique):
+def test_unique_record_keys_looks_for_duplicates_where_nothing_refuses_them(unmigrated_url, unique):
     """No unique constraint, or one on a column outside the fact's identity (two rows of one
     fact pass it): the check scans, and finds the fact stored twice. The same record key on
     another day is another fact (the key hashes the day), not a duplicate."""
-    eng = _facts_engine(facts_url, unique)
+    eng = _facts_engine(unmigrated_url, unique)
     other_day = {
         "charge_period_start": dt.date(2025, 3, 2),
         "charge_period_end": dt.date(2025, 3, 3),
