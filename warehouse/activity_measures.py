@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from warehouse.seconds_saved import SECONDS_SAVED_PER_UNIT
+from warehouse.sql_macros import json_entries, json_number
 
 
 def _as_bigint(value: Any, dialect: str) -> int:
@@ -67,7 +68,7 @@ def day_measures(metrics: dict[str, Any], dialect: str) -> tuple[int, int | None
 def _field(dialect: str, obj: str, key: str) -> str:
     """``obj``'s field ``key`` as a number (SQLite) or numeric (PostgreSQL)."""
     if dialect == "postgresql":
-        return f"CAST(({obj} ->> '{key}') AS NUMERIC)"
+        return json_number(dialect, f"({obj} ->> '{key}')")
     return f"json_extract({obj}, '$.\"{key}\"')"
 
 
@@ -78,10 +79,7 @@ def measures_sql(dialect: str, obj: str) -> tuple[str, str]:
         f"COALESCE(CAST({_field(dialect, obj, key)} AS BIGINT) * {per_unit}, 0)"
         for key, per_unit in SECONDS_SAVED_PER_UNIT.items()
     )
-    if dialect == "postgresql":
-        entries, value = f"jsonb_each_text({obj})", "CAST(m.value AS NUMERIC)"
-    else:
-        entries, value = f"json_each({obj})", "m.value"
+    entries, value = json_entries(dialect, obj), json_number(dialect, "m.value")
     person = f"SELECT 1 FROM {entries} m WHERE substr(m.key, 1, 2) <> 'x_'"
     active = f"CASE WHEN EXISTS ({person} AND {value} > 0) THEN 1 WHEN EXISTS ({person}) THEN 0 END"
     return f"({seconds})", active

@@ -81,8 +81,14 @@ def _scope_sql(scope: Scope, back: int, tenant: str, col: str, as_month: bool) -
     return "(" + " AND ".join(parts) + ")" if parts else "(1 = 1)"
 
 
-def _json_number(dialect: str, value: str) -> str:
+def json_number(dialect: str, value: str) -> str:
+    """``@json_number``: a JSON value (a member of ``json_entries``, a field) as a number."""
     return f"CAST({value} AS NUMERIC)" if dialect == "postgresql" else value
+
+
+def json_entries(dialect: str, obj: str) -> str:
+    """``@json_entries``: the JSON object ``obj`` as a table of ``key``, ``value``."""
+    return f"jsonb_each_text({obj})" if dialect == "postgresql" else f"json_each({obj})"
 
 
 def _seconds_per_unit(key: str) -> str:
@@ -134,11 +140,8 @@ def _macros(dialect: str, scope: Scope, back: int) -> dict[str, tuple[int, Calla
             if pg
             else (lambda v: f"json_extract({v}, '$.value')"),
         ),
-        "json_entries": (
-            1,
-            (lambda obj: f"jsonb_each_text({obj})") if pg else (lambda obj: f"json_each({obj})"),
-        ),
-        "json_number": (1, lambda v: _json_number(dialect, v)),
+        "json_entries": (1, lambda obj: json_entries(dialect, obj)),
+        "json_number": (1, lambda v: json_number(dialect, v)),
         "seconds_per_unit": (1, _seconds_per_unit),
         "scope_days": (2, lambda t, d: _scope_sql(scope, back, t, d, as_month=False)),
         "scope_months": (2, lambda t, m: _scope_sql(scope, back, t, m, as_month=True)),
