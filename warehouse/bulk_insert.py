@@ -46,8 +46,7 @@ class BulkInsert:
         for i, name in enumerate(columns):
             if name in serialized:
                 continue
-            impl = table.c[name].type.dialect_impl(dialect)
-            proc = impl.bind_processor(dialect)
+            proc = _bind_processor(table, name, dialect)
             if proc is not None:
                 self.processors.append((i, proc))
         self.constants = tuple(bound_value(table, c, dialect, v) for c, v in constants.items())
@@ -70,9 +69,7 @@ class BulkInsert:
         each distinct one is converted once."""
         if not self.processors and not self.constants:
             return rows
-        columns = list(zip(*rows, strict=True)) if self.processors else []
-        for i, proc in self.processors:
-            columns[i] = _converted(columns[i], proc)
+        columns = self._columns(rows) if self.processors else []
         if self.constants:
             if columns:
                 columns.extend([value] * len(rows) for value in self.constants)
@@ -80,6 +77,15 @@ class BulkInsert:
                 constants = self.constants
                 return [row + constants for row in rows]
         return list(zip(*columns, strict=True))
+
+    def _columns(self, rows: Sequence[tuple]) -> list:
+        """``rows`` transposed, every processed column converted (each distinct value once)."""
+        columns = list(zip(*rows, strict=True))
+        if len(columns) != self.width:
+            raise ValueError(f"rows of {len(columns)} values for {self.width} columns")
+        for i, proc in self.processors:
+            columns[i] = _converted(columns[i], proc)
+        return columns
 
     def write(self, rows: Sequence[tuple]) -> None:
         if not rows:
@@ -105,12 +111,7 @@ class BulkInsert:
         _, text, tail = self._copy_text
         data = None
         if tail is not None or not self.constants:
-            columns = list(zip(*rows, strict=True))
-            if len(columns) != self.width:
-                raise ValueError(f"rows of {len(columns)} values for {self.width} columns")
-            for i, proc in self.processors:
-                columns[i] = _converted(columns[i], proc)
-            data = text.rows(columns, len(rows), tail)
+            data = text.rows(self._columns(rows), len(rows), tail)
         with raw.cursor() as cur, cur.copy(self.sql) as copy:
             if data is not None:
                 copy.write(data)
@@ -125,8 +126,12 @@ def bound_value(table: Table, column: str, dialect, value: Any) -> Any:
     processor for ``dialect`` (a date or timestamp as SQLite's text, a JSON document)."""
     if value is None:
         return None
-    process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    process = _bind_processor(table, column, dialect)
     return value if process is None else process(value)
+
+
+def _bind_processor(table: Table, column: str, dialect) -> Callable[[Any], Any] | None:
+    return table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _converted(values: tuple, proc: Callable[[Any], Any]) -> list:

@@ -112,9 +112,7 @@ class CopyText:
                 return self._dumped(values)  # (psycopg's own text of a NaN)
             return out
         if kinds == {str}:
-            if _needs_escaping("".join(filter(None, values))):
-                values = _escaped(values)
-            return [NULL if v is None else v for v in values]
+            return _text_fields(values)
         return self._dumped(values)
 
     def _dumped(self, values: Sequence[Any]) -> list[str]:
@@ -124,9 +122,14 @@ class CopyText:
         for value in values:
             dumped = None if value is None else get_dumper(value, text).dump(value)
             out.append(None if dumped is None else bytes(dumped).decode())
-        if _needs_escaping("".join(filter(None, out))):
-            out = _escaped(out)
-        return [NULL if v is None else v for v in out]
+        return _text_fields(out)
+
+
+def _text_fields(values: Sequence[str | None]) -> list[str]:
+    """Texts and ``None``s as COPY fields: escaped where needed, ``None`` as ``\\N``."""
+    if _needs_escaping("".join(filter(None, values))):
+        values = _escaped(values)
+    return [NULL if v is None else v for v in values]
 
 
 def _needs_escaping(text: str) -> bool:
