@@ -9,7 +9,7 @@ a month of facts (186,000 at 1,000 members) took 0.45 s of CPU, two thirds of it
 a sync's one-day refresh recomputes that month. This index holds the facts in the model's group
 order after the tenant and the month (``@month_key``: the date's first 7 characters), so the
 model reads a month in group order and aggregates as it goes (measured: 0.45 s → 0.22 s of CPU
-for the month, and the full rebuild 4.6 s → 2.7 s). It costs every fact written one more
+for the month, and the full rebuild 4.7 s → 2.9 s). It costs every fact written one more
 B-tree entry (measured: +15 % CPU inserting facts, +16 % file size).
 
 PostgreSQL hash-aggregates the month instead (an ordered index scan saved a sixth of the
