@@ -3,6 +3,7 @@ dependencies read from the SQL, and the models shipped inside the package."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 
 from pipelines.ingest import ingest_key
 from pipelines.marts import admin_key, build_mart_definitions, marts_reading, model_deps
-from warehouse.sql_models import ModelError, Scope, load_models, parse_model
+from warehouse.sql_models import ModelError, Scope, load_models, parse_model, render
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "/*\ndescription: test model\nkind: full\n*/\n"
@@ -129,6 +130,28 @@ def test_macros_render_for_each_engine_keeping_line_numbers():
     for sql in (sqlite, pg):
         assert sql.count("\n") == m.source.count("\n")
     assert "(1 = 1)" in m.render("sqlite")
+
+
+def test_scope_month_key_is_scope_days_on_the_month_key_on_sqlite():
+    # SQLite: whole months as a range of @month_key (the index of migration 0021 serves it);
+    # PostgreSQL, and the days of an incremental_by_day scope: the day range of @scope_days.
+    m = model(
+        "select @month(day) as month from t where @scope_month_key(tenant_id, day) group by 1",
+        "/*\ndescription: d\nkind: incremental_by_month\ntime_column: month\n"
+        "time_column_type: month\n*/\n",
+    )
+    months = Scope(frozenset({1}), ("2025-03", "2025-04"))
+    assert (
+        "(tenant_id IN (1) AND substr(day, 1, 7) >= '2025-03' AND substr(day, 1, 7) <= '2025-04')"
+        in m.render("sqlite", months)
+    )
+    assert "(tenant_id IN (1) AND day >= '2025-03-01' AND day < '2025-05-01')" in m.render(
+        "postgresql", months
+    )
+    days = Scope(None, ("2025-03", "2025-03"), (dt.date(2025, 3, 4), dt.date(2025, 3, 5)))
+    body = "select day from t where @scope_month_key(tenant_id, day)"
+    assert "(day >= '2025-03-04' AND day < '2025-03-06')" in render(body, "sqlite", days)
+    assert "(1 = 1)" in m.render("sqlite") and "(1 = 1)" in m.render("postgresql")
 
 
 def test_models_read_each_other_and_unknown_tables_are_refused(tmp_path):

@@ -10,7 +10,7 @@
 - Indexes declared in the header are created with the table; on PostgreSQL the new table is
   analyzed in the same transaction (the next marts and the first readers plan with its real
   size), and a build plans as a batch aggregate (hash joins and hash aggregates, ``work_mem``
-  256MB, no JIT).
+  256MB, no JIT); a full build writes its rows in tenant and period order there.
 - Two builds of the same mart never interleave (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a
   transaction-scoped advisory lock per mart).
 """
@@ -150,6 +150,18 @@ def _run(conn: Connection, sql: str) -> None:
     conn.exec_driver_sql(sql)
 
 
+def _clustered(model: SqlModel, query: str, dialect: str) -> str:
+    """A full build's rows, on PostgreSQL in the order of the tenant and the period: a hash
+    aggregate writes them in no order, and a month's rows then lay on every page of the table
+    (measured, 1,000 members × 365 days: member_period's one-day refresh read 5,219 pages of
+    member_daily for a month's 31,000 rows; clustered, its backend CPU went 70 → 40 ms, and the
+    sort costs member_daily's full rebuild ~3 %). A refresh appends its periods' rows together anyway. SQLite writes a
+    table in its rowid order and reads it through the mart's index: no gain there."""
+    if dialect != "postgresql" or not model.time_column:
+        return query
+    return f"SELECT * FROM ({query}) q ORDER BY tenant_id, {model.time_column}"
+
+
 def _columns(conn: Connection, sql: str) -> list[str]:
     return list(conn.execute(text(f"SELECT * FROM ({sql}) q WHERE 1 = 0")).keys())
 
@@ -168,14 +180,15 @@ def build(engine: Engine, model: SqlModel, scope: Scope = EVERYTHING) -> BuildRe
         full = not model.incremental or scope.is_everything or not exists
         if not full:
             query = model.render(dialect, scope)
-            stored = [c["name"] for c in inspect(conn).get_columns(model.name)]
-            if _columns(conn, query) != stored:
+            # The stored columns from a query that returns no row, not the inspector's catalog
+            # query (PostgreSQL: 2-5 ms a mart, a tenth of a small mart's refresh).
+            if _columns(conn, query) != _columns(conn, f"SELECT * FROM {model.name}"):
                 full = True
         if full:
             scope = EVERYTHING
             query = model.render(dialect, scope)
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {model.name}")
-            _run(conn, f"CREATE TABLE {model.name} AS {query}")
+            _run(conn, f"CREATE TABLE {model.name} AS {_clustered(model, query, dialect)}")
             _create_indexes(conn, model)
             if dialect == "postgresql":
                 # A new table has no statistics until autovacuum comes by: the marts built

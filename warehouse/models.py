@@ -153,6 +153,8 @@ class UsageFact(Base):
             "tenant_id",
             "charge_period_start",
         ),
+        # (SQLite also holds ix_usage_facts_month_group, an expression index in
+        # member_period_models' group order: migration 0021.)
         # A file import's facts (deleting the import), not the NULL of every other fact.
         partial_index(
             "ix_usage_facts_file_import_id", "file_import_id IS NOT NULL", "file_import_id"

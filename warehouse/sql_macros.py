@@ -18,7 +18,10 @@ differently is one of these:
   metric named ``key`` (0 unlisted);
 - ``@scope_days(tenant, day)`` / ``@scope_months(tenant, month)``: true for the rows of the
   tenants and months a run recomputes (``1 = 1`` for a full build); in an
-  ``incremental_by_day`` model, ``@scope_days`` keeps only the days that changed.
+  ``incremental_by_day`` model, ``@scope_days`` keeps only the days that changed;
+- ``@scope_month_key(tenant, day)``: ``@scope_days``, written on SQLite for whole months as a
+  range of ``@month_key(day)`` (for a model grouping facts by it: the index of migration 0021
+  serves the range and the grouping).
 """
 
 from __future__ import annotations
@@ -98,6 +101,18 @@ def _seconds_per_unit(key: str) -> str:
 
 def _macros(dialect: str, scope: Scope, back: int) -> dict[str, tuple[int, Callable[..., str]]]:
     pg = dialect == "postgresql"
+
+    def month_key(d: str) -> str:
+        return f"date_trunc('month', CAST({d} AS TIMESTAMP))" if pg else f"substr({d}, 1, 7)"
+
+    def scope_month_key(tenant: str, d: str) -> str:
+        # SQLite: on the month key itself, which migration 0021 indexes after the tenant (the
+        # index reads the months in scope in group order: no sort). PostgreSQL hash-aggregates
+        # and reads the days through the facts' unique index.
+        if pg or (scope.days is not None and not back):
+            return _scope_sql(scope, back, tenant, d, as_month=False)
+        return _scope_sql(scope, back, tenant, month_key(d), as_month=True)
+
     return {
         "month": (
             1,
@@ -108,12 +123,7 @@ def _macros(dialect: str, scope: Scope, back: int) -> dict[str, tuple[int, Calla
             if pg
             else (lambda d: f"substr({d}, 1, 7)"),
         ),
-        "month_key": (
-            1,
-            (lambda d: f"date_trunc('month', CAST({d} AS TIMESTAMP))")
-            if pg
-            else (lambda d: f"substr({d}, 1, 7)"),
-        ),
+        "month_key": (1, month_key),
         "prev_month": (
             1,
             (lambda m: f"to_char(to_date({m} || '-01', 'YYYY-MM-DD') - 1, 'YYYY-MM')")
@@ -145,6 +155,7 @@ def _macros(dialect: str, scope: Scope, back: int) -> dict[str, tuple[int, Calla
         "seconds_per_unit": (1, _seconds_per_unit),
         "scope_days": (2, lambda t, d: _scope_sql(scope, back, t, d, as_month=False)),
         "scope_months": (2, lambda t, m: _scope_sql(scope, back, t, m, as_month=True)),
+        "scope_month_key": (2, scope_month_key),
     }
 
 
