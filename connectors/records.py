@@ -141,6 +141,21 @@ class DayActivity:
         return [ActivityRecord(day, account, m, v) for m, v in self.metrics.items()]
 
 
+def day_activity(
+    day: dt.date, account_key: str, metrics: Mapping[str, Decimal | int]
+) -> DayActivity:
+    """``DayActivity(day, account_key, metrics)`` at about a third of the cost (its fields stored
+    into the new record's ``__dict__``, not set one by one through the frozen class's
+    ``object.__setattr__``), for readers that build one per account and day by the hundred
+    thousand. The result is an ordinary, equal record."""
+    record = _new(DayActivity)
+    values = record.__dict__
+    values["day"] = day
+    values["account_key"] = account_key
+    values["metrics"] = metrics
+    return record
+
+
 @dataclass(frozen=True)
 class VendorTotal:
     """The vendor's own billed total for one UTC day: the accuracy check's control total.

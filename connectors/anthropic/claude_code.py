@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.anthropic.payloads import PATH_CLAUDE_CODE, VENDOR
-from connectors.contract import DayActivity, UsageRecord, fast_replace
+from connectors.contract import DayActivity, UsageRecord, day_activity, fast_replace
 from connectors.dates import parse_day
 from connectors.json_body import cents_micros
 from connectors.payload import Node, PayloadReader
@@ -271,7 +271,7 @@ def claude_code_activity(cc: ClaudeCodeDay) -> list[DayActivity]:
     """The day's activity, one ``DayActivity`` per actor, ordered by actor then metric."""
     day = cc.day
     activity = cc.activity
-    return [DayActivity(day, actor, _by_name(activity[actor])) for actor in sorted(activity)]
+    return [day_activity(day, actor, _by_name(activity[actor])) for actor in sorted(activity)]
 
 
 _NAME_ORDERS: dict[tuple[str, ...], tuple[str, ...]] = {}  # metric names → the same, sorted
