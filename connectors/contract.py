@@ -45,6 +45,7 @@ from connectors.records import (
     UnitPrice,
     UsageRecord,
     VendorTotal,
+    day_activity,
     fast_replace,
 )
 from connectors.schedule import POLL_API, ConfigSource, SyncSchedule
@@ -74,6 +75,7 @@ __all__ = [
     "UsageRecord",
     "VendorTotal",
     "day_windows",
+    "day_activity",
     "days",
     "fast_replace",
     "micros_to_decimal",

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from connectors.contract import DayActivity
+from connectors.contract import DayActivity, day_activity
 from connectors.dates import parse_day
 from connectors.payload import Node
 
@@ -101,7 +101,7 @@ def _plain_activity(
             return None
         if value:
             metrics[metric] = value
-    return DayActivity(day, email, metrics)
+    return day_activity(day, email, metrics)
 
 
 def _activity(row: Node, start: dt.date, end: dt.date) -> DayActivity:
@@ -122,4 +122,4 @@ def _activity(row: Node, start: dt.date, end: dt.date) -> DayActivity:
             value = row.count(name)  # a count given as "12" passes; anything else is refused
         if value:
             metrics[metric] = value
-    return DayActivity(day, email, metrics)
+    return day_activity(day, email, metrics)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -59,18 +59,38 @@ class UsageRecord:
 
     def record_key(self, tenant: str, source: str) -> str:
         """Deterministic key: one row per (tenant, source, account, day, sku, category, basis, sub-account)."""
-        parts = [
-            tenant,
-            source,
-            self.account_key,
-            self.day.isoformat(),
-            self.service,
-            self.sku,
-            self.charge_category,
-            self.cost_basis,
-            self.sub_account or "",
-        ]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+        return record_keys(tenant, source)(self)
+
+
+def record_keys(tenant: str, source: str) -> Callable[[UsageRecord], str]:
+    """``rec.record_key(tenant, source)`` for the records of one partition write (a fact by the
+    hundred thousand): the tenant and source are joined once and each day's ISO text is worked
+    out once (a partition spans a few dozen days).
+
+    A key is the first 32 hex digits of the SHA-256 of the identity's fields joined by the unit
+    separator (U+001F). That text is a fact's identity (a re-sync replaces rows by it): it must
+    never change."""
+    partition = "\x1f".join((tenant, source))
+    days: dict[dt.date, str] = {}
+    sha256 = hashlib.sha256
+
+    def key(rec: UsageRecord) -> str:
+        day = days.get(rec.day)
+        if day is None:
+            day = days[rec.day] = rec.day.isoformat()
+        parts = (
+            partition,
+            rec.account_key,
+            day,
+            rec.service,
+            rec.sku,
+            rec.charge_category,
+            rec.cost_basis,
+            rec.sub_account or "",
+        )
+        return sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+    return key
 
 
 _new = object.__new__
@@ -119,6 +139,21 @@ class DayActivity:
         """The same activity as one ``ActivityRecord`` per metric, in order."""
         day, account = self.day, self.account_key
         return [ActivityRecord(day, account, m, v) for m, v in self.metrics.items()]
+
+
+def day_activity(
+    day: dt.date, account_key: str, metrics: Mapping[str, Decimal | int]
+) -> DayActivity:
+    """``DayActivity(day, account_key, metrics)`` at about a third of the cost (its fields stored
+    into the new record's ``__dict__``, not set one by one through the frozen class's
+    ``object.__setattr__``), for readers that build one per account and day by the hundred
+    thousand. The result is an ordinary, equal record."""
+    record = _new(DayActivity)
+    values = record.__dict__
+    values["day"] = day
+    values["account_key"] = account_key
+    values["metrics"] = metrics
+    return record
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from operator import attrgetter
 
 from sqlalchemy import Connection, Engine, delete, select
 
 from connectors.contract import Account, ActivityRecord, DayActivity, FetchBatch, UsageRecord
+from connectors.records import record_keys
 from warehouse.activity_days import COLUMNS as ACTIVITY_COLUMNS
 from warehouse.activity_days import ActivityDays
 from warehouse.bulk_insert import BulkInsert
@@ -62,6 +64,8 @@ USAGE_COLUMNS = (
     "confidence",
     "tags",
 )
+# The columns between ``provider`` and ``tags``: the record's own fields, read in one call.
+_PLAIN_USAGE = attrgetter(*USAGE_COLUMNS[5:-1])
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,8 @@ class _PartitionWriter:
         self.start = start
         self.end = end
         self.provider = provider
-        self._tenant_key = str(tenant_id)
+        self._record_key = record_keys(str(tenant_id), source)
+        self._period_ends: dict[dt.date, dt.date] = {}  # a day in range → the day after
         self.usage: list[tuple] = []
         shared = {"tenant_id": tenant_id, "source": source, "ingestion_run_id": run_id}
         # ingested_at: this write's time, on every row it writes
@@ -130,8 +135,8 @@ class _PartitionWriter:
 
     def add_usage(self, records: Iterable[UsageRecord]) -> None:
         """Buffers one batch's usage rows (a loop per batch: this runs for every fact)."""
-        start, end, source, provider = self.start, self.end, self.source, self.provider
-        tenant_key, accounts = self._tenant_key, self.accounts
+        start, end, provider = self.start, self.end, self.provider
+        key, ends, accounts = self._record_key, self._period_ends, self.accounts
         usage = self.usage
         append = usage.append
         for rec in records:
@@ -140,37 +145,19 @@ class _PartitionWriter:
                 usage = self.usage
                 append = usage.append
             day = rec.day
-            if not (start <= day <= end):
-                self._outside(day, "usage record")
+            period_end = ends.get(day)
+            if period_end is None:
+                if not (start <= day <= end):
+                    self._outside(day, "usage record")
+                period_end = ends[day] = day + _ONE_DAY
+            account = rec.account_key
             append(
-                (
-                    rec.record_key(tenant_key, source),
-                    rec.account_key,
-                    day,
-                    day + _ONE_DAY,
-                    rec.provider or provider,
-                    rec.service,
-                    rec.sku,
-                    rec.charge_category,
-                    rec.billed_cost_micros,
-                    rec.list_cost_micros,
-                    rec.effective_cost_micros,
-                    rec.currency,
-                    rec.consumed_quantity,
-                    rec.consumed_unit,
-                    rec.input_tokens,
-                    rec.output_tokens,
-                    rec.cache_read_tokens,
-                    rec.cache_write_tokens,
-                    rec.requests,
-                    rec.sub_account,
-                    rec.cost_basis,
-                    rec.confidence,
-                    dict(rec.tags) if rec.tags else None,
-                )
+                (key(rec), account, day, period_end, rec.provider or provider)
+                + _PLAIN_USAGE(rec)
+                + (dict(rec.tags) if rec.tags else None,)
             )
-            if rec.account_key not in accounts:
-                accounts[rec.account_key] = None
+            if account not in accounts:
+                accounts[account] = None
         if len(usage) >= CHUNK_ROWS:
             self._flush_usage()
 

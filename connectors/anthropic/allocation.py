@@ -28,7 +28,7 @@ from decimal import Decimal
 from operator import add, attrgetter
 
 from connectors.anthropic.payloads import TOKEN_TYPES, TYPE_FIELDS, CostLine, UsageTokens
-from connectors.contract import UNATTRIBUTED, UsageRecord, fast_replace
+from connectors.contract import UNATTRIBUTED, UsageRecord
 from connectors.money import allocate
 from connectors.tokens import TokenRates
 
@@ -87,45 +87,63 @@ def allocate_day(
         billed_of[model] = parts if summed is None else list(map(add, summed, parts))
 
     # One record per (account, sku): Workbench rows and leftovers merge on "unattributed".
-    # Tokens as the four columns [input, output, cache read, cache write (5m + 1h)].
-    merged_tokens: dict[tuple[str, str], list[int]] = {}
-    merged_micros: dict[tuple[str, str], int] = defaultdict(int)
+    # slot → [billed micros, input, output, cache read, cache write (5m + 1h)], or [micros]
+    # alone for a leftover no row's tokens share.
+    merged: dict[tuple[str, str], list[int]] = {}
     for model, rows in by_model.items():
         billed = billed_of.get(model) or [0] * len(rows)
         for (key_id, _), tokens, micros in zip(rows, tokens_of[model], billed, strict=True):
             slot = (key_id or UNATTRIBUTED, model)
-            columns = merged_tokens.get(slot)
+            write = tokens.cache_write_5m + tokens.cache_write_1h
+            columns = merged.get(slot)
             if columns is None:
-                merged_tokens[slot] = [
+                merged[slot] = [
+                    micros,
                     tokens.uncached_input,
                     tokens.output,
                     tokens.cache_read,
-                    tokens.cache_write_5m + tokens.cache_write_1h,
+                    write,
                 ]
             else:
-                columns[0] += tokens.uncached_input
-                columns[1] += tokens.output
-                columns[2] += tokens.cache_read
-                columns[3] += tokens.cache_write_5m + tokens.cache_write_1h
-            merged_micros[slot] += micros
+                columns[0] += micros
+                columns[1] += tokens.uncached_input
+                columns[2] += tokens.output
+                columns[3] += tokens.cache_read
+                columns[4] += write
     for sku, micros in leftover.items():
-        merged_micros[(UNATTRIBUTED, sku)] += micros
+        columns = merged.get((UNATTRIBUTED, sku))
+        if columns is None:
+            merged[(UNATTRIBUTED, sku)] = [micros]
+        else:
+            columns[0] += micros
 
     records: list[UsageRecord] = []
-    for (account, sku), micros in sorted(merged_micros.items()):
-        columns = merged_tokens.get((account, sku))
-        changes = {"day": day, "account_key": account, "sku": sku, "billed_cost_micros": micros}
-        if columns is not None:
-            total = sum(columns)
+    template = _BILLED.__dict__
+    for slot in sorted(merged):
+        columns = merged[slot]
+        # What fast_replace does, its changes stored one by one (a record per API key, model
+        # and day: a hundred thousand over 90 days).
+        record = _new(UsageRecord)
+        values = record.__dict__
+        values.update(template)
+        values["day"] = day
+        values["account_key"], values["sku"] = slot
+        values["billed_cost_micros"] = columns[0]
+        if len(columns) > 1:
+            _, uncached, output, cache_read, cache_write = columns
+            total = uncached + output + cache_read + cache_write
             if total:
-                changes["consumed_quantity"] = Decimal(total)
-                changes["consumed_unit"] = "tokens"
-            changes["input_tokens"] = columns[0]
-            changes["output_tokens"] = columns[1]
-            changes["cache_read_tokens"] = columns[2]
-            changes["cache_write_tokens"] = columns[3]
-        records.append(fast_replace(_BILLED, changes))
+                values["consumed_quantity"] = Decimal(total)
+                values["consumed_unit"] = "tokens"
+            values["input_tokens"] = uncached
+            values["output_tokens"] = output
+            values["cache_read_tokens"] = cache_read
+            values["cache_write_tokens"] = cache_write
+        records.append(record)
     return records
+
+
+_new = object.__new__
 
 
 # What every billed Claude API record shares (``allocate_day`` fills in the rest).

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.anthropic.payloads import PATH_CLAUDE_CODE, VENDOR
-from connectors.contract import DayActivity, UsageRecord, fast_replace
+from connectors.contract import DayActivity, UsageRecord, day_activity, fast_replace
 from connectors.dates import parse_day
 from connectors.json_body import cents_micros
 from connectors.payload import Node, PayloadReader
@@ -34,6 +34,7 @@ CUSTOMER_TYPES = ("api", "subscription")
 ACTOR_TYPES = ("user_actor", "api_actor")
 TOKEN_KEYS = ("input", "output", "cache_read", "cache_creation")  # model_breakdown[].tokens
 TOKEN_METRICS = tuple(f"claude_code_{name}" for name in TOKEN_COLUMNS)  # the per-tool view
+_INPUT, _OUTPUT, _CACHE_READ, _CACHE_WRITE = TOKEN_METRICS
 
 
 @dataclass
@@ -66,24 +67,34 @@ class ClaudeCodeDay:
     def add_model(
         self, who: str, model: str, tokens: list[int], micros: int, counted_elsewhere: bool
     ) -> None:
+        # Spelled out for the four token kinds: this runs per actor, day and model.
+        input_, output, cache_read, cache_write = tokens
         usage = self.models.get((who, model))
         if usage is None:
             usage = self.models[(who, model)] = ModelUsage()
         summed = usage.tokens
-        for i in range(4):
-            summed[i] += tokens[i]
+        summed[0] += input_
+        summed[1] += output
+        summed[2] += cache_read
+        summed[3] += cache_write
         usage.estimated_micros += micros
         if not counted_elsewhere:
-            if usage.counted is None:
-                usage.counted = list(tokens)
+            counted = usage.counted
+            if counted is None:
+                usage.counted = [input_, output, cache_read, cache_write]
             else:
-                for i in range(4):
-                    usage.counted[i] += tokens[i]
+                counted[0] += input_
+                counted[1] += output
+                counted[2] += cache_read
+                counted[3] += cache_write
         metrics = self.activity.get(who)
         if metrics is None:
             metrics = self.activity[who] = {}
-        for metric, value in zip(TOKEN_METRICS, tokens, strict=True):
-            metrics[metric] = metrics.get(metric, 0) + value
+        get = metrics.get
+        metrics[_INPUT] = get(_INPUT, 0) + input_
+        metrics[_OUTPUT] = get(_OUTPUT, 0) + output
+        metrics[_CACHE_READ] = get(_CACHE_READ, 0) + cache_read
+        metrics[_CACHE_WRITE] = get(_CACHE_WRITE, 0) + cache_write
 
 
 def _actor(rec: Node, into: ClaudeCodeDay) -> str:
@@ -260,7 +271,7 @@ def claude_code_activity(cc: ClaudeCodeDay) -> list[DayActivity]:
     """The day's activity, one ``DayActivity`` per actor, ordered by actor then metric."""
     day = cc.day
     activity = cc.activity
-    return [DayActivity(day, actor, _by_name(activity[actor])) for actor in sorted(activity)]
+    return [day_activity(day, actor, _by_name(activity[actor])) for actor in sorted(activity)]
 
 
 _NAME_ORDERS: dict[tuple[str, ...], tuple[str, ...]] = {}  # metric names → the same, sorted
