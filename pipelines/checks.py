@@ -10,6 +10,8 @@
   reports no control total gets a warning, not a pass.
 
 A check run on its own (no partition range in the run) judges the days the latest run wrote.
+The negative-cost check and the accuracy invariant read one pass over the run's facts
+(``warehouse.reconciliation.range_sums``), made by whichever of them runs first.
 """
 
 import datetime as dt
@@ -27,7 +29,7 @@ from pipelines.ingest import TENANT_TAG, ingest_key
 from pipelines.resources import WarehouseResource
 from warehouse import tenants
 from warehouse.models import FACT_IDENTITY, UsageFact
-from warehouse.reconciliation import accuracy_report, latest_run_span
+from warehouse.reconciliation import RangeSums, accuracy_report, latest_run_span, range_sums
 from warehouse.unique_keys import enforces_unique
 
 SAMPLE = 20
@@ -62,6 +64,28 @@ def _in_scope(source: str, scope) -> list:
     if tenant_ids is not None:
         where.append(UsageFact.tenant_id.in_(tenant_ids))
     return where
+
+
+# The latest run's ``range_sums``, by (run id, source, scope): its negative-cost check and its
+# accuracy invariant run one after the other in its process and read the same sums.
+_RUN_SUMS: dict[tuple, RangeSums] = {}
+
+
+def _run_sums(context, engine, connector: type[Connector], scope) -> RangeSums:
+    """The run's facts in ``scope``, summed once for every check of the run that reads them
+    (one pass over Cursor's 324 k facts of a 1,000 members × 90 days sync, not four)."""
+    first, last, tenant_ids = scope
+    tenants_key = None if tenant_ids is None else tuple(tenant_ids)
+    key = (context.run.run_id, connector.name, first, last, tenants_key)
+    sums = _RUN_SUMS.get(key)
+    if sums is None:
+        with engine.connect() as conn:
+            sums = range_sums(
+                conn, connector.name, first, last, tenant_ids, tuple(connector.unit_prices)
+            )
+        _RUN_SUMS.clear()  # only the latest run's: nothing kept across runs
+        _RUN_SUMS[key] = sums
+    return sums
 
 
 def duplicate_record_keys(conn: Connection, where: list) -> tuple[bool, list]:
@@ -115,16 +139,7 @@ def build_ingest_checks(connector: type[Connector]) -> list[dg.AssetChecksDefini
         scope = run_scope(context, warehouse.engine, source)
         if scope is None:
             return _nothing_to_check()
-        with warehouse.engine.connect() as conn:
-            count = conn.execute(
-                select(func.count())
-                .select_from(UsageFact)
-                .where(
-                    *_in_scope(source, scope),
-                    UsageFact.charge_category == "Usage",
-                    UsageFact.billed_cost_micros < 0,
-                )
-            ).scalar_one()
+        count = _run_sums(context, warehouse.engine, connector, scope).negative_usage
         return dg.AssetCheckResult(passed=count == 0, metadata={"negative_rows": count})
 
     @dg.asset_check(
@@ -150,6 +165,7 @@ def build_ingest_checks(connector: type[Connector]) -> list[dg.AssetChecksDefini
             last,
             tenant_ids=tenant_ids,
             unit_prices=connector.unit_prices,
+            sums=_run_sums(context, warehouse.engine, connector, scope),
         )
         metadata = {
             "range": f"{first}..{last}",

@@ -32,6 +32,7 @@ from pipelines.orphans import fail_orphaned_runs, process_tags
 from pipelines.progress import QUIET_RUN_CONFIG, ProgressReporter
 from pipelines.resources import WarehouseResource, engine_for
 from pipelines.source_processes import run_in_processes
+from pipelines.tag_marts import reading_ahead
 from warehouse import tenants
 from warehouse.errors import InvalidInput, NotFound
 from warehouse.settings import Settings
@@ -268,27 +269,32 @@ def refresh_marts(
     (everything when nothing says); ``full`` recomputes everything, of ``tenant`` (a slug) only
     when given (an unknown slug raises ``TenantNotFound``). ``verbose=False`` silences Dagster's
     console log. ``defs``: the location already built for ``connectors`` (a sync passes its
-    own rather than parsing every SQL model again)."""
+    own rather than parsing every SQL model again). ``vendor_period``'s rows are read while
+    the run readies itself (``pipelines.tag_marts.reading_ahead``)."""
     connectors = connectors if connectors is not None else _load_connectors()
     tags = dict(tags or {})
+    engine = engine_for(settings)
     if tenant is not None:
-        tenants.get_tenant(engine_for(settings), tenant)  # raises TenantNotFound (a ValueError)
+        refreshed = [tenants.get_tenant(engine, tenant)]  # raises TenantNotFound (a ValueError)
         full = True
         tags[MARTS_REFRESH_TENANT_TAG] = tenant
+    else:
+        refreshed = tenants.list_tenants(engine)
     if full:
         tags[MARTS_REFRESH_TAG] = "all"
     defs = defs if defs is not None else build_definitions(connectors)
     warehouse = WarehouseResource.for_settings(settings)
     try:
-        result = execute_job(
-            defs,
-            REFRESH_MARTS,
-            instance=instance or dagster_instance(settings),
-            warehouse=warehouse,
-            tags=tags,
-            verbose=verbose,
-            raise_on_error=True,
-        )
+        with reading_ahead(engine, [t.id for t in refreshed]):
+            result = execute_job(
+                defs,
+                REFRESH_MARTS,
+                instance=instance or dagster_instance(settings),
+                warehouse=warehouse,
+                tags=tags,
+                verbose=verbose,
+                raise_on_error=True,
+            )
     finally:
         warehouse.release()
     return {

@@ -68,6 +68,16 @@ class Scripted(Connector):
             if not self.script.get("no_totals"):
                 short = 1 if day == self.script.get("short_day") else 0
                 batch.vendor_totals.append(VendorTotal(day, 3_000_000 * scale - short))
+        if self.script.get("refund_as_usage"):  # a credit booked as usage: negative cost
+            batch.usage.append(
+                UsageRecord(
+                    day=start,
+                    account_key="key-1",
+                    service="API",
+                    sku="refund",
+                    billed_cost_micros=-1_000_000,
+                )
+            )
         period = self.script.get("reconcile")
         if period:
             first, last, amount = period
@@ -115,6 +125,18 @@ def test_a_short_day_fails_only_the_runs_that_cover_it(warehouse):
     assert later["accuracy_invariant"].metadata["days_checked"].value == 3
     assert later["unique_record_keys"].passed and later["no_negative_usage_cost"].passed
     assert later["unique_record_keys"].metadata["duplicates"].value == []
+
+
+def test_negative_usage_cost_fails_its_check_and_the_same_pass_feeds_the_invariant(warehouse):
+    checks = _run(warehouse, dt.date(2025, 3, 1), dt.date(2025, 3, 2), refund_as_usage=True)
+    negative = checks["no_negative_usage_cost"]
+    assert not negative.passed and negative.metadata["negative_rows"].value == 1
+    # One pass over the run's facts serves both checks: the refund lowers 2025-03-01's billed
+    # spend below its control total (the invariant's problem), and nothing else is wrong.
+    accuracy = checks["accuracy_invariant"]
+    assert not accuracy.passed and "2025-03-01" in accuracy.description
+    assert "off by $-1" in accuracy.description
+    assert accuracy.metadata["days_checked"].value == 2
 
 
 def test_cents_read_as_dollars_fail_even_when_facts_and_totals_agree(warehouse):

@@ -95,3 +95,55 @@ def test_aispend_refresh_builds_the_python_marts(settings, engine) -> None:
     with engine.connect() as conn:
         total = conn.execute(text("select sum(billed_cost_micros) from vendor_period")).scalar_one()
     assert int(total) == 17_750_124  # every fact of the seed, as team_period sums it
+
+
+def _vendor_rows(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text(
+                    "select tenant_id, period, source, billed_cost_micros, estimated_cost_micros,"
+                    " tokens, seats, idle_seats from vendor_period order by 1, 2, 3"
+                )
+            )
+        ]
+
+
+def test_vendor_period_read_ahead_writes_what_the_asset_would_read(
+    settings, engine, monkeypatch
+) -> None:
+    """``refresh_marts`` reads vendor_period's rows on a thread while the run readies itself:
+    the mart holds exactly what its asset computes; a read that failed there is done again."""
+    from pipelines import tag_marts
+    from pipelines.sync import refresh_marts
+    from warehouse import vendor_period
+
+    acme, beta = seed_team(engine, "acme"), seed_team(engine, "beta")
+    expected = {t.tenant.id: vendor_period.compute(engine, t.tenant.id) for t in (acme, beta)}
+    refresh_marts(settings, full=True, verbose=False)
+    by_tenant = [(t, rows) for t, rows in expected.items() if rows]
+    assert len(by_tenant) == 2
+    assert _vendor_rows(engine) == sorted(
+        (tenant_id, r["period"], r["source"], r["billed_cost_micros"],
+         r["estimated_cost_micros"], r["tokens"], r["seats"], r["idle_seats"])
+        for tenant_id, rows in by_tenant
+        for r in rows
+    )  # fmt: skip
+    assert tag_marts._AHEAD == {}  # nothing kept after the run
+
+    computed = vendor_period.compute
+    calls: list[int] = []
+
+    def failing_once(engine_, tenant_id):
+        calls.append(tenant_id)
+        if len(calls) == 1:
+            raise RuntimeError("read ahead failed")
+        return computed(engine_, tenant_id)
+
+    with engine.begin() as conn:
+        conn.execute(text("delete from vendor_period"))
+    monkeypatch.setattr(vendor_period, "compute", failing_once)
+    refresh_marts(settings, tenant="acme", verbose=False)
+    assert calls == [acme.tenant.id, acme.tenant.id]  # the asset read it again itself
+    assert [r[0] for r in _vendor_rows(engine)] == [acme.tenant.id] * len(expected[acme.tenant.id])

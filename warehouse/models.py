@@ -159,6 +159,9 @@ class UsageFact(Base):
         partial_index(
             "ix_usage_facts_file_import_id", "file_import_id IS NOT NULL", "file_import_id"
         ),
+        # Whether a tenant has tagged facts (warehouse.tag_spend): most have none, and the
+        # NULL of an untagged fact is not indexed.
+        partial_index("ix_usage_facts_tagged", "tags IS NOT NULL", "tenant_id"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     # No foreign key (checked on every row written): a trigger on tenants deletes a deleted

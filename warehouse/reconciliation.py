@@ -1,7 +1,8 @@
 """The accuracy invariant over the warehouse, for one source and a range of days.
 
-``accuracy_report(engine, source, start, end)`` sums what it needs in SQL and judges it with the
-pure functions of ``connectors.accuracy`` (shared with the conformance kit):
+``accuracy_report(engine, source, start, end)`` sums what it needs in SQL (the facts of the range
+in one pass: ``range_sums``) and judges it with the pure functions of ``connectors.accuracy``
+(shared with the conformance kit):
 
 - estimated rows never carry billed cost;
 - per tenant and day, billed facts equal the vendor's control total (``vendor_billed_totals``);
@@ -20,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, and_, case, func, select
 
 from connectors.accuracy import (
     control_total_problems,
@@ -58,28 +59,18 @@ def accuracy_report(
     *,
     tenant_ids: Sequence[int] | None = None,
     unit_prices: Iterable[UnitPrice] = (),
+    sums: RangeSums | None = None,
 ) -> AccuracyReport:
+    """``sums``: ``range_sums`` of the same source, range, tenants and prices, read already."""
     report = AccuracyReport()
     prices = tuple(unit_prices)
     with engine.connect() as conn:
         slugs = dict(conn.execute(select(Tenant.id, Tenant.slug)).all())
-        in_range = [
-            UsageFact.source == source,
-            UsageFact.charge_period_start >= start,
-            UsageFact.charge_period_start <= end,
-            # Every tenant's, named: the facts' indexes lead with the tenant (migration 0018).
-            UsageFact.tenant_id.in_(select(Tenant.id) if tenant_ids is None else tenant_ids),
-        ]
-        estimated_billed = conn.execute(
-            select(func.count())
-            .select_from(UsageFact)
-            .where(
-                *in_range, UsageFact.cost_basis == "estimated", UsageFact.billed_cost_micros != 0
-            )
-        ).scalar_one()
-        if estimated_billed:
-            report.problems.append(f"{estimated_billed} estimated row(s) carry billed cost")
-        billed = _billed_by_tenant_day(conn, in_range)
+        if sums is None:
+            sums = range_sums(conn, source, start, end, tenant_ids, prices)
+        if sums.estimated_billed:
+            report.problems.append(f"{sums.estimated_billed} estimated row(s) carry billed cost")
+        billed = sums.billed
         totals = _control_totals(conn, source, start, end, tenant_ids)
         for tenant_id in sorted(set(billed) | set(totals)):
             slug = slugs.get(tenant_id, str(tenant_id))
@@ -104,26 +95,79 @@ def accuracy_report(
             ):
                 report.problems.append(f"{slug} {problem}")
         if prices:
-            for tenant_id, sums in _unit_sums(conn, in_range, prices).items():
+            for tenant_id, unit_sums in sums.units.items():
                 slug = slugs.get(tenant_id, str(tenant_id))
-                report.problems += [f"{slug} {p}" for p in unit_price_problems(sums, prices)]
+                report.problems += [f"{slug} {p}" for p in unit_price_problems(unit_sums, prices)]
         _reconcile(conn, report, source, start, end, tenant_ids, slugs)
     return report
 
 
-def _billed_by_tenant_day(conn: Connection, in_range: list) -> dict[int, dict[dt.date, int]]:
-    out: dict[int, dict[dt.date, int]] = defaultdict(dict)
-    for tenant_id, day, total in conn.execute(
-        select(
-            UsageFact.tenant_id,
-            UsageFact.charge_period_start,
-            func.sum(UsageFact.billed_cost_micros),
+@dataclass
+class RangeSums:
+    """What the checks of a run read of its facts (one source, a range of days), in one pass."""
+
+    estimated_billed: int = 0  # estimated rows carrying billed cost (there must be none)
+    negative_usage: int = 0  # ``Usage`` rows costing less than nothing (there must be none)
+    # tenant -> day -> billed micros, for the days with billed rows
+    billed: dict[int, dict[dt.date, int]] = field(default_factory=lambda: defaultdict(dict))
+    # tenant -> (day, unit) -> (billed micros, quantity) of the billed rows with a quantity in
+    # a unit the connector prices, for the days and units having any
+    units: dict[int, dict] = field(default_factory=lambda: defaultdict(dict))
+
+
+def range_sums(
+    conn: Connection,
+    source: str,
+    start: dt.date,
+    end: dt.date,
+    tenant_ids: Sequence[int] | None = None,
+    prices: Iterable[UnitPrice] = (),
+) -> RangeSums:
+    """The facts of ``source`` in ``start..end`` summed per tenant and day in a single scan,
+    every figure a conditional aggregate (four scans of the run's facts before, for the
+    accuracy invariant and the negative-cost check: measured at 1,000 members × 90 days on
+    SQLite, Cursor's 324 k facts, ~0.9 s of CPU)."""
+    f = UsageFact
+    billed_row = f.cost_basis == "billed"
+    units = list(dict.fromkeys(p.unit for p in prices))
+    columns = [
+        func.count(case((and_(f.cost_basis == "estimated", f.billed_cost_micros != 0), 1))),
+        func.count(case((and_(f.charge_category == "Usage", f.billed_cost_micros < 0), 1))),
+        func.count(case((billed_row, 1))),
+        func.sum(case((billed_row, f.billed_cost_micros))),
+    ]
+    for unit in units:
+        priced = and_(billed_row, f.consumed_unit == unit, f.consumed_quantity > 0)
+        columns += [
+            func.count(case((priced, 1))),
+            func.sum(case((priced, f.billed_cost_micros))),
+            func.sum(case((priced, f.consumed_quantity)), type_=f.consumed_quantity.type),
+        ]
+    sums = RangeSums()
+    for tenant_id, day, estimated, negative, n_billed, billed, *per_unit in conn.execute(
+        select(f.tenant_id, f.charge_period_start, *columns)
+        .where(
+            f.source == source,
+            f.charge_period_start >= start,
+            f.charge_period_start <= end,
+            # Every tenant's, named: the facts' indexes lead with the tenant (migration 0018).
+            f.tenant_id.in_(select(Tenant.id) if tenant_ids is None else tenant_ids),
         )
-        .where(*in_range, UsageFact.cost_basis == "billed")
-        .group_by(UsageFact.tenant_id, UsageFact.charge_period_start)
+        .group_by(f.tenant_id, f.charge_period_start)
     ):
-        out[tenant_id][_day(day)] = int(total or 0)
-    return out
+        day = _day(day)
+        sums.estimated_billed += estimated
+        sums.negative_usage += negative
+        if n_billed:
+            sums.billed[tenant_id][day] = int(billed or 0)
+        for i, unit in enumerate(units):
+            count, unit_billed, quantity = per_unit[3 * i : 3 * i + 3]
+            if count:
+                sums.units[tenant_id][(day, unit)] = (
+                    int(unit_billed or 0),
+                    Decimal(str(quantity or 0)),
+                )
+    return sums
 
 
 def _control_totals(
@@ -145,28 +189,6 @@ def _control_totals(
         .group_by(VendorBilledTotal.tenant_id, VendorBilledTotal.day)
     ):
         out[tenant_id][_day(day)] = int(total or 0)
-    return out
-
-
-def _unit_sums(conn: Connection, in_range: list, prices: tuple[UnitPrice, ...]) -> dict[int, dict]:
-    out: dict[int, dict] = defaultdict(dict)
-    for tenant_id, day, unit, billed, quantity in conn.execute(
-        select(
-            UsageFact.tenant_id,
-            UsageFact.charge_period_start,
-            UsageFact.consumed_unit,
-            func.sum(UsageFact.billed_cost_micros),
-            func.sum(UsageFact.consumed_quantity),
-        )
-        .where(
-            *in_range,
-            UsageFact.cost_basis == "billed",
-            UsageFact.consumed_unit.in_([p.unit for p in prices]),
-            UsageFact.consumed_quantity > 0,
-        )
-        .group_by(UsageFact.tenant_id, UsageFact.charge_period_start, UsageFact.consumed_unit)
-    ):
-        out[tenant_id][(_day(day), unit)] = (int(billed or 0), Decimal(str(quantity or 0)))
     return out
 
 

@@ -138,7 +138,9 @@ def compute(engine: Engine, tenant_id: int) -> list[dict[str, Any]]:
 
 def _has_tagged_facts(engine: Engine, tenant_id: int) -> bool:
     """Whether any of the tenant's facts carries vendor tags: one row read, not every fact
-    grouped (measured, 429 k untagged facts: 1.56 s of CPU for no row)."""
+    grouped (measured, 429 k untagged facts: 1.56 s of CPU for no row), and found through the
+    partial index of tagged facts (``ix_usage_facts_tagged``), not by reading every untagged
+    fact to find none (~0.3 s at 1,000 members × 90 days on SQLite)."""
     f = UsageFact
     query = select(f.id).where(f.tenant_id == tenant_id, f.tags.is_not(None)).limit(1)
     with engine.connect() as conn:

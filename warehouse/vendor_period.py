@@ -103,10 +103,12 @@ def compute(engine: Engine, tenant_id: int) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["period"], r["source"]))
 
 
-def refresh(engine: Engine, tenant_id: int) -> int:
-    """Rebuild the tenant's rows; returns how many were written."""
+def refresh(engine: Engine, tenant_id: int, rows: list[dict[str, Any]] | None = None) -> int:
+    """Rebuild the tenant's rows (``rows``: ``compute``'s, read already); returns how many
+    were written."""
     table = VendorPeriod.__table__
-    return replace_tenant_rows(engine, table, tenant_id, compute(engine, tenant_id))
+    rows = compute(engine, tenant_id) if rows is None else rows
+    return replace_tenant_rows(engine, table, tenant_id, rows)
 
 
 @dataclass(frozen=True)
