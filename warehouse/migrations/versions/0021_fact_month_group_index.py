@@ -1,7 +1,7 @@
 """usage_facts on SQLite: an index of the facts in member_period_models' group order
 
 Revision ID: 0021_fact_month_group_index
-Revises: 0019_activity_precomputed
+Revises: 0020_tagged_facts_index
 Create Date: 2026-11-30
 
 ``member_period_models`` sums a month's facts per account and model. SQLite groups by sorting:
@@ -19,7 +19,7 @@ month's time, and only with hash aggregates and bitmap scans turned off): no ind
 from alembic import op
 
 revision = "0021_fact_month_group_index"
-down_revision = "0019_activity_precomputed"
+down_revision = "0020_tagged_facts_index"
 branch_labels = None
 depends_on = None
 
