@@ -88,37 +88,47 @@ measures as (
         null,
         null,
         null,
-        -- Each metric's count times its seconds per unit: the defaults (stored), plus, for the
-        -- metrics the tenant overrides, the difference its setting makes.
-        cast(a.default_seconds_saved + case
-            when t.tenant_id is null then 0
-            else coalesce(
-                (
-                    select
-                        sum(
-                            cast(@json_number(m.value) as bigint)
-                            * (coalesce(o.seconds, @seconds_per_unit(m.key))
-                                - @seconds_per_unit(m.key))
-                        )
-                    from overrides o
-                    cross join @json_entries(a.metrics) m
-                    where o.tenant_id = a.tenant_id and m.key = o.metric
-                        and substr(m.key, 1, 2) <> 'x_'
-                ),
-                0
-            )
-        end as bigint),
+        -- Each metric's count times its seconds per unit, the defaults (stored); the third part
+        -- adds what the tenant's overrides change.
+        a.default_seconds_saved,
         a.is_active
     from activity_days a
     left join account_members am
         on am.account_key = a.account_key and am.source = a.source
         and am.tenant_id = a.tenant_id
-    -- The tenants with an override: the others' days need no unnesting for it.
-    left join (select distinct tenant_id from overrides) t on t.tenant_id = a.tenant_id
     where @scope_days(a.tenant_id, a.day)
         -- x_ metrics are vendors' control figures, nobody's activity: a day with only those
         -- (is_active NULL) is no member's day.
         and a.is_active is not null
+    union all
+    -- For each metric a tenant overrides, its count times the difference the setting makes:
+    -- rows of their own, summed with the rest below; only the days of the tenants with an
+    -- override are unnested, each once, its metrics then looked up among the overrides (a
+    -- correlated subquery per day did that too, but PostgreSQL carried every day's metrics
+    -- through the joins: 300 members × 120 days with overrides, 0.74 s -> 0.62 s CPU).
+    select
+        a.tenant_id,
+        coalesce(am.member_id, case when a.account_key = 'unattributed' then -1 else -2 end),
+        a.day,
+        null,
+        null,
+        null,
+        null,
+        null,
+        cast(@json_number(m.value) as bigint)
+        * (coalesce(o.seconds, @seconds_per_unit(m.key)) - @seconds_per_unit(m.key)),
+        null
+    from activity_days a
+    cross join @json_entries(a.metrics) m
+    -- A cross join, so that SQLite keeps this order: each day unnested once, then its metrics
+    -- looked up among the overrides (it unnested the day once per override otherwise).
+    cross join overrides o
+    left join account_members am
+        on am.account_key = a.account_key and am.source = a.source
+        and am.tenant_id = a.tenant_id
+    where a.tenant_id in (select tenant_id from overrides)
+        and o.tenant_id = a.tenant_id and o.metric = m.key and substr(m.key, 1, 2) <> 'x_'
+        and @scope_days(a.tenant_id, a.day) and a.is_active is not null
 )
 select
     tenant_id,
