@@ -10,6 +10,7 @@ within a minute (``ADMIN_READS``, handed to ``pipelines.marts.build_mart_definit
 import contextlib
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from typing import Any
 
 import dagster as dg
@@ -37,9 +38,8 @@ def refresh_vendor_period(engine, tenant: TenantRef, _settings: Settings) -> dic
     return {"rows": vendor_period.refresh(engine, tenant.id, rows)}
 
 
-# (database URL, tenant id) -> vendor_period's rows read ahead (``reading_ahead``), or the
-# event set once they are (None: the read failed; the asset reads again and reports it).
-_AHEAD: dict[tuple[str, int], Any] = {}
+# (database URL, tenant id) -> vendor_period's rows being read ahead (``reading_ahead``).
+_AHEAD: dict[tuple[str, int], Future] = {}
 _AHEAD_LOCK = threading.Lock()
 
 
@@ -52,25 +52,18 @@ def reading_ahead(engine: Engine, tenant_ids: Sequence[int]) -> Iterator[None]:
     (~0.3-0.5 s off the end of a sync at 1,000 members × 90 days, both databases). A row a
     sync writes meanwhile is in the next refresh, as if that sync had finished a moment later."""
     url = engine.url.render_as_string(hide_password=False)
-    keys = [(url, tenant_id) for tenant_id in tenant_ids]
+    futures = {(url, tenant_id): Future() for tenant_id in tenant_ids}
     with _AHEAD_LOCK:
-        for key in keys:
-            _AHEAD[key] = threading.Event()
+        _AHEAD.update(futures)
 
     def read() -> None:
-        for key in keys:
-            rows: Any = None
+        for (_, tenant_id), future in futures.items():
+            if not future.set_running_or_notify_cancel():
+                continue
             try:
-                rows = vendor_period.compute(engine, key[1])
-            except Exception:  # the asset reads again and fails (or not) on its own
-                pass
-            finally:
-                with _AHEAD_LOCK:
-                    done = _AHEAD.get(key)
-                    if isinstance(done, threading.Event):
-                        _AHEAD[key] = rows
-                if isinstance(done, threading.Event):
-                    done.set()
+                future.set_result(vendor_period.compute(engine, tenant_id))
+            except Exception as exc:  # the asset reads again and fails (or not) on its own
+                future.set_exception(exc)
 
     reader = threading.Thread(target=read, name="vendor-period-ahead", daemon=True)
     reader.start()
@@ -78,20 +71,25 @@ def reading_ahead(engine: Engine, tenant_ids: Sequence[int]) -> Iterator[None]:
         yield
     finally:
         with _AHEAD_LOCK:  # whatever the run did not take is dropped
-            for key in keys:
-                _AHEAD.pop(key, None)
+            for key, future in futures.items():
+                if _AHEAD.get(key) is future:
+                    del _AHEAD[key]
+                future.cancel()
         reader.join()
 
 
 def _take_ahead(engine: Engine, tenant_id: int) -> list[dict[str, Any]] | None:
-    """The rows read ahead for this tenant (waiting for them if still being read), once."""
+    """The rows read ahead for this tenant (waiting for them if still being read), once; None
+    when none were, or the read failed."""
     key = (engine.url.render_as_string(hide_password=False), tenant_id)
     with _AHEAD_LOCK:
-        ahead = _AHEAD.get(key)
-    if isinstance(ahead, threading.Event):
-        ahead.wait()
-    with _AHEAD_LOCK:
-        return _AHEAD.pop(key, None)
+        future = _AHEAD.pop(key, None)
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except Exception:  # the read failed: the asset reads again and reports what it finds
+        return None
 
 
 def build_tag_mart_assets(facts: Sequence[dg.AssetKey]) -> list[dg.AssetsDefinition]:
