@@ -155,8 +155,9 @@ def _clustered(model: SqlModel, query: str, dialect: str) -> str:
     aggregate writes them in no order, and a month's rows then lay on every page of the table
     (measured, 1,000 members × 365 days: member_period's one-day refresh read 5,219 pages of
     member_daily for a month's 31,000 rows; clustered, its backend CPU went 70 → 40 ms, and the
-    sort costs member_daily's full rebuild ~3 %). A refresh appends its periods' rows together anyway. SQLite writes a
-    table in its rowid order and reads it through the mart's index: no gain there."""
+    sort costs member_daily's full rebuild ~3 %). A refresh appends its periods' rows together
+    anyway. SQLite writes a table in its rowid order and reads it through the mart's index: no
+    gain there."""
     if dialect != "postgresql" or not model.time_column:
         return query
     return f"SELECT * FROM ({query}) q ORDER BY tenant_id, {model.time_column}"
