@@ -14,6 +14,12 @@ sync's ingest run scopes it (that day; its months for the monthly marts). On Pos
 the seeded tables are vacuumed and analyzed before anything is timed, as autovacuum would after
 a bulk load, so the marts and the floor read the same table state. Prints a table and
 the load average (the machine may be shared: compare the ratios); asserts nothing.
+
+``--repeat N`` (default 3) runs N rounds of the floor and every full rebuild, then N one-day
+refreshes: on a machine whose speed drifts from one minute to the next (seen here: the same
+build 6.4 s, then 8.9 s of CPU), one round's ratio could land anywhere in a ±20 % band. Each
+mart's ratio is taken against the floor of its own round, and the table shows the median and
+the range.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 from bench_db import drop_db, fresh_db  # noqa: E402
 
@@ -218,7 +225,14 @@ def _cpu_timed(fn) -> tuple[float, float]:
     return time.perf_counter() - t0, time.process_time() - c0
 
 
-def measure(url: str, members: int, days: int) -> list[tuple[str, str]]:
+def _spread(values: list[float]) -> str:
+    """The median of ``values`` and, for more than one, their range: "3.1 [2.9-3.4]"."""
+    if len(values) == 1:
+        return f"{values[0]:.1f}"
+    return f"{median(values):.1f} [{min(values):.1f}-{max(values):.1f}]"
+
+
+def measure(url: str, members: int, days: int, repeat: int = 3) -> list[tuple[str, str]]:
     from sqlalchemy import text
 
     from warehouse import migrate
@@ -233,12 +247,6 @@ def measure(url: str, members: int, days: int) -> list[tuple[str, str]]:
     seconds, (tenant_id, facts) = _timed(lambda: seed(engine, members, days, start))
     out = [("facts", f"{facts:,} usage rows (seeded in {seconds:.1f} s)")]
     models = load_models()
-    full: dict[str, float] = {}
-    full_cpu: dict[str, float] = {}
-    for model in models:
-        full[model.name], full_cpu[model.name] = _cpu_timed(
-            lambda m=model: build(engine, m, EVERYTHING)
-        )
     # The floor: one hand-written GROUP BY over a month of facts.
     last = start + dt.timedelta(days=days - 1)
     month_first = last.replace(day=1)
@@ -252,12 +260,20 @@ def measure(url: str, members: int, days: int) -> list[tuple[str, str]]:
         with engine.connect() as conn:
             return conn.execute(floor_sql, {"t": tenant_id, "a": first, "b": last}).all()
 
-    floor_runs = [_cpu_timed(lambda: floor(month_first)) for _ in range(3)]
-    floor_s = min(w for w, _ in floor_runs)  # best of 3
-    floor_cpu = min(c for _, c in floor_runs)
+    months = len({(start + dt.timedelta(days=d)).strftime("%Y-%m") for d in range(days)})
+    # Each round: the floor (best of 3), then every model's full rebuild. A mart's ratio is
+    # taken against the floor of its own round, so a machine whose speed drifts between
+    # rounds moves both sides; the table shows the median round and the range.
+    rounds: list[dict[str, tuple[float, float]]] = []
+    floors: list[tuple[float, float]] = []
+    for _ in range(repeat):
+        floor_runs = [_cpu_timed(lambda: floor(month_first)) for _ in range(3)]
+        floors.append((min(w for w, _ in floor_runs), min(c for _, c in floor_runs)))
+        rounds.append(
+            {m.name: _cpu_timed(lambda m=m: build(engine, m, EVERYTHING)) for m in models}
+        )
     # The same GROUP BY over every fact: what a full rebuild reads.
     floor_all_s = min(_timed(lambda: floor(start))[0] for _ in range(3))
-    months = len({(start + dt.timedelta(days=d)).strftime("%Y-%m") for d in range(days)})
     # One day re-synced (its facts replaced), then the months it touched recomputed.
     with engine.begin() as conn:
         conn.execute(
@@ -268,9 +284,10 @@ def measure(url: str, members: int, days: int) -> list[tuple[str, str]]:
     _insert(engine, UsageFact.__table__, _fact_rows(tenant_id, members, last, "resync"))
     month = f"{last.year:04d}-{last.month:02d}"
     scope = days_scope(frozenset({tenant_id}), [last])  # what the sync's ingest run says
-    incremental: dict[str, float] = {}
-    for model in models:
-        incremental[model.name], _ = _timed(lambda m=model: build(engine, m, scope))
+    refreshes = [
+        {m.name: _timed(lambda m=m: build(engine, m, scope))[0] for m in models}
+        for _ in range(repeat)
+    ]
 
     def read():
         with engine.connect() as conn:
@@ -281,33 +298,44 @@ def measure(url: str, members: int, days: int) -> list[tuple[str, str]]:
 
     read()  # warm
     read_s, got = _timed(read)
-    total_full, total_inc = sum(full.values()), sum(incremental.values())
+    floor_s = median(w for w, _ in floors)
+    full = {m.name: median(r[m.name][0] for r in rounds) for m in models}
+    out.append(("rounds", f"{repeat} (each line: the median round; ratios: median [min-max])"))
     out.append(("floor (GROUP BY a month of facts)", f"{floor_s * 1000:.0f} ms"))
     out.append(("same GROUP BY over every fact", f"{floor_all_s * 1000:.0f} ms ({months} months)"))
-    for name in full:
+    for m in models:
+        per_month = [r[m.name][0] / months / f for r, (f, _) in zip(rounds, floors, strict=True)]
+        inc = median(r[m.name] for r in refreshes)
         out.append(
             (
-                f"{name}: full / one-day",
-                f"{full[name]:.2f} s ({full[name] / floor_s:.1f}× floor; per month of facts "
-                f"{full[name] / months / floor_s:.1f}×; {full[name] / floor_all_s:.1f}× the "
-                f"GROUP BY over every fact) / {incremental[name]:.2f} s",
+                f"{m.name}: full / one-day",
+                f"{full[m.name]:.2f} s (per month of facts {_spread(per_month)}× the floor; "
+                f"{full[m.name] / floor_all_s:.1f}× the GROUP BY over every fact) / {inc:.2f} s",
             )
         )
     if engine.dialect.name == "sqlite":  # the client's CPU is not PostgreSQL's
-        out.append(("floor, CPU", f"{floor_cpu * 1000:.0f} ms"))
-        for name in full:
+        out.append(("floor, CPU", f"{median(c for _, c in floors) * 1000:.0f} ms"))
+        for m in models:
+            per_month = [
+                r[m.name][1] / months / c for r, (_, c) in zip(rounds, floors, strict=True)
+            ]
             out.append(
                 (
-                    f"{name}: full, CPU",
-                    f"{full_cpu[name]:.2f} s (per month of facts "
-                    f"{full_cpu[name] / months / floor_cpu:.1f}× the floor's CPU)",
+                    f"{m.name}: full, CPU",
+                    f"{median(r[m.name][1] for r in rounds):.2f} s (per month of facts "
+                    f"{_spread(per_month)}× the floor's CPU)",
                 )
             )
+    shares = [
+        100 * sum(i.values()) / sum(w for w, _ in r.values())
+        for r, i in zip(rounds, refreshes, strict=True)
+    ]
     out.append(
         (
             "all marts: full / one-day",
-            f"{total_full:.2f} s / {total_inc:.2f} s "
-            f"({100 * total_inc / total_full:.1f} % of full; target ≤ 5 %)",
+            f"{median(sum(w for w, _ in r.values()) for r in rounds):.2f} s / "
+            f"{median(sum(i.values()) for i in refreshes):.2f} s "
+            f"({_spread(shares)} % of full; target ≤ 5 %)",
         )
     )
     out.append(
@@ -326,6 +354,9 @@ def main() -> None:
     p.add_argument("--days", type=int, default=365)
     p.add_argument("--no-postgres", action="store_true")
     p.add_argument("--no-sqlite", action="store_true")
+    p.add_argument(
+        "--repeat", type=int, default=3, help="rounds of full rebuilds and refreshes (median)"
+    )
     args = p.parse_args()
     kinds = [
         k for k, off in (("sqlite", args.no_sqlite), ("postgres", args.no_postgres)) if not off
@@ -335,7 +366,7 @@ def main() -> None:
         for kind in kinds:
             url = fresh_db(kind, Path(tmp))
             try:
-                rows = measure(url, args.members, args.days)
+                rows = measure(url, args.members, args.days, args.repeat)
             finally:
                 drop_db(url)
             print(f"\n{kind}")
