@@ -124,7 +124,8 @@ def test_macros_render_for_each_engine_keeping_line_numbers():
     scope = Scope(frozenset({3, 1}), ("2025-03", "2025-04"))
     sqlite, pg = m.render("sqlite", scope), m.render("postgresql", scope)
     assert "substr(day, 1, 7)" in sqlite and "to_char(CAST(day AS TIMESTAMP), 'YYYY-MM')" in pg
-    assert "CAST(COALESCE(SUM(cost), 0) AS BIGINT)" in pg
+    assert "COALESCE(aispend_sum(cost), 0)" in pg
+    assert "CAST(COALESCE(SUM(cost), 0) AS BIGINT)" in sqlite
     # One month back for reads_previous_months; the day range ends before May.
     assert "tenant_id IN (1, 3) AND day >= '2025-02-01' AND day < '2025-05-01'" in sqlite
     for sql in (sqlite, pg):

@@ -8,7 +8,9 @@ differently is one of these:
 - ``@add_days(d, n)``: the date ``n`` days after ``d``;
 - ``@safe_div(a, b)``: integer division, truncated toward zero; NULL when ``b`` is 0 or NULL;
 - ``@money_sum(x)``: exact integer sum (micro-dollars), 0 when nothing is known;
-- ``@int_sum(x)``: exact integer sum that stays NULL when every value is NULL (tokens);
+- ``@int_sum(x)``: exact integer sum that stays NULL when every value is NULL (tokens); both
+  integers on both engines (PostgreSQL: ``aispend_sum`` of migration 0022, an error past
+  ±9.2e18, never a wrong number);
 - ``@setting(v)``: the ``value`` field of a ``settings.value`` JSON document, as text;
 - ``@json_entries(obj)``: a JSON object column as a table of ``key``, ``value`` (one row per
   member), for ``CROSS JOIN @json_entries(a.metrics) m``; ``@json_number(m.value)``: such a
@@ -142,8 +144,18 @@ def _macros(dialect: str, scope: Scope, back: int) -> dict[str, tuple[int, Calla
             if pg
             else (lambda a, b: f"(CAST({a} AS INTEGER) / NULLIF(CAST({b} AS INTEGER), 0))"),
         ),
-        "money_sum": (1, lambda x: f"CAST(COALESCE(SUM({x}), 0) AS BIGINT)"),
-        "int_sum": (1, lambda x: f"CAST(SUM({x}) AS BIGINT)"),
+        # PostgreSQL: aispend_sum (migration 0022), a bigint sum with a bigint state; sum()
+        # of a bigint is a numeric, built per group and cast back.
+        "money_sum": (
+            1,
+            (lambda x: f"COALESCE(aispend_sum({x}), 0)")
+            if pg
+            else (lambda x: f"CAST(COALESCE(SUM({x}), 0) AS BIGINT)"),
+        ),
+        "int_sum": (
+            1,
+            (lambda x: f"aispend_sum({x})") if pg else (lambda x: f"CAST(SUM({x}) AS BIGINT)"),
+        ),
         "setting": (
             1,
             (lambda v: f"(CAST({v} AS JSON) ->> 'value')")
