@@ -38,7 +38,7 @@ from streamlit.starlette import App
 
 from dashboard.browser_preload import FORM_ELEMENTS, bundle_files, form_preload_script
 from dashboard.navigation import DEFAULT_SHIM_PATH, KNOWN_PATHS
-from dashboard.warmup import warm, warm_database
+from dashboard.warmup import outside_a_session, warm, warm_database
 
 STATIC_DIR = Path(streamlit.__file__).parent / "static"
 INDEX_HTML = STATIC_DIR / "index.html"
@@ -135,9 +135,10 @@ def page_routes() -> list[Route]:
 @contextlib.asynccontextmanager
 async def warm_first(_app: App) -> AsyncIterator[None]:
     """Runs once Streamlit's runtime has started and before the server accepts a connection."""
-    await asyncio.to_thread(warm)
-    await asyncio.to_thread(warm_database)
-    await asyncio.to_thread(_read_first_bundles)
+    with outside_a_session():
+        await asyncio.to_thread(warm)
+        await asyncio.to_thread(warm_database)
+        await asyncio.to_thread(_read_first_bundles)
     yield
 
 

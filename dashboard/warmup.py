@@ -14,6 +14,7 @@ server answers; ``streamlit run`` reports healthy that much later (≈ 1-2 s).
 from __future__ import annotations
 
 import ast
+import contextlib
 import gc
 import importlib
 import logging
@@ -94,6 +95,25 @@ def _first_element_check() -> None:
     check = getattr(delta_generator, "_maybe_print_use_warning", None)
     if callable(check) and runtime.exists():  # outside a server it would warn
         check()
+
+
+# Streamlit's logger for "Thread '…': missing ScriptRunContext!": the warm-up calls what the
+# pages call (cached resources, the first-element check) outside any session, by design.
+_SCRIPT_RUN_CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
+
+
+@contextlib.contextmanager
+def outside_a_session() -> Iterator[None]:
+    """While the warm-up runs (before the server accepts a connection, so no session exists to
+    miss a warning), Streamlit's "missing ScriptRunContext" warnings are not printed: five of
+    them greeted every ``aispend serve``, each saying it can be ignored."""
+    logger = logging.getLogger(_SCRIPT_RUN_CONTEXT_LOGGER)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def warm_database() -> None:

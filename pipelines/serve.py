@@ -37,11 +37,18 @@ def child_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+DAGSTER_DEV_NOTICE = "Function `dev_command` is superseded"
+
+
 def commands(settings: Settings) -> dict[str, list[str]]:
     py = sys.executable
     return {
         "dagster": [
             py,
+            # Dagster (1.13 here) says on every start that `dagster dev` is superseded by `dg dev`, a
+            # CLI this project does not install: nothing a user of `aispend serve` can act on.
+            "-W",
+            f"ignore:{DAGSTER_DEV_NOTICE}",
             "-m",
             "dagster",
             "dev",

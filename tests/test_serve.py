@@ -98,6 +98,10 @@ def test_serve_starts_both_and_ctrl_c_stops_both(tmp_path: Path):
         output = proc.stdout.read()
         assert f"http://127.0.0.1:{dagster_port}" in output
         assert f"http://127.0.0.1:{dashboard_port}" in output
+        # What a user reads on starting it: no warning that says it can be ignored (Streamlit's
+        # about the warm-up running outside a session; Dagster's about `dg dev`).
+        assert "missing ScriptRunContext" not in output
+        assert "is superseded" not in output
         time.sleep(0.5)
         assert [c for c in children if _alive(c)] == []
         assert _marked(mark) == []  # no code server (`dagster api grpc`) left behind
