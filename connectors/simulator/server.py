@@ -209,7 +209,8 @@ class Simulator:
         return {**creds, "base_url": self.base_url(vendor)}
 
     def set_faults(self, vendor: str | None = None, **knobs: Any) -> None:
-        """Set fault knobs (see ``FaultKnobs``) for one vendor or all; restarts their counters."""
+        """Set fault knobs (see ``FaultKnobs``) for one vendor or all; restarts their counters.
+        Knobs not named keep their values: ``clear_faults`` resets them."""
         names = [vendor] if vendor is not None else self.vendor_names()
         with self._lock:
             for name in names:
