@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from mart_seed import seed_team, usage, write
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from warehouse.mart_tables import MartTestFailed, build
 from warehouse.sql_models import Scope, parse_model
@@ -38,8 +38,6 @@ def rows(engine, sql: str) -> list[tuple]:
 
 
 def has_table(engine, name: str) -> bool:
-    from sqlalchemy import inspect
-
     return inspect(engine).has_table(name)
 
 

@@ -169,13 +169,19 @@ def _enforces_grain(conn: Connection, model: SqlModel) -> bool:
 
 
 def _grain_index_is_unique(conn: Connection, model: SqlModel) -> bool:
-    """Whether the stored table's grain index is unique (one built before it was is not)."""
+    """Whether the stored table's grain index enforces the grain as the unique test reads it:
+    unique, NULLs alike (one built before this was is plain). ``unique_keys.enforces_unique``
+    answers a wider question through the inspector: it counts a unique index whose NULLs are
+    distinct, and costs several catalog queries per incremental build; this is one."""
     name = f"ix_{model.name}_{_grain_index(model)}"
-    unique = conn.execute(
-        text("SELECT indisunique FROM pg_index WHERE indexrelid = to_regclass(:name)"),
+    enforced = conn.execute(
+        text(
+            "SELECT indisunique AND indnullsnotdistinct FROM pg_index "
+            "WHERE indexrelid = to_regclass(:name)"
+        ),
         {"name": name},
     ).scalar()
-    return bool(unique)
+    return bool(enforced)
 
 
 def _unique_violation(error: IntegrityError) -> bool:
